@@ -1,0 +1,17 @@
+"""Shared kernel of the ecert service: settings, database, models, blob store, audit log.
+
+The kernel imports no feature package; only ``ecert.app`` and ``ecert.cli`` (the
+composition root) see ``issuer``, ``verifier`` and ``legacy_import``.
+
+Exceptions: ``EcertError`` is the base of everything the kernel raises;
+``ConfigurationError`` means the settings cannot be used (missing secret in
+production, unreadable PIN file, ...).
+"""
+
+
+class EcertError(Exception):
+    """Base of the kernel's exceptions."""
+
+
+class ConfigurationError(EcertError):
+    """The settings are incomplete or contradictory."""

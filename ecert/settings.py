@@ -1,0 +1,142 @@
+"""Typed, frozen settings read from the environment.
+
+Development is the default and works on a bare machine: SQLite and files under
+``ECERT_HOME``, a development PKI and an in-process timestamp authority.  In
+production (``ECERT_ENV=production``) nothing secret or trust-related has a default:
+the secret key, the signer and the timestamp authority must be configured, and
+development parts are refused.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from ecert import ConfigurationError
+
+SignerKind = Literal["development", "pkcs12", "pkcs11"]
+
+DEFAULT_OFFICE_CODE = "500111"
+DEFAULT_OFFICE_NAME = "重庆市大足区职称改革办公室"
+
+
+@dataclass(frozen=True)
+class PKCS12Config:
+    path: Path
+    passphrase_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class PKCS11Config:
+    module: Path
+    token_label: str
+    key_label: str
+    pin_file: Path
+    cert_label: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    database_url: str
+    public_url: str = "http://127.0.0.1:8000"
+    environment: Literal["development", "production"] = "development"
+    secret_key: str = field(default="", repr=False)
+    office_code: str = DEFAULT_OFFICE_CODE
+    office_name: str = DEFAULT_OFFICE_NAME
+    signer: SignerKind = "development"
+    pkcs12: PKCS12Config | None = None
+    pkcs11: PKCS11Config | None = None
+    tsa_url: str | None = None
+    # PEM bundle of the roots a verifier pins; development uses the dev PKI's root.
+    trust_roots_file: Path | None = None
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.home / "blobs"
+
+    @property
+    def pki_dir(self) -> Path:
+        return self.home / "pki"
+
+    def verify_url(self, token: str) -> str:
+        return f"{self.public_url.rstrip('/')}/v/{token}"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        home = Path(env.get("ECERT_HOME", "instance")).resolve()
+        environment = env.get("ECERT_ENV", "development")
+        if environment not in ("development", "production"):
+            raise ConfigurationError(f"ECERT_ENV must be development or production, not {environment!r}")
+        signer = env.get("ECERT_SIGNER", "development")
+        if signer not in ("development", "pkcs12", "pkcs11"):
+            raise ConfigurationError(f"ECERT_SIGNER must be development, pkcs12 or pkcs11, not {signer!r}")
+        pkcs12 = None
+        if signer == "pkcs12":
+            pkcs12 = PKCS12Config(
+                path=Path(_required(env, "ECERT_PKCS12_FILE")),
+                passphrase_file=_optional_path(env, "ECERT_PKCS12_PASSPHRASE_FILE"),
+            )
+        pkcs11 = None
+        if signer == "pkcs11":
+            pkcs11 = PKCS11Config(
+                module=Path(_required(env, "ECERT_PKCS11_MODULE")),
+                token_label=_required(env, "ECERT_PKCS11_TOKEN_LABEL"),
+                key_label=_required(env, "ECERT_PKCS11_KEY_LABEL"),
+                cert_label=env.get("ECERT_PKCS11_CERT_LABEL") or None,
+                pin_file=Path(_required(env, "ECERT_PKCS11_PIN_FILE")),
+            )
+        settings = cls(
+            home=home,
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{home / 'ecert.sqlite3'}",
+            public_url=env.get("ECERT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            environment=environment,  # type: ignore[arg-type]
+            secret_key=env.get("ECERT_SECRET_KEY", ""),
+            office_code=env.get("ECERT_OFFICE_CODE", DEFAULT_OFFICE_CODE),
+            office_name=env.get("ECERT_OFFICE_NAME", DEFAULT_OFFICE_NAME),
+            signer=signer,  # type: ignore[arg-type]
+            pkcs12=pkcs12,
+            pkcs11=pkcs11,
+            tsa_url=env.get("ECERT_TSA_URL") or None,
+            trust_roots_file=_optional_path(env, "ECERT_TRUST_ROOTS"),
+        )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse development parts and missing secrets in production."""
+        if not (self.office_code.isdigit() and len(self.office_code) == 6):
+            raise ConfigurationError("ECERT_OFFICE_CODE must be a 6-digit division code (GB/T 2260)")
+        if not self.is_production:
+            return
+        problems = []
+        if len(self.secret_key) < 32:
+            problems.append("ECERT_SECRET_KEY must be set to at least 32 random characters")
+        if self.signer == "development":
+            problems.append("ECERT_SIGNER must be pkcs12 or pkcs11 (the development PKI is refused)")
+        if not self.tsa_url:
+            problems.append("ECERT_TSA_URL must name an RFC 3161 timestamp authority")
+        if self.trust_roots_file is None:
+            problems.append("ECERT_TRUST_ROOTS must name the PEM file of pinned trust roots")
+        if problems:
+            raise ConfigurationError("production settings incomplete: " + "; ".join(problems))
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name)
+    if not value:
+        raise ConfigurationError(f"{name} must be set")
+    return value
+
+
+def _optional_path(env: Mapping[str, str], name: str) -> Path | None:
+    value = env.get(name)
+    return Path(value) if value else None

@@ -1,0 +1,35 @@
+"""Issuer: everything that makes a certificate. The only package that touches private keys.
+
+Exceptions (all derive from ``IssuerError``):
+- ``NumberFormatError``: a certificate number that cannot be parsed or fails its check character.
+- ``DecisionFileError``: a decisions file that cannot be read at all (encoding, header).
+- ``RenderingError``: a certificate could not be rendered (missing font, bad photo).
+- ``PKIError``: the signing keys or certificates are missing, unusable or misconfigured.
+- ``SigningError``: signing or timestamping failed.
+
+Invalid rows of a decisions file are not exceptions: they are returned as row errors.
+"""
+
+
+class IssuerError(Exception):
+    """Base of the issuer's exceptions."""
+
+
+class NumberFormatError(IssuerError):
+    """A certificate number is malformed or its check character does not match."""
+
+
+class DecisionFileError(IssuerError):
+    """The decisions file as a whole cannot be read."""
+
+
+class RenderingError(IssuerError):
+    """The certificate PDF could not be rendered."""
+
+
+class PKIError(IssuerError):
+    """Keys or certificates for signing are missing or unusable."""
+
+
+class SigningError(IssuerError):
+    """Signing or timestamping a PDF failed."""
