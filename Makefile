@@ -1,0 +1,42 @@
+# Two commands do all the set-up on a fresh Debian 12 machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export ECERT_HOME ?= $(CURDIR)/instance
+
+.PHONY: run test setup system-deps lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+# Migrated database, development PKI and demo certificates under $ECERT_HOME.
+setup: system-deps $(STAMP)
+	$(BIN)/ecert db upgrade
+	$(BIN)/ecert pki init
+	$(BIN)/ecert issue examples/decisions.csv --out $(ECERT_HOME)/demo-certificates
+
+run: setup
+	@echo
+	@echo "  ecert is starting on http://127.0.0.1:8000"
+	@echo "  demo certificates (signed PDFs): $(ECERT_HOME)/demo-certificates/"
+	@echo "  trust root for validators:       $(BIN)/ecert pki export-roots > roots.pem"
+	@echo "  demo logins: none yet (staff and holder accounts arrive with the portal)"
+	@echo
+	$(BIN)/ecert run --host 127.0.0.1 --port 8000
+
+lint: $(STAMP)
+	$(BIN)/lint-imports
+
+test: setup
+	$(BIN)/lint-imports
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

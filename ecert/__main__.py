@@ -1,0 +1,3 @@
+from ecert.cli import main
+
+main()

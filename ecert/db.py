@@ -1,0 +1,81 @@
+"""Database engine and sessions.
+
+SQLite is the embedded default; PostgreSQL is configuration. Two details make the
+same service code race-free on both:
+
+- SQLite write transactions start with ``BEGIN IMMEDIATE`` (``Database.writer``), so
+  two processes never both read and then fail to upgrade to a write lock; readers
+  use WAL and never block writers.
+- PostgreSQL writers rely on row locks, ``ON CONFLICT`` and an advisory lock for the
+  audit chain (see ``ecert.audit``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+@dataclass(frozen=True)
+class Database:
+    engine: Engine
+    reader: sessionmaker[Session]
+    writer: sessionmaker[Session]
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: commits on success, rolls back on any exception."""
+        with self.writer() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.reader() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def connect(url: str, **engine_kwargs: Any) -> Database:
+    is_sqlite = url.startswith("sqlite")
+    if is_sqlite:
+        engine_kwargs.setdefault("connect_args", {"timeout": 30})
+    else:
+        engine_kwargs.setdefault("pool_pre_ping", True)
+    engine = create_engine(url, **engine_kwargs)
+    if is_sqlite:
+        _configure_sqlite(engine)
+    writer_engine = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite else engine
+    return Database(
+        engine=engine,
+        reader=sessionmaker(engine, expire_on_commit=False),
+        writer=sessionmaker(writer_engine, expire_on_commit=False),
+    )
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is deferred).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")

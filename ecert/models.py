@@ -1,0 +1,126 @@
+"""The registry: holders, decisions, certificates (one row per version), audit events.
+
+A certificate row is the truth (DESIGN principle 1); its PDF is a signed projection
+stored in the blob store under ``pdf_sha256``.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CertificateStatus(enum.StrEnum):
+    PENDING = "pending"  # number and token reserved, PDF not yet signed
+    VALID = "valid"
+    REVOKED = "revoked"
+    SUPERSEDED = "superseded"
+
+
+class Holder(Base):
+    __tablename__ = "holders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    gender: Mapped[str] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Decision(Base):
+    """An approved title decision: the source every certificate version is rendered from."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identity_key: Mapped[str] = mapped_column(String(64), unique=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("holders.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    gender: Mapped[str] = mapped_column(String(2))
+    employer: Mapped[str] = mapped_column(String(200))
+    series: Mapped[str] = mapped_column(String(64))
+    specialty: Mapped[str] = mapped_column(String(128))
+    level: Mapped[str] = mapped_column(String(16))
+    qualification: Mapped[str] = mapped_column(String(64))
+    grant_route: Mapped[str] = mapped_column(String(16))
+    approval_date: Mapped[date] = mapped_column(Date)
+    approving_body: Mapped[str] = mapped_column(String(200))
+    doc_no: Mapped[str] = mapped_column(String(64))
+    photo_sha256: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16), default="csv")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    holder: Mapped[Holder] = relationship()
+
+
+class Certificate(Base):
+    __tablename__ = "certificates"
+    __table_args__ = (
+        UniqueConstraint("number", "version", name="uq_certificates_number_version"),
+        UniqueConstraint("decision_id", "version", name="uq_certificates_decision_version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
+    office_code: Mapped[str] = mapped_column(String(6))
+    number: Mapped[str] = mapped_column(String(32), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    status: Mapped[CertificateStatus] = mapped_column(
+        Enum(CertificateStatus, name="certificate_status", values_callable=lambda e: [m.value for m in e]),
+        default=CertificateStatus.PENDING,
+    )
+    reserved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    pdf_size: Mapped[int | None] = mapped_column(Integer)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+    revocation_doc_no: Mapped[str | None] = mapped_column(String(64))
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+
+    decision: Mapped[Decision] = relationship()
+
+
+class NumberCounter(Base):
+    """Last sequence number handed out per issuing office and year."""
+
+    __tablename__ = "number_counters"
+
+    office_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained: ``hash`` covers the event and ``prev_hash``."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[dict] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
