@@ -1,0 +1,417 @@
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from issuer import DecisionFileError
+from issuer.decisions import Decision, RowError, parse_decisions
+
+TODAY = date(2026, 11, 26)
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+HEADER = "name,gender,id_number,employer,series,specialty,level,qualification,grant_route,approval_date,approving_body,doc_no,photo"
+GOOD = {
+    "name": "李晓梅",
+    "gender": "女",
+    "id_number": "500111199207210042",
+    "employer": "重庆市大足区龙岗第一小学",
+    "series": "中小学教师",
+    "specialty": "小学数学",
+    "level": "中级",
+    "qualification": "一级教师",
+    "grant_route": "evaluation",
+    "approval_date": "2025-11-28",
+    "approving_body": "重庆市大足区中小学教师中级职称评审委员会",
+    "doc_no": "足人社发〔2025〕98号",
+    "photo": "",
+}
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 100
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+
+
+def _csv(*rows: dict[str, str]) -> bytes:
+    lines = [HEADER] + [",".join(row[column] for column in HEADER.split(",")) for row in rows]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def _row(**changes: str) -> dict[str, str]:
+    return GOOD | changes
+
+
+def _errors(*rows: dict[str, str], base_dir: Path = EXAMPLES) -> list[str]:
+    parsed = parse_decisions(_csv(*rows), base_dir=base_dir, today=TODAY)
+    return [str(error) for error in parsed.errors]
+
+
+def test_good_row() -> None:
+    parsed = parse_decisions(_csv(GOOD), base_dir=EXAMPLES, today=TODAY)
+    assert parsed.errors == []
+    assert parsed.decisions == [
+        Decision(
+            row=2,
+            name="李晓梅",
+            gender="女",
+            id_number="500111199207210042",
+            employer="重庆市大足区龙岗第一小学",
+            series="中小学教师",
+            specialty="小学数学",
+            level="中级",
+            qualification="一级教师",
+            grant_route="evaluation",
+            approval_date=date(2025, 11, 28),
+            approving_body="重庆市大足区中小学教师中级职称评审委员会",
+            doc_no="足人社发〔2025〕98号",
+            photo=None,
+        )
+    ]
+
+
+def test_example_file_has_no_errors() -> None:
+    parsed = parse_decisions((EXAMPLES / "decisions.csv").read_bytes(), base_dir=EXAMPLES, today=TODAY)
+    assert parsed.errors == []
+    assert len(parsed.decisions) == 6
+    assert parsed.decisions[0].name == "张\U00021484"
+    assert {decision.grant_route for decision in parsed.decisions} == {"evaluation", "determination", "recognition"}
+    assert parsed.decisions[3].approval_date == date(2026, 3, 20)
+
+
+def test_invalid_example_file_reports_every_kind_of_mistake() -> None:
+    parsed = parse_decisions((EXAMPLES / "decisions-invalid.csv").read_bytes(), base_dir=EXAMPLES, today=TODAY)
+    assert [decision.row for decision in parsed.decisions] == [9]
+    assert [str(error) for error in parsed.errors] == [
+        "row 2, column id_number: ID number check character should be 2, not 5",
+        "row 3, column gender: gender 男 does not match the ID number (female)",
+        "row 3, column id_number: ID number has a 15-digit old format; upgrade it to 18 digits: "
+        "insert 19 before the 2-digit birth year and append the check character 8",
+        "row 4, column qualification: qualification 高级工程师 does not match level 中级 in series 工程 (expected 工程师)",
+        "row 4, column approval_date: approval date 2025-02-30 is not a real date",
+        "row 5, column name: name must not contain digits",
+        "row 5, column grant_route: grant route 推荐 is not one of evaluation (评审), determination (考核确定), "
+        "recognition (确认)",
+        "row 5, column doc_no: document number 足人社发2026-12 must look like 渝人社发〔2021〕25号",
+        "row 6, column id_number: ID number was turned into a number by the spreadsheet (5.00111E+17); "
+        "format the column as text and type the number again",
+        "row 6, column employer: is required",
+        "row 6, column approval_date: approval date 2027-01-15 is in the future",
+        "row 7, column photo: photo photos/zhengfang.jpg does not exist",
+        "row 8, column level: level 高级 is not one of 正高级, 副高级, 中级, 助理级, 员级",
+        "row 8, column approval_date: approval date 2005-06-01 is before the holder turned 16 (according to the ID number)",
+        "row 10, column id_number: same decision as row 9",
+    ]
+
+
+def test_row_error_text() -> None:
+    assert str(RowError(4, "doc_no", "is required")) == "row 4, column doc_no: is required"
+
+
+def test_every_required_field() -> None:
+    empty = {column: "" for column in GOOD}
+    assert _errors(empty | {"name": "张三"}) == [
+        f"row 2, column {column}: is required"
+        for column in HEADER.split(",")
+        if column not in ("name", "photo")
+    ]
+
+
+def test_all_problems_of_a_row_are_reported_and_the_row_dropped() -> None:
+    parsed = parse_decisions(
+        _csv(GOOD, _row(name="李2梅", gender="男", level="中", doc_no="足人社发98号")), base_dir=EXAMPLES, today=TODAY
+    )
+    assert [decision.row for decision in parsed.decisions] == [2]
+    assert [str(error) for error in parsed.errors] == [
+        "row 3, column name: name must not contain digits",
+        "row 3, column gender: gender 男 does not match the ID number (female)",
+        "row 3, column level: level 中 is not one of 正高级, 副高级, 中级, 助理级, 员级",
+        "row 3, column doc_no: document number 足人社发98号 must look like 渝人社发〔2021〕25号",
+    ]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["张\U00021484", "\U000201d4小明", "䶮", "阿依古丽·买买提", "阿依古丽•买买提", "John Smith", "欧阳  娜娜", "x" * 30],
+)
+def test_good_names(name: str) -> None:
+    assert _errors(_row(name=name)) == []
+
+
+def test_name_normalisation() -> None:
+    data = _csv(_row(name="阿依古丽・买买提"), _row(name="Mary  Ann", id_number="500111199001010029"))
+    parsed = parse_decisions(data, base_dir=EXAMPLES, today=TODAY)
+    assert [decision.name for decision in parsed.decisions] == ["阿依古丽·买买提", "Mary Ann"]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("x" * 31, "name has 31 characters; at most 30 are allowed"),
+        ("王1", "name must not contain digits"),
+        ("王１", "name must not contain digits"),
+        ("王\ue123", "name contains the private-use character U+E123; use the standard Unicode character"),
+        ("王@#", "name contains characters other than Chinese characters, letters, · and space: # @"),
+        ("·", "name must contain at least one Chinese character or letter"),
+    ],
+)
+def test_bad_names(name: str, message: str) -> None:
+    assert _errors(_row(name=name)) == [f"row 2, column name: {message}"]
+
+
+@pytest.mark.parametrize(("typed", "canonical"), [("女", "女"), ("F", "女"), ("female", "女"), ("Female", "女")])
+def test_gender_forms(typed: str, canonical: str) -> None:
+    parsed = parse_decisions(_csv(_row(gender=typed)), base_dir=EXAMPLES, today=TODAY)
+    assert parsed.decisions[0].gender == canonical
+
+
+def test_gender_problems() -> None:
+    assert _errors(_row(gender="男")) == ["row 2, column gender: gender 男 does not match the ID number (female)"]
+    assert _errors(_row(gender="M")) == ["row 2, column gender: gender 男 does not match the ID number (female)"]
+    assert _errors(_row(gender="未知")) == ["row 2, column gender: gender 未知 is not one of 男, 女 (or M, F)"]
+
+
+def test_id_number_is_normalised() -> None:
+    parsed = parse_decisions(
+        _csv(_row(id_number=" 500111 19650805 721x", gender="男", approval_date="2000-01-01")),
+        base_dir=EXAMPLES,
+        today=TODAY,
+    )
+    assert parsed.errors == []
+    assert parsed.decisions[0].id_number == "50011119650805721X"
+
+
+@pytest.mark.parametrize(
+    ("id_number", "message"),
+    [
+        ("50011119920721004", "ID number must be 18 characters (got 17)"),
+        ("500111199207210045", "ID number check character should be 2, not 5"),
+        ("000000199207210040", "ID number region code 000000 is not a valid division code"),
+        ("500111199213210040", "ID number contains an invalid birth date 19921321"),
+        ("500111203001010021", "ID number birth date 2030-01-01 is in the future"),
+        (
+            "500111920721004",
+            "ID number has a 15-digit old format; upgrade it to 18 digits: insert 19 before the "
+            "2-digit birth year and append the check character 2",
+        ),
+        (
+            "5.00111E+17",
+            "ID number was turned into a number by the spreadsheet (5.00111E+17); format the column "
+            "as text and type the number again",
+        ),
+    ],
+)
+def test_id_number_problems(id_number: str, message: str) -> None:
+    errors = _errors(_row(id_number=id_number))
+    assert errors == [f"row 2, column id_number: {message}"]
+
+
+def test_messages_do_not_echo_id_numbers() -> None:
+    for error in _errors(_row(id_number="500111920721004", gender="男"), _row(id_number="500111199207210045")):
+        assert "500111" not in error and "0721004" not in error
+
+
+def test_level_and_qualification() -> None:
+    assert _errors(_row(qualification="高级教师")) == [
+        "row 2, column qualification: qualification 高级教师 does not match level 中级 in series 中小学教师 "
+        "(expected 一级教师)"
+    ]
+    assert _errors(_row(series="会计", level="员级", qualification="会计员")) == [
+        "row 2, column qualification: series 会计 has no level 员级 (its levels: 正高级, 副高级, 中级, 助理级)"
+    ]
+    assert _errors(_row(series="新闻", qualification="主任记者")) == []
+    parsed = parse_decisions(_csv(_row(series="中小学教师系列")), base_dir=EXAMPLES, today=TODAY)
+    assert parsed.decisions[0].series == "中小学教师"
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [("评审", "evaluation"), ("考核确定", "determination"), ("确认", "recognition"), ("Recognition", "recognition")],
+)
+def test_grant_route_forms(typed: str, key: str) -> None:
+    parsed = parse_decisions(_csv(_row(grant_route=typed)), base_dir=EXAMPLES, today=TODAY)
+    assert parsed.decisions[0].grant_route == key
+
+
+@pytest.mark.parametrize("typed", ["2025-11-28", "2025/11/28", "2025年11月28日", "20251128", "2025/11/28", "２０２５-１１-２８"])
+def test_approval_date_formats(typed: str) -> None:
+    parsed = parse_decisions(_csv(_row(approval_date=typed)), base_dir=EXAMPLES, today=TODAY)
+    assert parsed.errors == []
+    assert parsed.decisions[0].approval_date == date(2025, 11, 28)
+
+
+def test_approval_date_single_digit_month_and_day() -> None:
+    parsed = parse_decisions(_csv(_row(approval_date="2025/3/5")), base_dir=EXAMPLES, today=TODAY)
+    assert parsed.decisions[0].approval_date == date(2025, 3, 5)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("28.11.2025", "approval date 28.11.2025 is not a date; use YYYY-MM-DD"),
+        ("2025-11", "approval date 2025-11 is not a date; use YYYY-MM-DD"),
+        ("2025-02-29", "approval date 2025-02-29 is not a real date"),
+        ("20251328", "approval date 20251328 is not a real date"),
+        ("2026-11-27", "approval date 2026-11-27 is in the future"),
+        ("1949-09-30", "approval date 1949-09-30 is before 1949-10-01"),
+        ("2008-07-20", "approval date 2008-07-20 is before the holder turned 16 (according to the ID number)"),
+    ],
+)
+def test_approval_date_problems(typed: str, message: str) -> None:
+    assert _errors(_row(approval_date=typed)) == [f"row 2, column approval_date: {message}"]
+
+
+def test_approval_on_the_16th_birthday_and_today_are_fine() -> None:
+    assert _errors(_row(approval_date="2008-07-21")) == []
+    assert _errors(_row(approval_date="2026-11-26")) == []
+
+
+def test_16th_birthday_of_someone_born_on_29_february() -> None:
+    row = _row(id_number="500111200002290021")
+    assert _errors(row | {"approval_date": "2016-03-01"}) == []
+    assert _errors(row | {"approval_date": "2016-02-28"}) == [
+        "row 2, column approval_date: approval date 2016-02-28 is before the holder turned 16 (according to the ID number)"
+    ]
+
+
+def test_doc_no_is_normalised() -> None:
+    parsed = parse_decisions(_csv(_row(doc_no="足人社发 [2025] 98 号")), base_dir=EXAMPLES, today=TODAY)
+    assert parsed.decisions[0].doc_no == "足人社发〔2025〕98号"
+
+
+def test_photo(tmp_path: Path) -> None:
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "a.jpg").write_bytes(JPEG)
+    (tmp_path / "photos" / "b.png").write_bytes(PNG)
+    (tmp_path / "photos" / "c.gif").write_bytes(b"GIF89a" + b"\x00" * 100)
+    (tmp_path / "photos" / "big.jpg").write_bytes(JPEG + b"\x00" * (5 * 1024 * 1024))
+    (tmp_path / "photos" / "exact.jpg").write_bytes(JPEG + b"\x00" * (5 * 1024 * 1024 - len(JPEG)))
+    parsed = parse_decisions(
+        _csv(_row(photo="photos/a.jpg"), _row(photo="photos/b.png", qualification="一级教师", doc_no="足人社发〔2025〕99号")),
+        base_dir=tmp_path,
+        today=TODAY,
+    )
+    assert parsed.errors == []
+    assert [decision.photo for decision in parsed.decisions] == [
+        (tmp_path / "photos" / "a.jpg").resolve(),
+        (tmp_path / "photos" / "b.png").resolve(),
+    ]
+    assert all(decision.photo is not None and decision.photo.is_absolute() for decision in parsed.decisions)
+    assert _errors(_row(photo="photos/exact.jpg"), base_dir=tmp_path) == []
+    assert _errors(
+        _row(photo="photos/c.gif"), _row(photo="photos/big.jpg"), _row(photo="photos/none.jpg"), _row(photo="photos"),
+        base_dir=tmp_path,
+    ) == [
+        "row 2, column photo: photo photos/c.gif is not a JPEG or PNG image",
+        f"row 3, column photo: photo photos/big.jpg is larger than 5 MB ({len(JPEG) + 5 * 1024 * 1024} bytes)",
+        "row 4, column photo: photo photos/none.jpg does not exist",
+        "row 5, column photo: photo photos is not a file",
+    ]
+
+
+def test_duplicate_decision_names_the_first_row() -> None:
+    parsed = parse_decisions(
+        _csv(GOOD, _row(qualification="一级教师", doc_no="足人社发〔2025〕99号"), _row(doc_no="足人社发(2025)98号", approval_date="2025/11/28")),
+        base_dir=EXAMPLES,
+        today=TODAY,
+    )
+    assert [decision.row for decision in parsed.decisions] == [2, 3]
+    assert [str(error) for error in parsed.errors] == ["row 4, column id_number: same decision as row 2"]
+
+
+def test_identity_key_covers_the_decision_not_the_typing() -> None:
+    parsed = parse_decisions(
+        _csv(GOOD, _row(id_number="500111199001010029", gender="女")), base_dir=EXAMPLES, today=TODAY
+    )
+    first, second = parsed.decisions
+    assert len(first.identity_key) == 64
+    assert first.identity_key != second.identity_key
+    again = parse_decisions(
+        _csv(_row(employer="别的单位", approval_date="2025年11月28日", doc_no="足人社发【2025】98号")),
+        base_dir=EXAMPLES,
+        today=TODAY,
+    ).decisions[0]
+    assert again.identity_key == first.identity_key
+
+
+def test_blank_lines_are_skipped_but_counted() -> None:
+    good = ",".join(GOOD[column] for column in HEADER.split(","))
+    bad = ",".join(_row(level="高级")[column] for column in HEADER.split(","))
+    data = f"{HEADER}\n\n{good}\n,,,,,,,,,,,,\n  \n{bad}\n".encode()
+    parsed = parse_decisions(data, base_dir=EXAMPLES, today=TODAY)
+    assert [decision.row for decision in parsed.decisions] == [3]
+    assert [str(error) for error in parsed.errors] == [
+        "row 6, column level: level 高级 is not one of 正高级, 副高级, 中级, 助理级, 员级"
+    ]
+
+
+def test_quoted_cells_with_commas_and_newlines() -> None:
+    good = ",".join(GOOD[column] for column in HEADER.split(",")).replace("重庆市大足区龙岗第一小学", '"重庆市大足区龙岗第一小学,\n本部"')
+    data = f"{HEADER}\n{good}\n{good.replace('98号', '97号')}\n".encode()
+    parsed = parse_decisions(data, base_dir=EXAMPLES, today=TODAY)
+    assert parsed.errors == []
+    assert [decision.row for decision in parsed.decisions] == [2, 3]
+    assert parsed.decisions[0].employer == "重庆市大足区龙岗第一小学,\n本部"
+
+
+def test_utf8_bom_and_header_whitespace() -> None:
+    data = b"\xef\xbb\xbf" + _csv(GOOD).replace(b"name,gender", b" Name , gender ")
+    parsed = parse_decisions(data, base_dir=EXAMPLES, today=TODAY)
+    assert parsed.errors == []
+    assert parsed.decisions[0].name == "李晓梅"
+
+
+def test_gb18030_file() -> None:
+    text = _csv(GOOD, _row(name="张\U00021484", gender="女", doc_no="足人社发〔2025〕97号")).decode("utf-8")
+    parsed = parse_decisions(text.encode("gb18030"), base_dir=EXAMPLES, today=TODAY)
+    assert parsed.errors == []
+    assert [decision.name for decision in parsed.decisions] == ["李晓梅", "张\U00021484"]
+    assert parsed.decisions[0].doc_no == "足人社发〔2025〕98号"
+
+
+def test_neither_utf8_nor_gb18030() -> None:
+    with pytest.raises(DecisionFileError, match="^file is neither UTF-8 nor GB18030$"):
+        parse_decisions(_csv(GOOD).decode().encode("utf-16"), base_dir=EXAMPLES, today=TODAY)
+
+
+def test_unknown_columns_are_named() -> None:
+    data = _csv(GOOD).replace(b",photo", b",photo,remark,\xe5\xa4\x87\xe6\xb3\xa8")
+    with pytest.raises(DecisionFileError) as caught:
+        parse_decisions(data, base_dir=EXAMPLES, today=TODAY)
+    assert str(caught.value) == (
+        "unknown column(s) in the header: remark, 备注 (allowed: name, gender, id_number, employer, series, "
+        "specialty, level, qualification, grant_route, approval_date, approving_body, doc_no, photo)"
+    )
+
+
+def test_missing_columns_are_named() -> None:
+    data = _csv(GOOD).replace(b"id_number", b"id_no")
+    with pytest.raises(DecisionFileError) as caught:
+        parse_decisions(data, base_dir=EXAMPLES, today=TODAY)
+    assert str(caught.value) == (
+        "unknown column(s) in the header: id_no (allowed: name, gender, id_number, employer, series, specialty, "
+        "level, qualification, grant_route, approval_date, approving_body, doc_no, photo); "
+        "missing column(s) in the header: id_number"
+    )
+    with pytest.raises(DecisionFileError, match="^missing column\\(s\\) in the header: doc_no$"):
+        without_doc_no = HEADER.removesuffix(",doc_no,photo") + "\n"
+        parse_decisions(without_doc_no.encode(), base_dir=EXAMPLES, today=TODAY)
+
+
+def test_photo_column_is_optional_and_order_is_free() -> None:
+    columns = list(reversed(HEADER.split(",")[:-1]))
+    data = (",".join(columns) + "\n" + ",".join(GOOD[column] for column in columns) + "\n").encode()
+    parsed = parse_decisions(data, base_dir=EXAMPLES, today=TODAY)
+    assert parsed.errors == []
+    assert parsed.decisions[0].photo is None
+
+
+def test_header_problems() -> None:
+    with pytest.raises(DecisionFileError, match="^the first row must be the header"):
+        parse_decisions(b"", base_dir=EXAMPLES, today=TODAY)
+    with pytest.raises(DecisionFileError, match="^the first row must be the header"):
+        parse_decisions(b"\n" + _csv(GOOD), base_dir=EXAMPLES, today=TODAY)
+    with pytest.raises(DecisionFileError, match="^column name appears twice in the header$"):
+        parse_decisions(_csv(GOOD).replace(b",photo", b",name"), base_dir=EXAMPLES, today=TODAY)
+
+
+def test_values_without_a_header() -> None:
+    data = _csv(GOOD).replace(b",photo", b",photo,").replace("98号,".encode(), "98号,,stray".encode())
+    assert [str(error) for error in parse_decisions(data, base_dir=EXAMPLES, today=TODAY).errors] == [
+        "row 2, column #14: value in column 14, which has no header"
+    ]
