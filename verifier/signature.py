@@ -1,0 +1,280 @@
+"""Validation of our PAdES signatures against pinned trust roots only, offline.
+
+Never imports ``issuer``. Never raises for a bad file: any exception (a parser error on
+a shadow-attack file, a broken CMS, ...) becomes a report with ``valid=False`` and the
+exception text in ``problems``.
+
+Checks (see :func:`validate_signed_pdf`):
+
+1. Integrity: the signed byte ranges hash to the CMS message digest (``intact``) and the
+   CMS signature verifies (``valid``); coverage and the incremental-update analysis
+   (``modification_level``; pyHanko's diff analysis) and the DocMDP rule (``docmdp_ok``).
+2. Long-term validation (``trusted``, ``ltv``, ``timestamp_ok``): at the time of the
+   signature timestamp, the signer's chain must lead to one of the given roots (never the
+   system store) with revocation checking REQUIRED, using only the certificates and CRLs/
+   OCSP responses embedded in the document's DSS (no fetching).
+3. AdES-LTA (``lta_ok``): ETSI EN 319 102-1 validation at ``validation_time`` (default
+   now) with the document timestamp chain as evidence record; passes only when the
+   indication is PASSED (pyHanko's ``bottom_line`` can be True with NO_POE).
+4. Our file rules: coverage is the entire file, or everything after the signed revision
+   is at most LTA updates (DSS and document timestamps) and nothing follows the last
+   ``%%EOF``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from collections.abc import Sequence
+
+from asn1crypto import crl as asn1_crl
+from asn1crypto import pem as asn1_pem
+from asn1crypto import x509 as asn1_x509
+
+__all__ = ["SignatureReport", "load_roots_pem", "validate_signed_pdf"]
+
+_ACCEPTED_MODIFICATIONS = ("NONE", "LTA_UPDATES")
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    intact: bool = False
+    valid: bool = False
+    trusted: bool = False
+    signer_subject: str = ""
+    signing_time: dt.datetime | None = None
+    timestamp_ok: bool = False
+    coverage: str = ""
+    modification_level: str = ""
+    docmdp_ok: bool = False
+    certified: bool = False
+    docmdp_level: int | None = None
+    ltv: bool = False
+    lta_ok: bool = False
+    doc_timestamps: int = 0
+    has_dss: bool = False
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Overall verdict for one of our certificates: everything must hold."""
+        return (
+            self.intact
+            and self.valid
+            and self.trusted
+            and self.timestamp_ok
+            and self.ltv
+            and self.certified
+            and self.docmdp_ok
+            and self.modification_level in _ACCEPTED_MODIFICATIONS
+            and not self.problems
+        )
+
+
+def load_roots_pem(text: str) -> list[asn1_x509.Certificate]:
+    """Parse a PEM bundle of trust roots (``CERTIFICATE`` blocks; other blocks ignored)."""
+    data = text.encode("ascii") if isinstance(text, str) else text
+    if not asn1_pem.detect(data):
+        raise ValueError("not a PEM bundle")
+    roots = [
+        asn1_x509.Certificate.load(der)
+        for kind, _headers, der in asn1_pem.unarmor(data, multiple=True)
+        if kind == "CERTIFICATE"
+    ]
+    if not roots:
+        raise ValueError("no CERTIFICATE in the PEM bundle")
+    return roots
+
+
+def validate_signed_pdf(
+    pdf: bytes,
+    trust_roots: list[asn1_x509.Certificate],
+    *,
+    validation_time: dt.datetime | None = None,
+    crls: Sequence[asn1_crl.CertificateList] = (),
+) -> SignatureReport:
+    """Validate the (first) certification signature of ``pdf``; never raises.
+
+    ``crls``: current revocation data the verifier obtained itself (e.g. the CAs' published
+    CRLs). Not needed near signing time; needed by the AdES-LTA check once the revocation
+    data embedded for the last document timestamp is stale (ETSI requires fresh status of
+    the last timestamp's chain at validation time). Nothing is ever fetched.
+    """
+    try:
+        return _validate(pdf, list(trust_roots), validation_time, list(crls))
+    except Exception as exc:  # fail closed
+        return SignatureReport(problems=[f"validation error: {type(exc).__name__}: {exc}"])
+
+
+# --------------------------------------------------------------------------- internals
+
+
+def _enum_name(value) -> str:
+    return getattr(value, "name", str(value)) if value is not None else ""
+
+
+def _tst_gen_time(embedded_sig) -> dt.datetime | None:
+    from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
+
+    for tst in extract_tst_data_iter(embedded_sig.signer_info, signed=False):
+        return tst["encap_content_info"]["content"].parsed["gen_time"].native
+    return None
+
+
+def _validate(pdf: bytes, roots: list, validation_time: dt.datetime | None, crls: list) -> SignatureReport:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import DocumentSecurityStore, validate_pdf_signature
+    from pyhanko.sign.validation.errors import NoDSSFoundError
+
+    if not roots:
+        return SignatureReport(problems=["no trust roots given"])
+    problems: list[str] = []
+    reader = PdfFileReader(io.BytesIO(pdf), strict=True)
+    sigs = reader.embedded_regular_signatures
+    doc_ts = reader.embedded_timestamp_signatures
+    if not sigs:
+        return SignatureReport(problems=["the document has no signature"])
+    if len(sigs) > 1:
+        problems.append(f"{len(sigs)} signatures; only one is expected")
+    sig = sigs[0]
+
+    try:
+        dss = DocumentSecurityStore.read_dss(reader)
+    except NoDSSFoundError:
+        dss = None
+        problems.append("no DSS (validation data) in the document")
+
+    # (2) validation at the time of the signature timestamp, embedded data only
+    tst_time = _tst_gen_time(sig)
+    moment = tst_time or validation_time or dt.datetime.now(dt.timezone.utc)
+    vc_kwargs: dict[str, Any] = dict(
+        trust_roots=roots,
+        allow_fetching=False,
+        revocation_mode="require",
+        moment=moment,
+    )
+    if dss is not None:
+        signer_vc = dss.as_validation_context(vc_kwargs)
+        ts_vc = dss.as_validation_context(vc_kwargs)
+    else:
+        from pyhanko_certvalidator import ValidationContext
+
+        signer_vc = ValidationContext(**vc_kwargs)
+        ts_vc = ValidationContext(**vc_kwargs)
+    status = validate_pdf_signature(sig, signer_validation_context=signer_vc, ts_validation_context=ts_vc)
+
+    intact = bool(status.intact)
+    valid = bool(status.intact and status.valid)
+    trusted = bool(valid and status.trusted)
+    ts_status = status.timestamp_validity
+    timestamp_ok = bool(ts_status is not None and ts_status.intact and ts_status.valid and ts_status.trusted)
+    if tst_time is None:
+        problems.append("no signature timestamp (B-T)")
+    elif not timestamp_ok:
+        problems.append("the signature timestamp does not validate against the given roots")
+    ltv = bool(trusted and timestamp_ok and dss is not None)
+    if not intact:
+        problems.append("the signed bytes were changed")
+    elif not status.valid:
+        problems.append("the CMS signature does not verify")
+    if valid and not status.trusted:
+        problems.append(
+            "signer not trusted with the embedded validation data: "
+            + _enum_name(getattr(status, "trust_problem_indic", None))
+        )
+    modification = _enum_name(status.modification_level)
+    coverage = _enum_name(status.coverage)
+    if modification not in _ACCEPTED_MODIFICATIONS:
+        problems.append(f"changed after signing ({modification})")
+    docmdp_ok = bool(status.docmdp_ok)
+    docmdp_perm = sig.docmdp_level
+    certified = docmdp_perm is not None
+    if not certified:
+        problems.append("not a certification signature")
+    docmdp_level = int(docmdp_perm.value) if docmdp_perm is not None else None
+
+    # (4) nothing outside the revisions: pyHanko calls junk after %%EOF "intact"
+    if _has_trailing_bytes(reader, pdf):
+        problems.append("bytes after the last revision")
+
+    # (3) AdES-LTA at validation_time
+    lta_ok = False
+    if valid:
+        try:
+            lta_ok, lta_msg = _lta(sig, roots, validation_time, crls)
+            if not lta_ok:
+                problems.append(f"AdES-LTA: {lta_msg}")
+        except Exception as exc:
+            problems.append(f"AdES-LTA validation error: {type(exc).__name__}: {exc}")
+
+    signer_cert = sig.signer_cert
+    return SignatureReport(
+        intact=intact,
+        valid=valid,
+        trusted=trusted,
+        signer_subject=signer_cert.subject.human_friendly if signer_cert is not None else "",
+        signing_time=tst_time if timestamp_ok else status.signer_reported_dt,
+        timestamp_ok=timestamp_ok,
+        coverage=coverage,
+        modification_level=modification,
+        docmdp_ok=docmdp_ok,
+        certified=certified,
+        docmdp_level=docmdp_level,
+        ltv=ltv,
+        lta_ok=lta_ok,
+        doc_timestamps=len(doc_ts),
+        has_dss=dss is not None,
+        problems=problems,
+    )
+
+
+def _has_trailing_bytes(reader, pdf: bytes) -> bool:
+    xrefs = reader.xrefs
+    info = xrefs.get_xref_container_info(xrefs.total_revisions - 1)
+    tail = pdf[info.end_location :]
+    eof = tail.find(b"%%EOF")
+    return eof < 0 or bool(tail[eof + 5 :].strip(b"\r\n\t \x00\x0c"))
+
+
+def _lta(sig, roots: list, validation_time: dt.datetime | None, crls: list) -> tuple[bool, str]:
+    from pyhanko.sign.ades.report import AdESPassed
+    from pyhanko.sign.validation.ades import ades_lta_validation
+    from pyhanko.sign.validation.policy_decl import (
+        CertificateFetchingRule,
+        PdfSignatureValidationSpec,
+        LocalKnowledge,
+        RevinfoOnlineFetchingRule,
+        RevocationInfoGatheringSpec,
+        SignatureValidationSpec,
+    )
+    from pyhanko_certvalidator.context import CertValidationPolicySpec
+    from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
+    from pyhanko_certvalidator.policy_decl import CertRevTrustPolicy, RevocationCheckingPolicy
+    from pyhanko_certvalidator.registry import SimpleTrustManager
+    from pyhanko_certvalidator.revinfo.archival import CRLContainer
+
+    policy = CertValidationPolicySpec(
+        trust_manager=SimpleTrustManager.build(trust_roots=roots),
+        revinfo_policy=CertRevTrustPolicy(RevocationCheckingPolicy.from_legacy("require")),
+    )
+    spec = PdfSignatureValidationSpec(
+        SignatureValidationSpec(
+            cert_validation_policy=policy,
+            revinfo_gathering_policy=RevocationInfoGatheringSpec(
+                online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY,
+                certificate_fetching_rule=CertificateFetchingRule.NEVER_FETCH,
+            ),
+            local_knowledge=LocalKnowledge(known_crls=[CRLContainer(c) for c in crls]),
+        )
+    )
+    now = validation_time or dt.datetime.now(dt.timezone.utc)
+    timing = ValidationTimingInfo(
+        validation_time=now, best_signature_time=now, point_in_time_validation=validation_time is not None
+    )
+    result = asyncio.run(ades_lta_validation(sig, spec, timing_info=timing))
+    passed = result.ades_subindic == AdESPassed.OK
+    return passed, f"{_enum_name(result.ades_subindic)} {result.failure_msg or ''}".strip()
