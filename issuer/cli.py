@@ -1,0 +1,112 @@
+"""Operator commands: ``ecert issue`` and ``ecert pki ...``. Thin: parse, call a service, print."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from ecert.clock import office_date
+from ecert.kernel import kernel
+from issuer import DecisionFileError, IssuerError
+from issuer.decisions import parse_decisions
+from issuer.runtime import runtime
+from issuer.services import IssueOutcome, IssueStatus, issue_decisions
+
+EXIT_INVALID = 1
+EXIT_PARTIAL = 3  # --skip-invalid: the valid rows were issued, some rows were not
+
+
+@click.command("issue")
+@click.argument("decisions_csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Write DIR/<number>.pdf.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per certificate, then a summary.")
+@click.option("--skip-invalid", is_flag=True, help="Issue the valid rows and report the invalid ones.")
+def issue_command(decisions_csv: Path, out_dir: Path | None, as_json: bool, skip_invalid: bool) -> None:
+    """Issue certificates for the approved decisions in DECISIONS_CSV (see docs/decisions-csv.md)."""
+    app_kernel = kernel()
+    today: date = office_date(app_kernel.clock())
+    try:
+        parsed = parse_decisions(decisions_csv.read_bytes(), base_dir=decisions_csv.parent.resolve(), today=today)
+    except DecisionFileError as error:
+        raise click.ClickException(f"{decisions_csv}: {error}") from None
+    for row_error in parsed.errors:
+        click.echo(str(row_error), err=True)
+    if parsed.errors and not skip_invalid:
+        click.echo(
+            f"{len(parsed.errors)} problem(s) in {decisions_csv}; nothing was issued. "
+            "Fix the rows, or pass --skip-invalid to issue the valid rows only.",
+            err=True,
+        )
+        sys.exit(EXIT_INVALID)
+
+    issuance = runtime(current_app).issuance(actor=f"cli:{getpass.getuser()}")
+    if out_dir:
+        out_dir.mkdir(parents=True, exist_ok=True)
+
+    def emit(outcome: IssueOutcome) -> None:
+        path = None
+        if out_dir and outcome.sha256:
+            path = out_dir / f"{outcome.number}.pdf"
+            path.write_bytes(issuance.store.get(outcome.sha256))
+        if as_json:
+            record = {**outcome.__dict__, "status": outcome.status.value, "path": str(path) if path else None}
+            click.echo(json.dumps(record, ensure_ascii=False))
+
+    try:
+        if as_json or not sys.stdout.isatty():
+            outcomes = issue_decisions(issuance, parsed.decisions, on_done=emit)
+        else:
+            with click.progressbar(length=len(parsed.decisions), label="签发证书 issuing") as bar:
+                outcomes = issue_decisions(issuance, parsed.decisions, on_done=lambda o: (emit(o), bar.update(1)))
+    except IssuerError as error:
+        raise click.ClickException(str(error)) from None
+
+    issued = sum(1 for o in outcomes if o.status is IssueStatus.ISSUED)
+    already = len(outcomes) - issued
+    summary = {"summary": {"issued": issued, "already_issued": already, "invalid_rows": len({e.row for e in parsed.errors})}}
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+    else:
+        for outcome in outcomes:
+            mark = "issued" if outcome.status is IssueStatus.ISSUED else "already issued, nothing new"
+            click.echo(f"row {outcome.row}: {outcome.number} v{outcome.version} {mark}")
+        click.echo(f"{issued} issued, {already} already issued (nothing new), {summary['summary']['invalid_rows']} invalid row(s) skipped")
+    if parsed.errors:
+        sys.exit(EXIT_PARTIAL)
+
+
+@click.group("pki")
+def pki_group() -> None:
+    """Signing keys and trust roots."""
+
+
+@pki_group.command("export-roots")
+def export_roots() -> None:
+    """Print the trust root(s) a verifier should pin, as PEM."""
+    settings = kernel().settings
+    if settings.trust_roots_file:
+        click.echo(settings.trust_roots_file.read_text(), nl=False)
+        return
+    from issuer.pki import DevelopmentPKI
+
+    pki = DevelopmentPKI.load_or_create(settings.pki_dir, settings.office_name, settings.public_url)
+    click.echo(pki.roots_pem(), nl=False)
+
+
+@pki_group.command("init")
+def init_pki() -> None:
+    """Create the development PKI if it does not exist yet (development only)."""
+    settings = kernel().settings
+    if settings.signer != "development":
+        click.echo(f"signer is {settings.signer}: no development PKI needed")
+        return
+    from issuer.pki import DevelopmentPKI
+
+    DevelopmentPKI.load_or_create(settings.pki_dir, settings.office_name, settings.public_url)
+    click.echo(f"development PKI ready in {settings.pki_dir} (DEVELOPMENT ONLY, not for production)")

@@ -1,0 +1,95 @@
+"""Registry writes the issuer needs: holders, decisions, number allocation, reservations.
+
+Every function here runs inside the caller's write transaction. The statements are
+written so that several processes issuing at once neither duplicate a decision nor
+hand out a number twice: ``INSERT ... ON CONFLICT`` on unique keys and an atomic
+counter upsert (``... DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq``).
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ecert.models import Certificate, Decision, Holder, NumberCounter
+from issuer.numbering import seq_is_usable
+
+TOKEN_BYTES = 15  # 120 bits, 24 base32 characters, no padding
+
+
+def new_token() -> str:
+    return base64.b32encode(secrets.token_bytes(TOKEN_BYTES)).decode("ascii")
+
+
+def _insert(session: Session, table: Table) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"database dialect {dialect} is not supported")
+
+
+def allocate_seq(session: Session, office_code: str, year: int) -> int:
+    """Next usable sequence number for (office, year), atomically.
+
+    MOD 37-2 gives ``*`` as check character for about one sequence in 37; those are
+    skipped (the same ones on every machine), so no printed number carries a ``*``.
+    """
+    while True:
+        seq = _next_seq(session, office_code, year)
+        if seq_is_usable(office_code, year, seq):
+            return seq
+
+
+def _next_seq(session: Session, office_code: str, year: int) -> int:
+    table = NumberCounter.__table__
+    stmt = (
+        _insert(session, table)  # type: ignore[arg-type]
+        .values(office_code=office_code, year=year, last_seq=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.office_code, table.c.year],
+            set_={"last_seq": table.c.last_seq + 1},
+        )
+        .returning(table.c.last_seq)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def holder_id(session: Session, *, id_number: str, name: str, gender: str, at: datetime) -> int:
+    table = Holder.__table__
+    session.execute(
+        _insert(session, table)  # type: ignore[arg-type]
+        .values(id_number=id_number, name=name, gender=gender, created_at=at)
+        .on_conflict_do_nothing(index_elements=[table.c.id_number])
+    )
+    return int(session.execute(select(Holder.id).where(Holder.id_number == id_number)).scalar_one())
+
+
+def insert_decision(session: Session, values: dict[str, Any]) -> int | None:
+    """Insert a decision; ``None`` when one with the same identity already exists."""
+    table = Decision.__table__
+    stmt = (
+        _insert(session, table)  # type: ignore[arg-type]
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[table.c.identity_key])
+        .returning(table.c.id)
+    )
+    inserted = session.execute(stmt).scalar_one_or_none()
+    return None if inserted is None else int(inserted)
+
+
+def latest_certificate(session: Session, identity_key: str) -> Certificate | None:
+    return session.scalars(
+        select(Certificate)
+        .join(Decision, Certificate.decision_id == Decision.id)
+        .where(Decision.identity_key == identity_key)
+        .order_by(Certificate.version.desc())
+        .limit(1)
+    ).first()

@@ -1,0 +1,113 @@
+"""Shared fixtures: a database per test (SQLite, and PostgreSQL where a test asks), the
+app built on a temporary ECERT_HOME, and factories for decisions."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import postgres
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    if not postgres.available():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL 15 binaries are missing: scripts/system-deps.sh installs postgresql-15")
+        pytest.skip("PostgreSQL 15 binaries not installed")
+    with postgres.cluster() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database: each test runs on both backends."""
+    from ecert.migrate import upgrade
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'ecert.sqlite3'}"
+    else:
+        url = postgres.fresh_database(request.getfixturevalue("postgres_server"))
+    upgrade(url)
+    return url
+
+
+# --- issuing: one PKI, renderer, seal and signer per test session (they are slow to build) ---
+
+OFFICE = "重庆市大足区职称改革办公室"
+
+
+@pytest.fixture(scope="session")
+def pki_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from issuer.pki import DevelopmentPKI
+
+    home = tmp_path_factory.mktemp("pki-home")
+    DevelopmentPKI.load_or_create(home / "pki", OFFICE, "http://127.0.0.1:8000")
+    return home
+
+
+@pytest.fixture(scope="session")
+def trust_roots(pki_home: Path) -> list:
+    from issuer.pki import DevelopmentPKI
+    from verifier.signature import load_roots_pem
+
+    return load_roots_pem(DevelopmentPKI.load_or_create(pki_home / "pki", OFFICE, "http://127.0.0.1:8000").roots_pem())
+
+
+@pytest.fixture(scope="session")
+def renderer():  # type: ignore[no-untyped-def]
+    from issuer.rendering import CertificateRenderer
+
+    return CertificateRenderer()
+
+
+@pytest.fixture(scope="session")
+def seal_png() -> bytes:
+    from issuer.seal import make_seal_png
+
+    return make_seal_png(OFFICE)
+
+
+@pytest.fixture(scope="session")
+def signer(pki_home: Path):  # type: ignore[no-untyped-def]
+    from ecert.settings import Settings
+    from issuer.signing import build_document_signer
+
+    return build_document_signer(Settings(home=pki_home, database_url="sqlite://"))
+
+
+def make_home(tmp_path: Path, pki_home: Path) -> Path:
+    """A fresh ECERT_HOME that shares the session's development PKI."""
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(pki_home / "pki", home / "pki")
+    return home
+
+
+@pytest.fixture
+def issuance(database_url: str, tmp_path: Path, pki_home: Path, renderer, signer, seal_png):  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from ecert.db import connect
+    from ecert.settings import Settings
+    from ecert.storage import FileBlobStore
+    from issuer.services import Issuance
+
+    home = make_home(tmp_path, pki_home)
+    settings = Settings(home=home, database_url=database_url)
+    db = connect(database_url)
+    yield Issuance(
+        db=db,
+        store=FileBlobStore(settings.blob_dir),
+        renderer=renderer,
+        signer=signer,
+        settings=settings,
+        clock=lambda: datetime(2026, 11, 26, 2, 30, tzinfo=UTC),
+        seal_png=seal_png,
+        actor="test",
+    )
+    db.dispose()
