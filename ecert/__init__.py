@@ -15,3 +15,7 @@ class EcertError(Exception):
 
 class ConfigurationError(EcertError):
     """The settings are incomplete or contradictory."""
+
+
+class NumberFormatError(EcertError):
+    """A certificate number is malformed or its check character does not match."""

@@ -8,6 +8,7 @@ from ecert.db import connect
 from ecert.kernel import Kernel
 from ecert.settings import Settings
 from ecert.storage import FileBlobStore
+from ecert.web import init_web
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -15,7 +16,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings.home.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=settings.secret_key or "development-only-not-secret",
+        SECRET_KEY=settings.secret_key or _development_secret(settings),
         JSON_AS_ASCII=False,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )
@@ -25,21 +26,28 @@ def create_app(settings: Settings | None = None) -> Flask:
         store=FileBlobStore(settings.blob_dir),
     )
 
+    init_web(app)
+
     # Features are imported here, never at module level, so the kernel stays independent.
     import issuer.runtime
+    import verifier.web
 
     issuer.runtime.init_app(app)
+    verifier.web.init_app(app)
 
     @app.get("/")
     def home() -> str:
         return render_template("home.html", settings=settings)
 
-    @app.errorhandler(404)
-    def not_found(_error: Exception) -> tuple[str, int]:
-        return render_template("error.html", code=404, message="页面不存在 (page not found)"), 404
-
-    @app.errorhandler(500)
-    def server_error(_error: Exception) -> tuple[str, int]:
-        return render_template("error.html", code=500, message="服务暂时不可用 (internal error)"), 500
-
     return app
+
+
+def _development_secret(settings: Settings) -> str:
+    """A random per-instance key for development; production refuses to start without one."""
+    path = settings.home / "development-secret-key"
+    if not path.exists():
+        import secrets
+
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,7 +1,6 @@
 """Issuer: everything that makes a certificate. The only package that touches private keys.
 
 Exceptions (all derive from ``IssuerError``):
-- ``NumberFormatError``: a certificate number that cannot be parsed or fails its check character.
 - ``DecisionFileError``: a decisions file that cannot be read at all (encoding, header).
 - ``RenderingError``: a certificate could not be rendered (missing font, bad photo).
 - ``PKIError``: the signing keys or certificates are missing, unusable or misconfigured.
@@ -13,10 +12,6 @@ Invalid rows of a decisions file are not exceptions: they are returned as row er
 
 class IssuerError(Exception):
     """Base of the issuer's exceptions."""
-
-
-class NumberFormatError(IssuerError):
-    """A certificate number is malformed or its check character does not match."""
 
 
 class DecisionFileError(IssuerError):

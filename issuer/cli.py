@@ -13,8 +13,11 @@ from flask import current_app
 
 from ecert.clock import office_date
 from ecert.kernel import kernel
+from ecert import NumberFormatError
+from ecert.numbering import parse_number
 from issuer import DecisionFileError, IssuerError
 from issuer.decisions import parse_decisions
+from issuer.lifecycle import RevocationReason, correct, revoke
 from issuer.runtime import runtime
 from issuer.services import IssueOutcome, IssueStatus, issue_decisions
 
@@ -79,6 +82,57 @@ def issue_command(decisions_csv: Path, out_dir: Path | None, as_json: bool, skip
         click.echo(f"{issued} issued, {already} already issued (nothing new), {summary['summary']['invalid_rows']} invalid row(s) skipped")
     if parsed.errors:
         sys.exit(EXIT_PARTIAL)
+
+
+@click.command("revoke")
+@click.argument("number")
+@click.option("--reason", type=click.Choice([r.value for r in RevocationReason]), required=True)
+@click.option("--doc-no", required=True, help="文号 of the revocation decision, e.g. 足人社发〔2026〕3号")
+@click.option("--note", default="", help="Free text shown with the reason.")
+def revoke_command(number: str, reason: str, doc_no: str, note: str) -> None:
+    """Revoke the current version of certificate NUMBER."""
+    issuance = runtime(current_app).issuance(actor=f"cli:{getpass.getuser()}")
+    try:
+        changed = revoke(issuance, _parsed(number), reason=RevocationReason(reason), doc_no=doc_no, note=note)
+    except IssuerError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{changed.number} v{changed.version} revoked")
+
+
+@click.command("correct")
+@click.argument("number")
+@click.option("--set", "assignments", multiple=True, required=True, metavar="COLUMN=VALUE",
+              help="A corrected field, by its decisions-file column name; repeatable.")
+@click.option("--reason", required=True, help="Why the certificate is corrected (kept in the audit log).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path))
+def correct_command(number: str, assignments: tuple[str, ...], reason: str, out_dir: Path | None) -> None:
+    """Re-issue certificate NUMBER as a new version with corrected fields."""
+    changes = {}
+    for assignment in assignments:
+        column, sep, value = assignment.partition("=")
+        if not sep:
+            raise click.UsageError(f"--set {assignment}: expected COLUMN=VALUE")
+        changes[column.strip()] = value.strip()
+    issuance = runtime(current_app).issuance(actor=f"cli:{getpass.getuser()}")
+    try:
+        result = correct(issuance, _parsed(number), changes, reason=reason)
+    except IssuerError as error:
+        raise click.ClickException(str(error)) from None
+    if isinstance(result, list):
+        for row_error in result:
+            click.echo(f"column {row_error.column}: {row_error.message}", err=True)
+        sys.exit(EXIT_INVALID)
+    if out_dir and result.sha256:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / f"{result.number}-v{result.version}.pdf").write_bytes(issuance.store.get(result.sha256))
+    click.echo(f"{result.number} v{result.version} issued; v{result.version - 1} is now superseded")
+
+
+def _parsed(number: str) -> str:
+    try:
+        return parse_number(number).text
+    except NumberFormatError as error:
+        raise click.BadParameter(str(error), param_hint="NUMBER") from None
 
 
 @click.group("pki")

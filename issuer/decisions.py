@@ -13,7 +13,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -384,3 +384,13 @@ def _check_photo(path: Path, as_given: str) -> str | None:
     if not (head.startswith(_JPEG_MAGIC) or head == _PNG_MAGIC):
         return f"photo {as_given} is not a JPEG or PNG image"
     return None
+
+
+def validate_record(values: Mapping[str, str], *, base_dir: Path, today: date, row: int = 0) -> Decision | list[RowError]:
+    """Validate one decision given as column → text, by the same rules as a file row
+    (used when staff correct a certificate)."""
+    unknown = sorted(set(values) - set(COLUMNS))
+    if unknown:
+        return [RowError(row, name, "is not a column of a decision") for name in unknown]
+    header = dict(enumerate(COLUMNS))
+    return _parse_row(row, [_trim(values.get(name, "")) for name in COLUMNS], header, base_dir=base_dir, today=today)

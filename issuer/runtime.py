@@ -55,10 +55,10 @@ class IssuerRuntime:
 
 def init_app(app: Flask) -> None:
     app.extensions["issuer"] = IssuerRuntime(kernel(app))
-    from issuer.cli import issue_command, pki_group
+    from issuer.cli import correct_command, issue_command, pki_group, revoke_command
 
-    app.cli.add_command(issue_command)
-    app.cli.add_command(pki_group)
+    for command in (issue_command, revoke_command, correct_command, pki_group):
+        app.cli.add_command(command)
 
 
 def runtime(app: Flask) -> IssuerRuntime:

@@ -34,7 +34,7 @@ from ecert.storage import BlobStore
 from ecert.titles import GRANT_ROUTES
 from issuer import registry
 from issuer.decisions import Decision
-from issuer.numbering import format_number
+from ecert.numbering import format_number
 from issuer.rendering import SEAL_BOX, CertificateView
 
 RECORD_SCHEMA = "https://ecert.invalid/schema/certificate/1"

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from ecert import audit
 from ecert.models import AuditEvent, Certificate, CertificateStatus
-from issuer.numbering import parse_number, seq_is_usable
+from ecert.numbering import parse_number, seq_is_usable
 from issuer.services import Issuance, IssueStatus, issue_decision, issue_decisions
 from tests import factories
 from verifier.signature import validate_signed_pdf

@@ -1,7 +1,7 @@
 import pytest
 
-from issuer import NumberFormatError
-from issuer.numbering import (
+from ecert import NumberFormatError
+from ecert.numbering import (
     ALPHABET,
     MAX_SEQ,
     CertificateNumber,

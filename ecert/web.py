@@ -1,0 +1,58 @@
+"""Web plumbing shared by every feature: CSRF, rate limits, security headers, error pages.
+
+Features decorate views with ``limiter.limit(...)``; the limits' storage is in memory
+by default and ``ECERT_RATELIMIT_STORAGE_URI`` (e.g. ``redis://...``) in production, so
+that limits hold across processes and machines.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, Response, render_template, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+# Kept small and strict: no scripts anywhere on public pages; inline styles only.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def init_web(app: Flask) -> None:
+    app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("ECERT_RATELIMIT_STORAGE_URI", "memory://"))
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    @app.errorhandler(404)
+    def not_found(_error: Exception) -> tuple[str, int]:
+        return render_template("error.html", code=404, message="页面不存在 (page not found)"), 404
+
+    @app.errorhandler(413)
+    def too_large(_error: Exception) -> tuple[str, int]:
+        return render_template("error.html", code=413, message="文件太大 (file too large)"), 413
+
+    @app.errorhandler(429)
+    def too_many(_error: Exception) -> tuple[str, int]:
+        message = "查询过于频繁，请稍候一分钟再试。(Too many requests: please wait a minute and try again.)"
+        return render_template("error.html", code=429, message=message), 429
+
+    @app.errorhandler(500)
+    def server_error(_error: Exception) -> tuple[str, int]:
+        return render_template("error.html", code=500, message="服务暂时不可用 (internal error)"), 500

@@ -1,0 +1,218 @@
+"""After issuance: revocation and corrections (a correction is a new version).
+
+- ``revoke`` marks the current version revoked with a reason code and the decision's
+  文号; earlier versions stay "superseded" and their pages point to the revoked one.
+- ``correct`` re-issues the certificate under the same number as version N+1 with a new
+  token, rendered from the corrected decision; version N becomes "superseded by N+1".
+  Like issuance it reserves, signs outside the transaction, then completes: the old
+  version is superseded in the same transaction that makes the new one valid.
+
+Each state change commits with its audit event.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ecert import audit
+from ecert.clock import office_date
+from ecert.models import Certificate, CertificateStatus, Decision, Holder
+from ecert.titles import normalise_doc_no
+from issuer import IssuerError
+from issuer.decisions import Decision as DecisionRecord
+from issuer.decisions import RowError, validate_record
+from issuer.registry import new_token
+from issuer.rendering import SEAL_BOX
+from issuer.services import Issuance, _Reservation, certificate_view
+
+
+class LifecycleError(IssuerError):
+    """The certificate cannot undergo this change (unknown, not current, not valid)."""
+
+
+class RevocationReason(enum.StrEnum):
+    FRAUD = "fraud"  # 弄虚作假取得 (人社部发〔2024〕56号)
+    WRONGLY_GRANTED = "wrongly_granted"  # 不符合条件或程序错误
+    DECISION_WITHDRAWN = "decision_withdrawn"  # 审批决定被撤回
+
+    @property
+    def label(self) -> str:
+        return {
+            "fraud": "以弄虚作假等不正当手段取得",
+            "wrongly_granted": "不符合条件或程序错误",
+            "decision_withdrawn": "审批决定已撤回",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class Changed:
+    number: str
+    version: int
+    token: str
+    status: str
+    sha256: str | None
+
+
+def revoke(issuance: Issuance, number: str, *, reason: RevocationReason, doc_no: str, note: str = "") -> Changed:
+    doc_no = normalise_doc_no(doc_no)
+    now = issuance.clock()
+    with issuance.db.write() as session:
+        current = _current(session, number)
+        if current.status is not CertificateStatus.VALID:
+            raise LifecycleError(f"certificate {number} v{current.version} is {current.status.value}, not valid")
+        text = reason.label + (f"：{note}" if note else "")
+        current.status = CertificateStatus.REVOKED
+        current.revoked_at = now
+        current.revocation_reason = text
+        current.revocation_doc_no = doc_no
+        audit.append(
+            session,
+            actor=issuance.actor,
+            action="certificate.revoked",
+            subject=f"certificate:{number}/v{current.version}",
+            payload={"reason": reason.value, "doc_no": doc_no, "note": note},
+            at=now,
+        )
+        return Changed(number, current.version, current.token, current.status.value, current.pdf_sha256)
+
+
+def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason: str) -> Changed | list[RowError]:
+    """Re-issue ``number`` with ``changes`` applied; row errors if the result is invalid."""
+    now = issuance.clock()
+    with issuance.db.read() as session:
+        current = _current(session, number)
+        if current.status is not CertificateStatus.VALID:
+            raise LifecycleError(f"certificate {number} v{current.version} is {current.status.value}, not valid")
+        decision = session.get(Decision, current.decision_id)
+        assert decision is not None
+        holder = session.get(Holder, decision.holder_id)
+        assert holder is not None
+        record = {**_as_record(decision, holder.id_number), **changes}
+        photo_sha256 = decision.photo_sha256
+        previous = (current.id, current.version, decision.identity_key)
+    validated = validate_record(record, base_dir=issuance.settings.home, today=office_date(now))
+    if isinstance(validated, list):
+        return validated
+    corrected = validated
+
+    try:
+        reservation = _reserve_version(issuance, number, previous, corrected, photo_sha256, reason)
+    except IntegrityError:
+        raise LifecycleError(f"certificate {number} is being corrected by someone else; try again") from None
+    photo = issuance.store.get(photo_sha256) if photo_sha256 else None
+    view = certificate_view(corrected, reservation, issuance.settings, photo=photo, issue_date=office_date(now))
+    pdf = issuance.signer.sign(issuance.renderer.render(view), seal_png=issuance.seal_png, box=SEAL_BOX)
+    sha256 = issuance.store.put(pdf)
+    with issuance.db.write() as session:
+        made_valid = session.execute(
+            update(Certificate)
+            .where(Certificate.id == reservation.certificate_id, Certificate.status == CertificateStatus.PENDING)
+            .values(status=CertificateStatus.VALID, issued_at=issuance.clock(), pdf_sha256=sha256, pdf_size=len(pdf))
+        ).rowcount
+        superseded = session.execute(
+            update(Certificate)
+            .where(Certificate.id == previous[0], Certificate.status == CertificateStatus.VALID)
+            .values(status=CertificateStatus.SUPERSEDED, superseded_by_id=reservation.certificate_id)
+        ).rowcount
+        if not (made_valid and superseded):
+            # Revoked or corrected by someone else meanwhile: nothing of this attempt commits.
+            raise LifecycleError(f"certificate {number} changed while the correction was being signed; try again")
+        audit.append(
+            session,
+            actor=issuance.actor,
+            action="certificate.corrected",
+            subject=f"certificate:{number}/v{reservation.version}",
+            payload={"supersedes": previous[1], "changes": sorted(changes), "reason": reason, "sha256": sha256},
+            at=now,
+        )
+    return Changed(number, reservation.version, reservation.token, "valid", sha256)
+
+
+def _reserve_version(
+    issuance: Issuance,
+    number: str,
+    previous: tuple[int, int, str],
+    corrected: DecisionRecord,
+    photo_sha256: str | None,
+    reason: str,
+) -> _Reservation:
+    now = issuance.clock()
+    previous_id, previous_version, original_key = previous
+    version = previous_version + 1
+    with issuance.db.write() as session:
+        original = session.scalars(select(Decision).where(Decision.identity_key == original_key)).one()
+        snapshot = Decision(
+            # A version's own decision snapshot; its key derives from the original so the
+            # original decision stays the identity used by idempotent issuance.
+            identity_key=audit.sha256_text(f"{original_key}:v{version}"),
+            holder_id=original.holder_id,
+            name=corrected.name,
+            gender=corrected.gender,
+            employer=corrected.employer,
+            series=corrected.series,
+            specialty=corrected.specialty,
+            level=corrected.level,
+            qualification=corrected.qualification,
+            grant_route=corrected.grant_route,
+            approval_date=corrected.approval_date,
+            approving_body=corrected.approving_body,
+            doc_no=corrected.doc_no,
+            photo_sha256=photo_sha256,
+            source="correction",
+            created_at=now,
+        )
+        session.add(snapshot)
+        session.flush()
+        certificate = Certificate(
+            decision_id=snapshot.id,
+            office_code=issuance.settings.office_code,
+            number=number,
+            version=version,
+            token=new_token(),
+            status=CertificateStatus.PENDING,
+            reserved_at=now,
+        )
+        session.add(certificate)
+        session.flush()
+        audit.append(
+            session,
+            actor=issuance.actor,
+            action="certificate.correction_reserved",
+            subject=f"certificate:{number}/v{version}",
+            payload={"supersedes": previous_version, "reason": reason},
+            at=now,
+        )
+        return _Reservation(certificate.id, number, certificate.token, version, CertificateStatus.PENDING, None)
+
+
+def _current(session: Session, number: str) -> Certificate:
+    certificate = session.scalars(
+        select(Certificate)
+        .where(Certificate.number == number, Certificate.status != CertificateStatus.PENDING)
+        .order_by(Certificate.version.desc())
+        .limit(1)
+    ).first()
+    if certificate is None:
+        raise LifecycleError(f"no issued certificate with number {number}")
+    return certificate
+
+
+def _as_record(decision: Decision, id_number: str) -> dict[str, str]:
+    return {
+        "name": decision.name,
+        "gender": decision.gender,
+        "id_number": id_number,
+        "employer": decision.employer,
+        "series": decision.series,
+        "specialty": decision.specialty,
+        "level": decision.level,
+        "qualification": decision.qualification,
+        "grant_route": decision.grant_route,
+        "approval_date": decision.approval_date.isoformat(),
+        "approving_body": decision.approving_body,
+        "doc_no": decision.doc_no,
+    }

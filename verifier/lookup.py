@@ -1,0 +1,150 @@
+"""Read-only registry lookups for public verification: the registry is the authority.
+
+Every answer is a ``PublicCertificate``: the status *now* and only the minimum of
+personal data (masked name; never the ID number, birth date or photo). Lookups use
+SQLAlchemy Core on the registry tables: no ORM identity map on the hot path.
+"""
+
+from __future__ import annotations
+
+import enum
+import hmac
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Row, select
+from sqlalchemy.orm import Session
+
+from ecert.masking import mask_name
+from ecert.models import Certificate, CertificateStatus, Decision
+
+
+class PublicStatus(enum.StrEnum):
+    VALID = "valid"  # 有效
+    REVOKED = "revoked"  # 已撤销
+    SUPERSEDED = "superseded"  # 已更正: a later version replaces this one
+    EXPIRED = "expired"  # 已过期: a use copy past its end date
+    UNKNOWN = "unknown"  # 未找到
+
+
+@dataclass(frozen=True)
+class PublicCertificate:
+    number: str
+    version: int
+    token: str
+    status: PublicStatus
+    masked_name: str
+    qualification: str
+    level: str
+    series: str
+    specialty: str
+    grant_date: date
+    approving_body: str
+    issuing_office_code: str
+    issued_at: datetime | None
+    revoked_at: datetime | None = None
+    revocation_reason: str | None = None
+    revocation_doc_no: str | None = None
+    current_version: int | None = None  # set when superseded
+    current_token: str | None = None  # token of the current version's page
+
+
+
+_COLUMNS = (
+    Certificate.number,
+    Certificate.version,
+    Certificate.token,
+    Certificate.status,
+    Certificate.office_code,
+    Certificate.issued_at,
+    Certificate.revoked_at,
+    Certificate.revocation_reason,
+    Certificate.revocation_doc_no,
+    Certificate.superseded_by_id,
+    Decision.name,
+    Decision.qualification,
+    Decision.level,
+    Decision.series,
+    Decision.specialty,
+    Decision.approval_date,
+    Decision.approving_body,
+)
+
+
+def _base():  # type: ignore[no-untyped-def]
+    # Pending rows (number reserved, PDF not yet signed) do not exist for the public.
+    return (
+        select(*_COLUMNS)
+        .join(Decision, Certificate.decision_id == Decision.id)
+        .where(Certificate.status != CertificateStatus.PENDING)
+    )
+
+
+def by_token(session: Session, token: str) -> PublicCertificate | None:
+    row = session.execute(_base().where(Certificate.token == token)).first()
+    return _public(session, row) if row else None
+
+
+def by_sha256(session: Session, sha256: str) -> PublicCertificate | None:
+    row = session.execute(_base().where(Certificate.pdf_sha256 == sha256)).first()
+    return _public(session, row) if row else None
+
+
+def by_number(session: Session, number: str, version: int | None = None) -> PublicCertificate | None:
+    """The given version, or the latest one. For internal callers: it does not check the name."""
+    query = _base().where(Certificate.number == number)
+    query = query.where(Certificate.version == version) if version else query.order_by(Certificate.version.desc())
+    row = session.execute(query.limit(1)).first()
+    return _public(session, row) if row else None
+
+
+def by_number_and_name(session: Session, number: str, full_name: str) -> PublicCertificate | None:
+    """Latest version of ``number`` if ``full_name`` is the holder's; otherwise None.
+
+    A wrong name answers exactly like an unknown number, so the form cannot be used
+    to learn whether a number exists.
+    """
+    found = session.execute(
+        _base().where(Certificate.number == number).order_by(Certificate.version.desc()).limit(1)
+    ).first()
+    name = found.name if found else "\x00"
+    matches = hmac.compare_digest(name.encode(), _normalise_name(full_name).encode())
+    return _public(session, found) if found and matches else None
+
+
+def _normalise_name(name: str) -> str:
+    return " ".join(name.split()).replace("•", "·").replace("・", "·")
+
+
+def _public(session: Session, row: Row) -> PublicCertificate:  # type: ignore[type-arg]
+    status = PublicStatus(CertificateStatus(row.status).value)
+    current_version = current_token = None
+    if row.superseded_by_id is not None:
+        current = session.execute(
+            select(Certificate.version, Certificate.token)
+            .where(Certificate.number == row.number, Certificate.status != CertificateStatus.PENDING)
+            .order_by(Certificate.version.desc())
+            .limit(1)
+        ).first()
+        if current is not None:
+            current_version, current_token = current.version, current.token
+    return PublicCertificate(
+        number=row.number,
+        version=row.version,
+        token=row.token,
+        status=status,
+        masked_name=mask_name(row.name),
+        qualification=row.qualification,
+        level=row.level,
+        series=row.series,
+        specialty=row.specialty,
+        grant_date=row.approval_date,
+        approving_body=row.approving_body,
+        issuing_office_code=row.office_code,
+        issued_at=row.issued_at,
+        revoked_at=row.revoked_at,
+        revocation_reason=row.revocation_reason,
+        revocation_doc_no=row.revocation_doc_no,
+        current_version=current_version,
+        current_token=current_token,
+    )

@@ -1,0 +1,5 @@
+"""Placeholder blueprint: filled in by issue #3."""
+
+from flask import Blueprint
+
+bp = Blueprint("verifier_upload", __name__)

@@ -1,0 +1,46 @@
+"""Wires the verifier into the app: blueprints, CLI commands, and what it keeps per process.
+
+The verifier reads the registry and the published trust material (pinned trust roots,
+the QR claim key set); it never imports ``issuer`` and holds no private key, so a
+verifier-only deployment can run with read-only database credentials.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from ecert.kernel import Kernel, kernel
+
+
+class VerifierRuntime:
+    def __init__(self, app_kernel: Kernel) -> None:
+        self.kernel = app_kernel
+
+    @property
+    def trust_roots_path(self) -> Path:
+        settings = self.kernel.settings
+        # Development: the root the development PKI wrote; production must configure it.
+        return settings.trust_roots_file or settings.pki_dir / "root-ca.cert.pem"
+
+    @cached_property
+    def trust_roots(self) -> list:  # list[asn1crypto.x509.Certificate]
+        from verifier.signature import load_roots_pem
+
+        return load_roots_pem(self.trust_roots_path.read_text())
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["verifier"] = VerifierRuntime(kernel(app))
+    from verifier import api, pages, pdf_cli, qr_cli, qr_keys, upload
+
+    for blueprint in (pages.bp, upload.bp, api.bp, qr_keys.bp):
+        app.register_blueprint(blueprint)
+    app.cli.add_command(pdf_cli.verify_command)
+    app.cli.add_command(qr_cli.verify_qr_command)
+
+
+def runtime(app: Flask | None = None) -> VerifierRuntime:
+    return (app or current_app).extensions["verifier"]  # type: ignore[no-any-return]
