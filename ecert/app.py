@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import Flask, render_template
 
 from ecert.db import connect
@@ -11,7 +14,8 @@ from ecert.storage import FileBlobStore
 from ecert.web import init_web
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None, config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app; ``config`` overrides Flask settings (tests turn rate limits off)."""
     settings = settings or Settings.from_env()
     settings.home.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__)
@@ -20,6 +24,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         JSON_AS_ASCII=False,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )
+    app.config.update(config or {})
     app.extensions["ecert"] = Kernel(
         settings=settings,
         db=connect(settings.database_url),

@@ -111,3 +111,21 @@ def issuance(database_url: str, tmp_path: Path, pki_home: Path, renderer, signer
         actor="test",
     )
     db.dispose()
+
+
+@pytest.fixture
+def app(issuance, renderer, signer, seal_png):  # type: ignore[no-untyped-def]
+    """The whole app on the issuance fixture's database and home, sharing the session's
+    renderer and signer; rate limits off (tests that check them turn them on)."""
+    from ecert.app import create_app
+    from issuer.runtime import runtime
+
+    app = create_app(issuance.settings, config={"TESTING": True, "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": True})
+    runtime(app).__dict__.update(renderer=renderer, signer=signer, seal_png=seal_png)
+    yield app
+    app.extensions["ecert"].db.dispose()
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
