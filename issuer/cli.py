@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from ecert.clock import office_date
 from ecert.kernel import kernel
@@ -26,6 +27,7 @@ EXIT_PARTIAL = 3  # --skip-invalid: the valid rows were issued, some rows were n
 
 
 @click.command("issue")
+@with_appcontext
 @click.argument("decisions_csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Write DIR/<number>.pdf.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per certificate, then a summary.")
@@ -85,6 +87,7 @@ def issue_command(decisions_csv: Path, out_dir: Path | None, as_json: bool, skip
 
 
 @click.command("revoke")
+@with_appcontext
 @click.argument("number")
 @click.option("--reason", type=click.Choice([r.value for r in RevocationReason]), required=True)
 @click.option("--doc-no", required=True, help="文号 of the revocation decision, e.g. 足人社发〔2026〕3号")
@@ -100,6 +103,7 @@ def revoke_command(number: str, reason: str, doc_no: str, note: str) -> None:
 
 
 @click.command("correct")
+@with_appcontext
 @click.argument("number")
 @click.option("--set", "assignments", multiple=True, required=True, metavar="COLUMN=VALUE",
               help="A corrected field, by its decisions-file column name; repeatable.")
@@ -141,6 +145,7 @@ def pki_group() -> None:
 
 
 @pki_group.command("export-roots")
+@with_appcontext
 def export_roots() -> None:
     """Print the trust root(s) a verifier should pin, as PEM."""
     settings = kernel().settings
@@ -154,6 +159,7 @@ def export_roots() -> None:
 
 
 @pki_group.command("init")
+@with_appcontext
 def init_pki() -> None:
     """Create the development PKI if it does not exist yet (development only)."""
     settings = kernel().settings
