@@ -26,6 +26,8 @@ run: setup
 	@echo
 	@echo "  ecert is starting on http://127.0.0.1:8000"
 	@echo "  demo certificates (signed PDFs): $(ECERT_HOME)/demo-certificates/"
+	@echo "  scan or click to verify:"
+	@$(BIN)/ecert list --limit 6 | sed 's/^/    /' 
 	@echo "  trust root for validators:       $(BIN)/ecert pki export-roots > roots.pem"
 	@echo "  demo logins: none yet (staff and holder accounts arrive with the portal)"
 	@echo

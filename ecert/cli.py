@@ -40,3 +40,23 @@ def db_verify_audit() -> None:
     click.echo(f"{report.events} audit events, chain {'intact' if report.ok else 'BROKEN'}")
     if not report.ok:
         raise SystemExit(1)
+
+
+@main.command("list")
+@click.option("--limit", default=20, show_default=True)
+def list_certificates(limit: int) -> None:
+    """The most recently issued certificates with their verification pages."""
+    from sqlalchemy import select
+
+    from ecert.models import Certificate, CertificateStatus
+
+    app_kernel = kernel()
+    with app_kernel.db.read() as session:
+        rows = session.execute(
+            select(Certificate.number, Certificate.version, Certificate.status, Certificate.token)
+            .where(Certificate.status != CertificateStatus.PENDING)
+            .order_by(Certificate.id.desc())
+            .limit(limit)
+        ).all()
+    for number, version, status, token in rows:
+        click.echo(f"{number}  v{version}  {status.value:<10}  {app_kernel.settings.verify_url(token)}")
