@@ -68,7 +68,12 @@ def issue_command(decisions_csv: Path, out_dir: Path | None, as_json: bool, skip
             outcomes = issue_decisions(issuance, parsed.decisions, on_done=emit)
         else:
             with click.progressbar(length=len(parsed.decisions), label="签发证书 issuing") as bar:
-                outcomes = issue_decisions(issuance, parsed.decisions, on_done=lambda o: (emit(o), bar.update(1)))
+
+                def emit_and_advance(outcome: IssueOutcome) -> None:
+                    emit(outcome)
+                    bar.update(1)
+
+                outcomes = issue_decisions(issuance, parsed.decisions, on_done=emit_and_advance)
     except IssuerError as error:
         raise click.ClickException(str(error)) from None
 

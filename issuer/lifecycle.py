@@ -25,6 +25,7 @@ from ecert.titles import normalise_doc_no
 from issuer import IssuerError
 from issuer.decisions import Decision as DecisionRecord
 from issuer.decisions import RowError, validate_record
+from issuer import registry
 from issuer.registry import new_token
 from issuer.rendering import SEAL_BOX
 from issuer.services import Issuance, _Reservation, certificate_view
@@ -108,16 +109,18 @@ def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason:
     pdf = issuance.signer.sign(issuance.renderer.render(view), seal_png=issuance.seal_png, box=SEAL_BOX)
     sha256 = issuance.store.put(pdf)
     with issuance.db.write() as session:
-        made_valid = session.execute(
+        made_valid = registry.updated_rows(
+            session,
             update(Certificate)
             .where(Certificate.id == reservation.certificate_id, Certificate.status == CertificateStatus.PENDING)
-            .values(status=CertificateStatus.VALID, issued_at=issuance.clock(), pdf_sha256=sha256, pdf_size=len(pdf))
-        ).rowcount
-        superseded = session.execute(
+            .values(status=CertificateStatus.VALID, issued_at=issuance.clock(), pdf_sha256=sha256, pdf_size=len(pdf)),
+        )
+        superseded = registry.updated_rows(
+            session,
             update(Certificate)
             .where(Certificate.id == previous[0], Certificate.status == CertificateStatus.VALID)
-            .values(status=CertificateStatus.SUPERSEDED, superseded_by_id=reservation.certificate_id)
-        ).rowcount
+            .values(status=CertificateStatus.SUPERSEDED, superseded_by_id=reservation.certificate_id),
+        )
         if not (made_valid and superseded):
             # Revoked or corrected by someone else meanwhile: nothing of this attempt commits.
             raise LifecycleError(f"certificate {number} changed while the correction was being signed; try again")
@@ -216,3 +219,4 @@ def _as_record(decision: Decision, id_number: str) -> dict[str, str]:
         "approving_body": decision.approving_body,
         "doc_no": decision.doc_no,
     }
+

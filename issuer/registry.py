@@ -11,9 +11,9 @@ from __future__ import annotations
 import base64
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import CursorResult, Table, Update, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -93,3 +93,8 @@ def latest_certificate(session: Session, identity_key: str) -> Certificate | Non
         .order_by(Certificate.version.desc())
         .limit(1)
     ).first()
+
+
+def updated_rows(session: Session, statement: Update) -> int:
+    """Run an UPDATE and return how many rows it changed (its guard held for that many)."""
+    return cast(CursorResult[Any], session.execute(statement)).rowcount
