@@ -53,6 +53,11 @@ class Settings:
     tsa_url: str | None = None
     # PEM bundle of the roots a verifier pins; development uses the dev PKI's root.
     trust_roots_file: Path | None = None
+    # QR claim key (Ed25519 PEM) and its key id, for the issuer; the published key set
+    # (JSON) for the issuer and the verifier. Development generates its own when unset.
+    qr_key_file: Path | None = None
+    qr_key_id: str | None = None
+    qr_keyset_file: Path | None = None
 
     @property
     def is_production(self) -> bool:
@@ -65,6 +70,15 @@ class Settings:
     @property
     def pki_dir(self) -> Path:
         return self.home / "pki"
+
+    @property
+    def qr_dev_key_dir(self) -> Path:
+        return self.home / "qr-keys"
+
+    @property
+    def qr_keyset_path(self) -> Path:
+        """The published QR key set: configured, or the development one under home."""
+        return self.qr_keyset_file or self.home / "published" / "qr-keys.json"
 
     def verify_url(self, token: str) -> str:
         return f"{self.public_url.rstrip('/')}/v/{token}"
@@ -107,6 +121,9 @@ class Settings:
             pkcs11=pkcs11,
             tsa_url=env.get("ECERT_TSA_URL") or None,
             trust_roots_file=_optional_path(env, "ECERT_TRUST_ROOTS"),
+            qr_key_file=_optional_path(env, "ECERT_QR_KEY_FILE"),
+            qr_key_id=env.get("ECERT_QR_KEY_ID") or None,
+            qr_keyset_file=_optional_path(env, "ECERT_QR_KEYSET_FILE"),
         )
         settings.check()
         return settings
@@ -115,6 +132,8 @@ class Settings:
         """Refuse development parts and missing secrets in production."""
         if not (self.office_code.isdigit() and len(self.office_code) == 6):
             raise ConfigurationError("ECERT_OFFICE_CODE must be a 6-digit division code (GB/T 2260)")
+        if (self.qr_key_file is None) != (self.qr_key_id is None):
+            raise ConfigurationError("ECERT_QR_KEY_FILE and ECERT_QR_KEY_ID must be set together")
         if not self.is_production:
             return
         problems = []
@@ -126,6 +145,10 @@ class Settings:
             problems.append("ECERT_TSA_URL must name an RFC 3161 timestamp authority")
         if self.trust_roots_file is None:
             problems.append("ECERT_TRUST_ROOTS must name the PEM file of pinned trust roots")
+        if self.qr_key_file is None or not self.qr_key_id:
+            problems.append("ECERT_QR_KEY_FILE and ECERT_QR_KEY_ID must name the Ed25519 QR claim key and its key id")
+        if self.qr_keyset_file is None:
+            problems.append("ECERT_QR_KEYSET_FILE must name the published QR key set (JSON)")
         if problems:
             raise ConfigurationError("production settings incomplete: " + "; ".join(problems))
 

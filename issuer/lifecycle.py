@@ -105,7 +105,14 @@ def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason:
     except IntegrityError:
         raise LifecycleError(f"certificate {number} is being corrected by someone else; try again") from None
     photo = issuance.store.get(photo_sha256) if photo_sha256 else None
-    view = certificate_view(corrected, reservation, issuance.settings, photo=photo, issue_date=office_date(now))
+    view = certificate_view(
+        corrected,
+        reservation,
+        issuance.settings,
+        photo=photo,
+        issue_date=office_date(now),
+        claim_signer=issuance.claim_signer,
+    )
     pdf = issuance.signer.sign(issuance.renderer.render(view), seal_png=issuance.seal_png, box=SEAL_BOX)
     sha256 = issuance.store.put(pdf)
     with issuance.db.write() as session:

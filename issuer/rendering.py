@@ -418,7 +418,8 @@ class CertificateRenderer:
         draw_qr(pdf, modules, _QR_X, qy, size)
         cx = _QR_X + size / 2
         text.add(cx, qy + size + 4.5, "扫码验证", 10.5, _LABEL, align="C")
-        url = clean_text(view.verify_url)
+        # Printed for people to type: without the signed claim (``?c=``), which is for scanners.
+        url = clean_text(view.verify_url.split("?", 1)[0])
         usize = text.fit(url, 7.0, 100.0, 5.0, "verify URL")
         text.add(_QR_X + 2.0, qy + size + 9.5, url, usize, _GREY)
 

@@ -39,6 +39,12 @@ class IssuerRuntime:
 
         return build_document_signer(self.kernel.settings)
 
+    @cached_property
+    def claim_signer(self):  # type: ignore[no-untyped-def]
+        from issuer.qr_signing import build_claim_signer
+
+        return build_claim_signer(self.kernel.settings)
+
     def issuance(self, actor: str = "system") -> Issuance:
         with self._lock:
             return Issuance(
@@ -50,6 +56,7 @@ class IssuerRuntime:
                 clock=self.kernel.clock,
                 seal_png=self.seal_png,
                 actor=actor,
+                claim_signer=self.claim_signer,
             )
 
 

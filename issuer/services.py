@@ -35,6 +35,7 @@ from ecert.titles import GRANT_ROUTES
 from issuer import registry
 from issuer.decisions import Decision
 from ecert.numbering import format_number
+from ecert.qr_claim import ClaimFields, claim_url
 from issuer.rendering import SEAL_BOX, CertificateView
 
 RECORD_SCHEMA = "https://ecert.invalid/schema/certificate/1"
@@ -46,6 +47,12 @@ class Renderer(Protocol):
 
 class Signer(Protocol):
     def sign(self, pdf: bytes, *, seal_png: bytes, box: tuple[float, float, float, float]) -> bytes: ...
+
+
+class ClaimSigner(Protocol):
+    """Signs the QR claim (``issuer.qr_signing``): fields in, base32 claim text out."""
+
+    def sign(self, fields: ClaimFields) -> str: ...
 
 
 class IssueStatus(enum.StrEnum):
@@ -76,6 +83,9 @@ class Issuance:
     clock: Clock
     seal_png: bytes
     actor: str = "system"
+    # Signs the claim carried in the QR URL; None prints a QR without a claim (tests only:
+    # the runtime always builds one).
+    claim_signer: ClaimSigner | None = None
 
 
 @dataclass(frozen=True)
@@ -149,7 +159,14 @@ def _sign_and_complete(
     issuance: Issuance, decision: Decision, reservation: _Reservation, photo: bytes | None
 ) -> IssueOutcome:
     now = issuance.clock()
-    view = certificate_view(decision, reservation, issuance.settings, photo=photo, issue_date=office_date(now))
+    view = certificate_view(
+        decision,
+        reservation,
+        issuance.settings,
+        photo=photo,
+        issue_date=office_date(now),
+        claim_signer=issuance.claim_signer,
+    )
     pdf = issuance.signer.sign(issuance.renderer.render(view), seal_png=issuance.seal_png, box=SEAL_BOX)
     sha256 = issuance.store.put(pdf)
     with issuance.db.write() as session:
@@ -176,9 +193,28 @@ def _sign_and_complete(
 
 
 def certificate_view(
-    decision: Decision, reservation: _Reservation, settings: Settings, *, photo: bytes | None, issue_date: date
+    decision: Decision,
+    reservation: _Reservation,
+    settings: Settings,
+    *,
+    photo: bytes | None,
+    issue_date: date,
+    claim_signer: ClaimSigner | None = None,
 ) -> CertificateView:
     verify_url = settings.verify_url(reservation.token)
+    if claim_signer is not None:
+        claim = claim_signer.sign(
+            ClaimFields(
+                number=reservation.number,
+                name=decision.name,
+                qualification=decision.qualification,
+                grant_date=decision.approval_date,
+                version=reservation.version,
+                token=reservation.token,
+                issue_date=issue_date,
+            )
+        )
+        verify_url = claim_url(verify_url, claim)
     record: dict[str, Any] = {
         "schema": RECORD_SCHEMA,
         "number": reservation.number,

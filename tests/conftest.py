@@ -95,6 +95,7 @@ def issuance(database_url: str, tmp_path: Path, pki_home: Path, renderer, signer
     from ecert.db import connect
     from ecert.settings import Settings
     from ecert.storage import FileBlobStore
+    from issuer.qr_signing import build_claim_signer
     from issuer.services import Issuance
 
     home = make_home(tmp_path, pki_home)
@@ -109,6 +110,7 @@ def issuance(database_url: str, tmp_path: Path, pki_home: Path, renderer, signer
         clock=lambda: datetime(2026, 11, 26, 2, 30, tzinfo=UTC),
         seal_png=seal_png,
         actor="test",
+        claim_signer=build_claim_signer(settings),
     )
     db.dispose()
 

@@ -1,0 +1,207 @@
+"""The signed QR claim end to end: issue, rasterise at 150 dpi, decode, ``ecert verify-qr``.
+
+One database backend is enough here (the claim touches no SQL of its own).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from ecert.models import CertificateStatus
+from ecert.numbering import format_number, next_usable_seq
+from ecert.qr_claim import KeySet, decode_claim, loads_keyset, published_key
+from issuer.qr import MAX_VERSION, qr_modules
+from issuer.rendering import CertificateView
+from issuer.services import Issuance, _Reservation, certificate_view, issue_decision
+from tests import factories
+
+zxingcpp = pytest.importorskip("zxingcpp")
+pyzbar = pytest.importorskip("pyzbar.pyzbar")
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+WORST_NAME = "𠇔𡒄𪚥𠀀𠀁𠀂"
+WORST_QUALIFICATION = "教授级高级工程师"
+
+
+def _rasterise(pdf: bytes, tmp_path: Path) -> Path:
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-singlefile", str(path), str(tmp_path / "page")],
+        check=True, capture_output=True, timeout=60,
+    )
+    return tmp_path / "page.png"
+
+
+def _decode_both(png: Path) -> str:
+    image = Image.open(png).convert("RGB")
+    zx = [b.text for b in zxingcpp.read_barcodes(image)]
+    zb = [d.data.decode() for d in pyzbar.decode(image)]
+    assert len(zx) == 1 and zx == zb
+    return zx[0]
+
+
+def _cli(issuance: Issuance, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "ECERT_HOME": str(issuance.settings.home),
+        "DATABASE_URL": issuance.settings.database_url,
+        "ECERT_ENV": "development",
+    }
+    for name in ("ECERT_QR_KEY_FILE", "ECERT_QR_KEY_ID", "ECERT_QR_KEYSET_FILE", "FLASK_APP"):
+        env.pop(name, None)
+    return subprocess.run(
+        [sys.executable, "-m", "ecert", "verify-qr", *args], capture_output=True, text=True, env=env, timeout=60
+    )
+
+
+@pytest.fixture
+def issued(issuance: Issuance, tmp_path: Path):  # type: ignore[no-untyped-def]
+    decision = factories.decision(name="欧阳𠇔晓", qualification="主治医师")
+    outcome = issue_decision(issuance, decision)
+    png = _rasterise(issuance.store.get(outcome.sha256), tmp_path)
+    return decision, outcome, png
+
+
+def test_issued_qr_carries_a_claim_that_verifies_offline(issuance: Issuance, issued) -> None:  # type: ignore[no-untyped-def]
+    decision, outcome, png = issued
+    url = _decode_both(png)
+    assert url.startswith(issuance.settings.verify_url(outcome.token) + "?c=")
+    claim = decode_claim(url.split("?c=", 1)[1], outcome.token)
+    assert (claim.number, claim.name, claim.version, claim.grant_date) == (
+        outcome.number, decision.name, 1, decision.approval_date)
+    assert claim.kid == "dev-2026-1" and claim.issue_date == date(2026, 11, 26)
+
+    by_image = _cli(issuance, str(png))
+    assert by_image.returncode == 0, by_image.stdout + by_image.stderr
+    for value in (outcome.number, decision.name, decision.qualification, "2025-12-20", outcome.token,
+                  "dev-2026-1", "2026-11-26", "VALID"):
+        assert value in by_image.stdout, value
+
+    by_text = _cli(issuance, url)
+    assert by_text.returncode == 0, by_text.stdout + by_text.stderr
+    assert by_text.stdout == by_image.stdout
+
+
+def test_tampered_claim_fails(app, issued) -> None:  # type: ignore[no-untyped-def]
+    _, _, png = issued
+    url = _decode_both(png)
+    base, claim = url.split("?c=", 1)
+    for i in (5, 30, len(claim) // 2, len(claim) - 20):  # key id, dates and number, name, signature
+        tampered = f"{base}?c={claim[:i]}{'B' if claim[i] != 'B' else 'C'}{claim[i + 1:]}"
+        result = app.test_cli_runner().invoke(args=["verify-qr", tampered])
+        assert result.exit_code == 1, result.output
+        assert "INVALID" in result.output
+
+
+def test_other_key_set_fails_and_usage_errors(app, issuance: Issuance, issued, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    _, _, png = issued
+    url = _decode_both(png)
+    other = KeySet(
+        "someone else",
+        (published_key("dev-2026-1", Ed25519PrivateKey.generate().public_key(), date(2026, 1, 1), date(2030, 12, 31)),),
+    )
+    other_file = tmp_path / "other-keys.json"
+    other_file.write_text(other.dumps())
+    runner = app.test_cli_runner()
+
+    result = runner.invoke(args=["verify-qr", url, "--keys", str(other_file)])
+    assert result.exit_code == 1 and "INVALID" in result.output and "someone else" in result.output
+    published = issuance.settings.qr_keyset_path
+    saved = tmp_path / "saved-keys.json"
+    saved.write_bytes(published.read_bytes())
+    result = runner.invoke(args=["verify-qr", str(png), "--keys", str(saved)])
+    assert result.exit_code == 0 and "VALID" in result.output, result.output
+
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (200, 200), "white").save(blank)
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"not an image")
+    for args in (
+        [str(blank)],  # no QR code
+        [str(junk)],  # unreadable
+        [str(tmp_path / "missing.png")],
+        [url, "--keys", str(junk)],  # a key set that is no JSON
+    ):
+        result = runner.invoke(args=["verify-qr", *args])
+        assert result.exit_code == 2 and "error" in result.output, (args, result.output)
+    no_claim = runner.invoke(args=["verify-qr", url.split("?", 1)[0]])
+    assert no_claim.exit_code == 1 and "no ?c= claim" in no_claim.output
+
+
+def test_well_known_endpoint_serves_the_key_set(client, issuance: Issuance, issued) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/.well-known/ecert-qr-keys.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert "public" in response.headers["Cache-Control"] and "max-age=3600" in response.headers["Cache-Control"]
+    document = response.get_json()
+    assert document["issuer"] == issuance.settings.office_name
+    assert [(k["kid"], k["alg"], k["status"]) for k in document["keys"]] == [("dev-2026-1", "Ed25519", "active")]
+    assert loads_keyset(response.data) == loads_keyset(issuance.settings.qr_keyset_path.read_bytes())
+    assert "PRIVATE" not in response.get_data(as_text=True)
+
+
+def test_well_known_endpoint_fails_closed_on_a_broken_file(client, issuance: Issuance) -> None:  # type: ignore[no-untyped-def]
+    path = issuance.settings.qr_keyset_path
+    assert client.get("/.well-known/ecert-qr-keys.json").get_json()["keys"] == []  # nothing signed yet
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{broken")
+    response = client.get("/.well-known/ecert-qr-keys.json")
+    assert response.status_code == 503 and response.get_json()["error"]["code"] == "keyset_unavailable"
+
+
+def test_claim_status_against_the_registry(app, issuance: Issuance, issued) -> None:  # type: ignore[no-untyped-def]
+    from verifier import lookup
+    from verifier.qr_check import claim_status, load_published_keyset
+
+    _, outcome, png = issued
+    claim = _decode_both(png).split("?c=", 1)[1]
+    with app.app_context():
+        keyset = load_published_keyset(app)
+        assert load_published_keyset() is keyset  # cached per process
+        with issuance.db.read() as session:
+            certificate = lookup.by_token(session, outcome.token)
+        # The full name is read from the registry inside an app context.
+        status = claim_status(claim, certificate, token=outcome.token, keyset=keyset)
+        assert (status.state, status.reason) == ("valid", "ok")
+        assert claim_status(None, certificate, token=outcome.token, keyset=keyset).state == "absent"
+        wrong_name = claim_status(claim, certificate, token=outcome.token, keyset=keyset, full_name="欧阳某晓")
+        assert wrong_name.state == "mismatch" and wrong_name.mismatched == ("name",)
+
+
+def test_worst_case_claim_url_decodes_from_a_150_dpi_raster(renderer, issuance: Issuance, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Six Ext-B characters, the longest qualification, a 25-character host: version 10, both decoders."""
+    settings = replace(issuance.settings, public_url="https://ecert.dazu.gov.cn")
+    decision = factories.decision(
+        name=WORST_NAME, level="正高级", series="工程", specialty="电气工程", qualification=WORST_QUALIFICATION
+    )
+    number = format_number("500111", 2026, next_usable_seq("500111", 2026, 999_000))
+    reservation = _Reservation(1, number, "K7Q2M4X9TB3ZHRW5NPD6FJ8C", 1, CertificateStatus.PENDING, None)
+    view: CertificateView = certificate_view(
+        decision, reservation, settings, photo=None, issue_date=date(2026, 11, 26), claim_signer=issuance.claim_signer
+    )
+    assert view.record["verify_url"] == view.verify_url  # the embedded record carries the same URL as the QR
+    assert len(view.verify_url) >= 265
+    assert (len(qr_modules(view.verify_url)) - 17) // 4 == MAX_VERSION
+    png = _rasterise(renderer.render(view), tmp_path)
+    assert _decode_both(png) == view.verify_url
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(tmp_path / "certificate.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "https://ecert.dazu.gov.cn/v/K7Q2M4X9TB3ZHRW5NPD6FJ8C" in text and "?c=" not in text  # printed short
+    keyset = loads_keyset(settings.qr_keyset_path.read_bytes())
+    status_claim = decode_claim(view.verify_url.split("?c=", 1)[1], "K7Q2M4X9TB3ZHRW5NPD6FJ8C")
+    assert status_claim.name == WORST_NAME and keyset.get(status_claim.kid) is not None
+    assert json.loads(settings.qr_keyset_path.read_text())["keys"][0]["alg"] == "Ed25519"

@@ -1,0 +1,187 @@
+"""The signed claim of a QR URL (``?c=``), checked against the published key set and the registry.
+
+``claim_status`` answers one of four states for the landing page:
+
+- ``absent``: the URL carries no claim (typed or old URLs): nothing to say;
+- ``valid``: the signature holds with a published key valid on the claim's issue date,
+  and every field equals the registry's record for this token;
+- ``mismatch``: the signature holds but a field differs from the registry (or the
+  registry has no such certificate): the registry is the authority, the page says so;
+- ``invalid``: malformed, unknown key, signature broken (tampered), or the key was not
+  valid on the claim's issue date.
+
+The decoded claim holds the holder's *full* name: pages must never render it, only
+whether it matches. Nothing here raises for hostile input.
+
+The published key set is read from ``Settings.qr_keyset_path`` and kept per process;
+it is re-read when the file changes (its inode, size or mtime).
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import select
+
+from ecert.kernel import kernel
+from ecert.masking import mask_name
+from ecert.models import Certificate, Decision
+from ecert.qr_claim import Claim, KeySet, KeySetError, load_keyset, verify_claim
+from verifier.lookup import PublicCertificate
+
+ClaimState = Literal["absent", "valid", "mismatch", "invalid"]
+
+_FIELD_NAMES = {
+    "number": ("证书编号", "certificate number"),
+    "version": ("版本", "version"),
+    "token": ("链接", "link"),
+    "name": ("姓名", "name"),
+    "qualification": ("资格名称", "qualification"),
+    "grant_date": ("取得资格时间", "grant date"),
+}
+
+
+@dataclass(frozen=True)
+class ClaimStatus:
+    state: ClaimState
+    message_zh: str
+    message_en: str
+    # The decoded claim when its signature holds (valid or mismatch), else None.
+    # Holds the full name: never render ``claim.name`` on a public page.
+    claim: Claim | None = None
+    # Machine-readable detail: "absent", "ok", "malformed", "unknown_key", "bad_signature",
+    # "key_not_valid_on_date", "fields_differ", "not_in_registry".
+    reason: str = ""
+    mismatched: tuple[str, ...] = ()  # field names, when state is "mismatch"
+
+
+def claim_status(
+    claim: str | None,
+    certificate: PublicCertificate | None,
+    *,
+    token: str,
+    keyset: KeySet,
+    full_name: str | None = None,
+) -> ClaimStatus:
+    """The state of the claim text ``claim`` found in the URL of ``token``'s page.
+
+    ``certificate`` is the registry's record for ``token`` (None: not found).  The name
+    is compared in full: pass ``full_name`` (the registry's), or inside an app context it
+    is read from the registry by token; without either only the masked forms are compared.
+    """
+    if claim is None or (isinstance(claim, str) and not claim.strip()):
+        return ClaimStatus("absent", "链接中没有二维码签名信息。", "The link carries no signed QR claim.", reason="absent")
+    try:
+        verification = verify_claim(claim, token, keyset)
+    except Exception:  # noqa: BLE001 - verify_claim does not raise; fail closed if it ever does
+        return ClaimStatus("invalid", "无法核验二维码中的签名。", "The QR claim could not be checked.", reason="malformed")
+    if not verification.ok:
+        return ClaimStatus(
+            "invalid", verification.message_zh + "。", verification.message_en + ".", reason=verification.reason
+        )
+    decoded = verification.claim
+    assert decoded is not None
+    if certificate is None:
+        return ClaimStatus(
+            "mismatch",
+            "二维码签名有效，但登记中没有这份证书，请以登记信息为准。",
+            "The QR claim's signature is valid, but the registry has no such certificate; the registry prevails.",
+            claim=decoded,
+            reason="not_in_registry",
+        )
+    differ = _differences(decoded, certificate, token, full_name)
+    if differ:
+        zh = "、".join(_FIELD_NAMES[f][0] for f in differ)
+        en = ", ".join(_FIELD_NAMES[f][1] for f in differ)
+        return ClaimStatus(
+            "mismatch",
+            f"二维码签名有效，但内容与登记信息不一致（{zh}），请以登记信息为准。",
+            f"The QR claim's signature is valid but differs from the registry ({en}); the registry prevails.",
+            claim=decoded,
+            reason="fields_differ",
+            mismatched=differ,
+        )
+    return ClaimStatus(
+        "valid",
+        "二维码签名有效，内容与登记信息一致。",
+        "The QR claim's signature is valid and matches the registry.",
+        claim=decoded,
+        reason="ok",
+    )
+
+
+def _differences(
+    claim: Claim, certificate: PublicCertificate, token: str, full_name: str | None
+) -> tuple[str, ...]:
+    differ = []
+    if claim.number != certificate.number:
+        differ.append("number")
+    if claim.version != certificate.version:
+        differ.append("version")
+    if not hmac.compare_digest(token.encode(), certificate.token.encode()):
+        differ.append("token")
+    if full_name is None:
+        full_name = _registry_full_name(certificate.token)
+    if full_name is not None:
+        same_name = hmac.compare_digest(claim.name.encode(), full_name.encode())
+    else:
+        same_name = mask_name(claim.name) == certificate.masked_name
+    if not same_name:
+        differ.append("name")
+    if claim.qualification != certificate.qualification:
+        differ.append("qualification")
+    if claim.grant_date != certificate.grant_date:
+        differ.append("grant_date")
+    return tuple(differ)
+
+
+def _registry_full_name(token: str) -> str | None:
+    if not has_app_context() or "ecert" not in current_app.extensions:
+        return None
+    with kernel().db.read() as session:
+        return holder_full_name(session, token)
+
+
+def holder_full_name(session, token: str) -> str | None:  # type: ignore[no-untyped-def]
+    """The holder's full name on the certificate of ``token`` (for comparison only)."""
+    return session.execute(  # type: ignore[no-any-return]
+        select(Decision.name).join(Certificate, Certificate.decision_id == Decision.id).where(Certificate.token == token)
+    ).scalar_one_or_none()
+
+
+# --------------------------------------------------------------------------- key set
+
+_cache_lock = threading.Lock()
+_cache: dict[Path, tuple[tuple[int, int, int], KeySet]] = {}
+
+
+def load_published_keyset(app: Flask | None = None) -> KeySet:
+    """The published QR key set of this instance, parsed once per process and file version.
+
+    Development before the first claim was signed: an empty key set.  Raises
+    ``KeySetError`` when the file is unreadable or malformed, or missing in production.
+    """
+    settings = kernel(app).settings
+    path = settings.qr_keyset_path
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        if settings.is_production:
+            raise KeySetError(f"the published QR key set {path} does not exist") from None
+        return KeySet(issuer=settings.office_name)
+    except OSError as exc:
+        raise KeySetError(f"cannot read the published QR key set {path}: {exc}") from exc
+    stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+    with _cache_lock:
+        cached = _cache.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+    keyset = load_keyset(path)
+    with _cache_lock:
+        _cache[path] = (stamp, keyset)
+    return keyset
