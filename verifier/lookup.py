@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,6 +17,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from ecert.masking import mask_name
+from ecert.numbering import parse_number
 from ecert.models import Certificate, CertificateStatus, Decision
 
 
@@ -49,7 +51,6 @@ class PublicCertificate:
     current_token: str | None = None  # token of the current version's page
 
 
-
 _COLUMNS = (
     Certificate.number,
     Certificate.version,
@@ -78,6 +79,33 @@ def _base():  # type: ignore[no-untyped-def]
         .join(Decision, Certificate.decision_id == Decision.id)
         .where(Certificate.status != CertificateStatus.PENDING)
     )
+
+
+# Tokens are 15 random bytes in base32 (issuer.registry.new_token): 24 of A-Z and 2-7.
+_TOKEN = re.compile(r"[A-Z2-7]{24}")
+
+
+def normalise_token(text: str) -> str | None:
+    """The token in ``text`` (case-insensitive, surrounding spaces ignored), or None if it
+    cannot be one. A cheap shape check keeps junk away from the database."""
+    candidate = text.strip().upper()
+    return candidate if _TOKEN.fullmatch(candidate) else None
+
+
+def by_token_text(session: Session, text: str) -> PublicCertificate | None:
+    """``by_token`` for untrusted input: malformed text is simply not found."""
+    token = normalise_token(text)
+    return by_token(session, token) if token else None
+
+
+def by_number_text_and_name(session: Session, text: str, full_name: str) -> PublicCertificate | None:
+    """``by_number_and_name`` for a number as typed; raises NumberFormatError for typos."""
+    return by_number_and_name(session, parse_number(text).text, full_name)
+
+
+def issuing_office_name(office_code: str, own_code: str, own_name: str) -> str:
+    """The office's name where we know it (our own code); otherwise its division code."""
+    return own_name if office_code == own_code else f"{office_code}"
 
 
 def by_token(session: Session, token: str) -> PublicCertificate | None:
