@@ -17,7 +17,8 @@ from typing import Literal
 
 from ecert import ConfigurationError
 
-SignerKind = Literal["development", "pkcs12", "pkcs11"]
+# "none": a verifier-only deployment that holds no private key and cannot issue.
+SignerKind = Literal["development", "pkcs12", "pkcs11", "none"]
 
 DEFAULT_OFFICE_CODE = "500111"
 DEFAULT_OFFICE_NAME = "重庆市大足区职称改革办公室"
@@ -91,8 +92,8 @@ class Settings:
         if environment not in ("development", "production"):
             raise ConfigurationError(f"ECERT_ENV must be development or production, not {environment!r}")
         signer = env.get("ECERT_SIGNER", "development")
-        if signer not in ("development", "pkcs12", "pkcs11"):
-            raise ConfigurationError(f"ECERT_SIGNER must be development, pkcs12 or pkcs11, not {signer!r}")
+        if signer not in ("development", "pkcs12", "pkcs11", "none"):
+            raise ConfigurationError(f"ECERT_SIGNER must be development, pkcs12, pkcs11 or none, not {signer!r}")
         pkcs12 = None
         if signer == "pkcs12":
             pkcs12 = PKCS12Config(
@@ -140,13 +141,14 @@ class Settings:
         if len(self.secret_key) < 32:
             problems.append("ECERT_SECRET_KEY must be set to at least 32 random characters")
         if self.signer == "development":
-            problems.append("ECERT_SIGNER must be pkcs12 or pkcs11 (the development PKI is refused)")
-        if not self.tsa_url:
-            problems.append("ECERT_TSA_URL must name an RFC 3161 timestamp authority")
+            problems.append("ECERT_SIGNER must be pkcs12, pkcs11 or none (the development PKI is refused)")
         if self.trust_roots_file is None:
             problems.append("ECERT_TRUST_ROOTS must name the PEM file of pinned trust roots")
-        if self.qr_key_file is None or not self.qr_key_id:
-            problems.append("ECERT_QR_KEY_FILE and ECERT_QR_KEY_ID must name the Ed25519 QR claim key and its key id")
+        if self.signer != "none":  # an issuing deployment; a verifier-only one needs no key
+            if not self.tsa_url:
+                problems.append("ECERT_TSA_URL must name an RFC 3161 timestamp authority")
+            if self.qr_key_file is None or not self.qr_key_id:
+                problems.append("ECERT_QR_KEY_FILE and ECERT_QR_KEY_ID must name the Ed25519 QR claim key and its key id")
         if self.qr_keyset_file is None:
             problems.append("ECERT_QR_KEYSET_FILE must name the published QR key set (JSON)")
         if problems:

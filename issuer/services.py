@@ -170,11 +170,12 @@ def _sign_and_complete(
     pdf = issuance.signer.sign(issuance.renderer.render(view), seal_png=issuance.seal_png, box=SEAL_BOX)
     sha256 = issuance.store.put(pdf)
     with issuance.db.write() as session:
-        completed = session.execute(
+        completed = registry.updated_rows(
+            session,
             update(Certificate)
             .where(Certificate.id == reservation.certificate_id, Certificate.status == CertificateStatus.PENDING)
-            .values(status=CertificateStatus.VALID, issued_at=now, pdf_sha256=sha256, pdf_size=len(pdf))
-        ).rowcount
+            .values(status=CertificateStatus.VALID, issued_at=now, pdf_sha256=sha256, pdf_size=len(pdf)),
+        )
         if completed:
             audit.append(
                 session,

@@ -447,6 +447,8 @@ def build_document_signer(
     pki: DevelopmentPKI | None = None
     on_close = None
     signer: signers.Signer
+    if settings.signer == "none":
+        raise PKIError("ECERT_SIGNER=none: this deployment only verifies and cannot sign certificates")
     if settings.signer == "development":
         if production:
             raise PKIError("the development signer is refused in production")
