@@ -1,9 +1,46 @@
-"""Placeholder: ``ecert verify FILE.pdf`` arrives with issue #3."""
+"""``ecert verify FILE.pdf [--json]``: the uploaded-PDF check from the command line.
+
+Exit status: 0 valid, 1 not valid, 2 usage error (missing or unreadable file). Uses the
+instance's pinned trust roots and registry, like ``POST /verify``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
+
+_MARKS = {True: "✓", False: "✗", None: "–"}
 
 
 @click.command("verify")
-def verify_command() -> None:
-    """Verify a certificate PDF (not yet available)."""
-    raise click.ClickException("not yet available")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON (stable check codes).")
+@with_appcontext
+def verify_command(file: Path, as_json: bool) -> None:
+    """Verify a certificate PDF: signature, signer, coverage and registry status."""
+    from ecert.kernel import kernel
+    from verifier.pdf_check import MAX_PDF_BYTES, verify_pdf
+    from verifier.web import runtime
+
+    try:
+        with file.open("rb") as handle:
+            data = handle.read(MAX_PDF_BYTES + 1)
+    except OSError as exc:
+        raise click.UsageError(f"cannot read {file}: {exc.strerror or exc}") from None
+    verdict = verify_pdf(data, db=kernel().db, trust_roots=runtime().trust_roots)
+    if as_json:
+        click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(verdict.summary_zh)
+        click.echo(verdict.summary_en)
+        click.echo("")
+        for check in verdict.checks:
+            click.echo(f"{_MARKS[check.passed]} {check.code}: {check.title_zh} / {check.title_en}")
+            click.echo(f"    {check.explanation_zh}")
+            click.echo(f"    {check.explanation_en}")
+            if check.detail and check.passed is False:
+                click.echo(f"    detail: {check.detail}")
+    raise SystemExit(0 if verdict.valid else 1)

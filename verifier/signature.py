@@ -35,7 +35,7 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
 
-__all__ = ["SignatureReport", "load_roots_pem", "validate_signed_pdf"]
+__all__ = ["Inspection", "SignatureReport", "SignerIdentity", "load_roots_pem", "validate_signed_pdf", "validate_signed_reader"]
 
 _ACCEPTED_MODIFICATIONS = ("NONE", "LTA_UPDATES")
 
@@ -58,6 +58,13 @@ class SignatureReport:
     doc_timestamps: int = 0
     has_dss: bool = False
     problems: list[str] = field(default_factory=list)
+    # Details for explaining a verdict (filled when the file parses):
+    signatures: int = 0  # regular (non-timestamp) signatures in the file
+    trailing_bytes: bool = False  # anything but whitespace after the last revision's %%EOF
+    changes: str = ""  # what pyHanko's diff analysis says changed after signing
+    changed_fields: tuple[str, ...] = ()  # form fields changed after signing (e.g. a 2nd signature)
+    trust_problem: str = ""  # why the signer's chain did not validate
+    signer_cert_der: bytes = field(default=b"", repr=False)  # the signer's certificate (DER)
 
     @property
     def ok(self) -> bool:
@@ -73,6 +80,32 @@ class SignatureReport:
             and self.modification_level in _ACCEPTED_MODIFICATIONS
             and not self.problems
         )
+
+
+@dataclass(frozen=True)
+class SignerIdentity:
+    subject: str = ""
+    organization: str = ""
+    common_name: str = ""
+    issuer: str = ""
+    serial: str = ""
+    problems: tuple[str, ...] = ()  # why it is not the issuing office's document-signing key
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.subject) and not self.problems
+
+
+@dataclass(frozen=True)
+class Inspection:
+    parsed: bool
+    parse_error: str = ""
+    revisions: int = 0
+    report: SignatureReport | None = None
+    signer: SignerIdentity = field(default_factory=SignerIdentity)
+    record_number: str | None = None
+    record_version: int | None = None
+    record_error: str = ""
 
 
 def load_roots_pem(text: str) -> list[asn1_x509.Certificate]:
@@ -105,7 +138,25 @@ def validate_signed_pdf(
     the last timestamp's chain at validation time). Nothing is ever fetched.
     """
     try:
-        return _validate(pdf, list(trust_roots), validation_time, list(crls))
+        from pyhanko.pdf_utils.reader import PdfFileReader
+
+        reader = PdfFileReader(io.BytesIO(pdf), strict=True)
+    except Exception as exc:  # fail closed
+        return SignatureReport(problems=[f"not a readable PDF: {type(exc).__name__}: {exc}"])
+    return validate_signed_reader(reader, pdf, trust_roots, validation_time=validation_time, crls=crls)
+
+
+def validate_signed_reader(
+    reader: Any,
+    pdf: bytes,
+    trust_roots: list[asn1_x509.Certificate],
+    *,
+    validation_time: dt.datetime | None = None,
+    crls: Sequence[asn1_crl.CertificateList] = (),
+) -> SignatureReport:
+    """Like :func:`validate_signed_pdf` on an already parsed ``reader`` of ``pdf``; never raises."""
+    try:
+        return _validate(reader, pdf, list(trust_roots), validation_time, list(crls))
     except Exception as exc:  # fail closed
         return SignatureReport(problems=[f"validation error: {type(exc).__name__}: {exc}"])
 
@@ -125,15 +176,13 @@ def _tst_gen_time(embedded_sig) -> dt.datetime | None:
     return None
 
 
-def _validate(pdf: bytes, roots: list, validation_time: dt.datetime | None, crls: list) -> SignatureReport:
-    from pyhanko.pdf_utils.reader import PdfFileReader
+def _validate(reader: Any, pdf: bytes, roots: list, validation_time: dt.datetime | None, crls: list) -> SignatureReport:
     from pyhanko.sign.validation import DocumentSecurityStore, validate_pdf_signature
     from pyhanko.sign.validation.errors import NoDSSFoundError
 
     if not roots:
         return SignatureReport(problems=["no trust roots given"])
     problems: list[str] = []
-    reader = PdfFileReader(io.BytesIO(pdf), strict=True)
     sigs = reader.embedded_regular_signatures
     doc_ts = reader.embedded_timestamp_signatures
     if not sigs:
@@ -163,8 +212,10 @@ def _validate(pdf: bytes, roots: list, validation_time: dt.datetime | None, crls
     else:
         from pyhanko_certvalidator import ValidationContext
 
-        signer_vc = ValidationContext(**vc_kwargs)
-        ts_vc = ValidationContext(**vc_kwargs)
+        # No embedded revocation data: the chain cannot validate ("require"), but the
+        # signature's integrity can still be reported.
+        signer_vc = ValidationContext(**vc_kwargs, crls=[], ocsps=[])
+        ts_vc = ValidationContext(**vc_kwargs, crls=[], ocsps=[])
     status = validate_pdf_signature(sig, signer_validation_context=signer_vc, ts_validation_context=ts_vc)
 
     intact = bool(status.intact)
@@ -197,8 +248,14 @@ def _validate(pdf: bytes, roots: list, validation_time: dt.datetime | None, crls
         problems.append("not a certification signature")
     docmdp_level = int(docmdp_perm.value) if docmdp_perm is not None else None
 
+    changes, changed_fields = _describe_changes(status)
+    trust_problem = ""
+    if valid and not status.trusted:
+        trust_problem = _enum_name(getattr(status, "trust_problem_indic", None))
+
     # (4) nothing outside the revisions: pyHanko calls junk after %%EOF "intact"
-    if _has_trailing_bytes(reader, pdf):
+    trailing = _has_trailing_bytes(reader, pdf)
+    if trailing:
         problems.append("bytes after the last revision")
 
     # (3) AdES-LTA at validation_time
@@ -229,7 +286,28 @@ def _validate(pdf: bytes, roots: list, validation_time: dt.datetime | None, crls
         doc_timestamps=len(doc_ts),
         has_dss=dss is not None,
         problems=problems,
+        signatures=len(sigs),
+        trailing_bytes=trailing,
+        changes=changes,
+        changed_fields=changed_fields,
+        trust_problem=trust_problem,
+        signer_cert_der=signer_cert.dump() if signer_cert is not None else b"",
     )
+
+
+def _describe_changes(status: Any) -> tuple[str, tuple[str, ...]]:
+    """What pyHanko's difference analysis says about the revisions after the signed one."""
+    from pyhanko.sign.diff_analysis import DiffResult, SuspiciousModification
+
+    diff = getattr(status, "diff_result", None)
+    if isinstance(diff, SuspiciousModification):
+        return str(diff) or type(diff).__name__, ()
+    if isinstance(diff, DiffResult):
+        fields = tuple(sorted(diff.changed_form_fields))
+        level = _enum_name(diff.modification_level)
+        text = level + (f": changed form fields {', '.join(fields)}" if fields else "")
+        return text, fields
+    return "", ()
 
 
 def _has_trailing_bytes(reader, pdf: bytes) -> bool:

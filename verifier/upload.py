@@ -1,5 +1,81 @@
-"""Placeholder blueprint: filled in by issue #3."""
+"""``GET/POST /verify``: upload a certificate PDF and get the verdict with its named checks.
 
-from flask import Blueprint
+No JavaScript (the CSP forbids it): a plain multipart form with a CSRF token. The file is
+read into memory (at most ``MAX_PDF_BYTES``), never stored, and checked by
+:func:`verifier.pdf_check.verify_pdf` (the hostile-file parsing runs in the sandbox). A
+bad file is a "not valid" page with status 200, never a 500; an oversize upload is a
+friendly 413 page. Rate-limited per client address: ``VERIFIER_UPLOAD_RATELIMIT``
+(default 10/minute), as the check costs ~0.1–0.3 s of CPU.
+"""
 
-bp = Blueprint("verifier_upload", __name__)
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, make_response, render_template, request
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
+from flask_wtf.file import FileField, FileRequired
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ecert.kernel import kernel
+from ecert.web import limiter
+from verifier.pdf_check import MAX_PDF_BYTES, verify_pdf
+from verifier.web import runtime
+
+bp = Blueprint("verifier_upload", __name__, template_folder="templates")
+
+UPLOAD_RATELIMIT = "10/minute"
+# The multipart envelope around the file (boundaries, headers, the CSRF token field).
+_ENVELOPE = 64 * 1024
+
+
+def _upload_limit() -> str:
+    return str(current_app.config.get("VERIFIER_UPLOAD_RATELIMIT", UPLOAD_RATELIMIT))
+
+
+class UploadForm(FlaskForm):
+    file = FileField(validators=[FileRequired("请选择证书的 PDF 文件。(Choose the certificate's PDF file.)")])
+
+
+def _page(template: str, status: int = 200, **context: object) -> Response:
+    response = make_response(render_template(template, max_mb=MAX_PDF_BYTES // (1024 * 1024), **context), status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit(_upload_limit, methods=["POST"])
+def verify_upload() -> Response:
+    if request.method == "POST" and (request.content_length or 0) > MAX_PDF_BYTES + _ENVELOPE:
+        return _too_large()
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return _page("verifier/upload.html", 400 if request.method == "POST" else 200, form=form)
+    data = form.file.data.read(MAX_PDF_BYTES + 1)
+    verdict = verify_pdf(data, db=kernel().db, trust_roots=runtime().trust_roots)
+    return _page("verifier/upload_result.html", verdict=verdict, size=len(data))
+
+
+def _too_large() -> Response:
+    return _page(
+        "verifier/upload.html",
+        413,
+        form=UploadForm(formdata=None),
+        message_zh=f"文件太大：证书 PDF 不会超过 {MAX_PDF_BYTES // (1024 * 1024)} MB。",
+        message_en=f"The file is too large: a certificate PDF is never larger than {MAX_PDF_BYTES // (1024 * 1024)} MB.",
+    )
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _entity_too_large(_error: RequestEntityTooLarge) -> Response:
+    return _too_large()
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_failed(_error: CSRFError) -> Response:
+    return _page(
+        "verifier/upload.html",
+        400,
+        form=UploadForm(formdata=None),
+        message_zh="表单已过期，请重新选择文件再提交。",
+        message_en="The form has expired; choose the file again and resubmit.",
+    )

@@ -1,0 +1,449 @@
+"""Uploaded-PDF verdicts: a tamper corpus made from freshly issued certificates.
+
+Every hostile case must come back "not valid" with the right named failing check and
+never raise; the untouched file is valid with every check passed; revoked and superseded
+certificates fail on the registry's status. Built once per module (signing is the cost).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests import factories
+from tests.conftest import OFFICE, make_home
+
+CODES = ["is_pdf", "issued_by_us", "signature_intact", "trusted_signer", "coverage", "registry_status"]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    db: object
+    roots: list
+    good: bytes
+    good_number: str
+    revoked: bytes
+    superseded: bytes
+    superseded_v2: bytes
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, pki_home: Path, renderer, signer, seal_png, trust_roots):  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from ecert.db import connect
+    from ecert.migrate import upgrade
+    from ecert.settings import Settings
+    from ecert.storage import FileBlobStore
+    from issuer.lifecycle import RevocationReason, correct, revoke
+    from issuer.services import Issuance, issue_decision
+
+    tmp = tmp_path_factory.mktemp("pdf-check")
+    url = f"sqlite:///{tmp / 'ecert.sqlite3'}"
+    upgrade(url)
+    settings = Settings(home=make_home(tmp, pki_home), database_url=url)
+    db = connect(url)
+    issuance = Issuance(
+        db=db, store=FileBlobStore(settings.blob_dir), renderer=renderer, signer=signer, settings=settings,
+        clock=lambda: datetime(2026, 11, 26, 2, 30, tzinfo=UTC), seal_png=seal_png, actor="test",
+    )
+    good = issue_decision(issuance, factories.decision(name="李四"))
+    bad = issue_decision(issuance, factories.decision(name="王五"))
+    revoke(issuance, bad.number, reason=RevocationReason.FRAUD, doc_no="足人社发〔2026〕3号", note="材料造假")
+    old = issue_decision(issuance, factories.decision(name="赵六", employer="重庆市大足区中医院"))
+    new = correct(issuance, old.number, {"employer": "重庆市大足区人民医院"}, reason="工作单位填写错误")
+    assert not isinstance(new, list) and new.sha256
+    yield Corpus(
+        db=db,
+        roots=trust_roots,
+        good=issuance.store.get(good.sha256),
+        good_number=good.number,
+        revoked=issuance.store.get(bad.sha256),
+        superseded=issuance.store.get(old.sha256),
+        superseded_v2=issuance.store.get(new.sha256),
+    )
+    db.dispose()
+
+
+def check(corpus: Corpus, data: bytes, **kwargs):  # type: ignore[no-untyped-def]
+    from verifier.pdf_check import verify_pdf
+
+    verdict = verify_pdf(data, db=corpus.db, trust_roots=corpus.roots, office_names=(OFFICE,), **kwargs)
+    assert [c.code for c in verdict.checks] == CODES
+    verdict.to_dict()  # JSON-able
+    import json
+
+    json.dumps(verdict.to_dict(), ensure_ascii=False)
+    return verdict
+
+
+def first_failure(verdict) -> str:  # type: ignore[no-untyped-def]
+    return next(c.code for c in verdict.checks if c.passed is False and c.code != "issued_by_us")
+
+
+# ----------------------------------------------------------------------------- good files
+
+
+def test_untouched_certificate_is_valid_with_every_check_passed(corpus: Corpus) -> None:
+    verdict = check(corpus, corpus.good)
+    assert verdict.valid, verdict.to_dict()
+    assert all(c.passed for c in verdict.checks)
+    assert verdict.certificate is not None and verdict.certificate.number == corpus.good_number
+    assert verdict.summary_zh.startswith("有效") and corpus.good_number in verdict.summary_zh
+    assert "*" in verdict.to_dict()["certificate"]["masked_name"]
+
+
+def test_revoked_certificate_fails_on_registry_status_with_the_reason(corpus: Corpus) -> None:
+    verdict = check(corpus, corpus.revoked)
+    assert not verdict.valid
+    assert [c.code for c in verdict.checks if c.passed is False] == ["registry_status"]
+    status = verdict.check("registry_status")
+    assert "被撤销" in status.explanation_zh and "材料造假" in status.explanation_zh
+    assert "足人社发〔2026〕3号" in status.explanation_zh
+    assert "revoked" in verdict.summary_en
+
+
+def test_superseded_certificate_names_the_new_version(corpus: Corpus) -> None:
+    verdict = check(corpus, corpus.superseded)
+    assert not verdict.valid
+    assert verdict.failed == ["registry_status"]
+    assert "superseded by version 2" in verdict.check("registry_status").explanation_en
+    assert "第 2 版" in verdict.summary_zh
+    assert check(corpus, corpus.superseded_v2).valid
+
+
+# ----------------------------------------------------------------------------- tampering
+
+
+def _signature_contents(pdf: bytes) -> re.Match[bytes]:
+    match = re.search(rb"/Contents\s*<([0-9A-Fa-f]+)>", pdf)
+    assert match
+    return match
+
+
+def _byte_range(pdf: bytes) -> re.Match[bytes]:
+    match = re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", pdf)
+    assert match
+    return match
+
+
+def flip_byte_in_signed_range(pdf: bytes) -> bytes:
+    start = _byte_range(pdf).start()
+    # a byte well inside the first signed range, in a stream's data (not a structural token)
+    stream = pdf.rfind(b">>\nstream\n", 0, start // 2)
+    assert stream > 0
+    pos = stream + 40
+    return pdf[:pos] + bytes([pdf[pos] ^ 0x01]) + pdf[pos + 1 :]
+
+
+def junk_after_eof(pdf: bytes) -> bytes:
+    return pdf + b"\n% appended after signing\n1 0 obj (forged) endobj\n"
+
+
+def _incremental(pdf: bytes):  # type: ignore[no-untyped-def]
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    return IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+
+
+def _out(writer) -> bytes:  # type: ignore[no-untyped-def]
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def paint_text_overlay(pdf: bytes) -> bytes:
+    from pyhanko.pdf_utils import generic
+
+    w = _incremental(pdf)
+    font = w.add_object(
+        generic.DictionaryObject(
+            {
+                generic.NameObject("/Type"): generic.NameObject("/Font"),
+                generic.NameObject("/Subtype"): generic.NameObject("/Type1"),
+                generic.NameObject("/BaseFont"): generic.NameObject("/Helvetica"),
+            }
+        )
+    )
+    stream = w.add_object(
+        generic.StreamObject(stream_data=b"q 1 1 1 rg 60 600 300 40 re f Q BT /FX 28 Tf 70 610 Td (SENIOR) Tj ET")
+    )
+    resources = generic.DictionaryObject(
+        {generic.NameObject("/Font"): generic.DictionaryObject({generic.NameObject("/FX"): font})}
+    )
+    w.add_stream_to_page(0, stream, resources=resources)
+    return _out(w)
+
+
+def add_annotation(pdf: bytes) -> bytes:
+    from pyhanko.pdf_utils import generic
+
+    w = _incremental(pdf)
+    page_ref, _ = w.find_page_for_modification(0)
+    page = page_ref.get_object()
+    annot = w.add_object(
+        generic.DictionaryObject(
+            {
+                generic.NameObject("/Type"): generic.NameObject("/Annot"),
+                generic.NameObject("/Subtype"): generic.NameObject("/FreeText"),
+                generic.NameObject("/Rect"): generic.ArrayObject([generic.FloatObject(v) for v in (50, 50, 300, 90)]),
+                generic.NameObject("/Contents"): generic.TextStringObject("正高级"),
+                generic.NameObject("/DA"): generic.TextStringObject("/Helv 12 Tf 0 g"),
+            }
+        )
+    )
+    annots = page.get("/Annots")
+    if annots is None:
+        page[generic.NameObject("/Annots")] = generic.ArrayObject([annot])
+    else:
+        annots = annots.get_object() if isinstance(annots, generic.IndirectObject) else annots
+        annots.append(annot)
+        if isinstance(page.raw_get("/Annots"), generic.IndirectObject):
+            w.mark_update(page.raw_get("/Annots"))
+    w.update_container(page)
+    w.mark_update(page_ref)
+    return _out(w)
+
+
+def _lookalike_signer():  # type: ignore[no-untyped-def]
+    """A self-made CA and a signer certificate with exactly the office's subject."""
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    now = dt.datetime.now(dt.timezone.utc)
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ecert DEVELOPMENT Issuing CA — NOT FOR PRODUCTION")])
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, OFFICE),
+            x509.NameAttribute(NameOID.COMMON_NAME, OFFICE),
+        ]
+    )
+
+    def build(subj, issuer, pub, signing_key, ca: bool):  # type: ignore[no-untyped-def]
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(subj)
+            .issuer_name(issuer)
+            .public_key(pub)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=not ca, content_commitment=not ca, key_encipherment=False,
+                    data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
+                    encipher_only=False, decipher_only=False,
+                ),
+                critical=True,
+            )
+        )
+        return builder.sign(signing_key, hashes.SHA256())
+
+    ca = build(ca_name, ca_name, ca_key.public_key(), ca_key, True)
+    cert = build(subject, ca_name, key.public_key(), ca_key, False)
+    as_asn1 = lambda c: asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))  # noqa: E731
+    key_info = asn1_keys.PrivateKeyInfo.load(
+        key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return signers.SimpleSigner(
+        signing_cert=as_asn1(cert),
+        signing_key=key_info,
+        cert_registry=SimpleCertificateStore.from_certs([as_asn1(ca)]),
+    )
+
+
+def second_lookalike_signature(pdf: bytes) -> bytes:
+    from pyhanko.sign import fields, signers
+
+    meta = signers.PdfSignatureMetadata(field_name="Signature2", md_algorithm="sha256")
+    pdf_signer = signers.PdfSigner(
+        meta, signer=_lookalike_signer(), new_field_spec=fields.SigFieldSpec(sig_field_name="Signature2")
+    )
+    return pdf_signer.sign_pdf(_incremental(pdf)).getvalue()
+
+
+def signed_entirely_by_lookalike(pdf: bytes) -> bytes:
+    """Our rendered certificate (its first revision, before our signature), certified by a look-alike."""
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.fields import MDPPerm
+
+    first_eof = pdf.index(b"%%EOF") + len(b"%%EOF")
+    unsigned = pdf[:first_eof] + b"\n"
+    meta = signers.PdfSignatureMetadata(
+        field_name="Signature1", md_algorithm="sha256", certify=True, docmdp_permissions=MDPPerm.FILL_FORMS
+    )
+    pdf_signer = signers.PdfSigner(
+        meta, signer=_lookalike_signer(), new_field_spec=fields.SigFieldSpec(sig_field_name="Signature1")
+    )
+    return pdf_signer.sign_pdf(_incremental(unsigned)).getvalue()
+
+
+def zeroed_contents(pdf: bytes) -> bytes:
+    match = _signature_contents(pdf)
+    start, end = match.span(1)
+    return pdf[:start] + b"0" * (end - start) + pdf[end:]
+
+
+def broken_byte_range(pdf: bytes) -> bytes:
+    match = _byte_range(pdf)
+    start, end = match.span(4)
+    wrong = str(int(match.group(4)) - 100).encode().ljust(end - start)
+    return pdf[:start] + wrong + pdf[end:]
+
+
+def truncated(pdf: bytes) -> bytes:
+    return pdf[: len(pdf) * 2 // 3]
+
+
+def jpeg_renamed() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 30, 30)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def inflation_bomb(megabytes: int = 512) -> bytes:
+    """~0.5 MB: a PDF whose catalog sits in an object stream that inflates to ``megabytes``
+    of zeros; the xref stream points the catalog (object 2) into it, so a reader must inflate it."""
+    comp = zlib.compressobj(9)
+    chunk = b"\0" * (1 << 20)
+    body = b"".join(comp.compress(chunk) for _ in range(megabytes)) + comp.flush()
+    head = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+    obj1 = len(head)
+    head += b"1 0 obj\n<< /Type /ObjStm /N 2 /First 10 /Filter /FlateDecode /Length %d >>\nstream\n" % len(body)
+    head += body + b"\nendstream\nendobj\n"
+    obj4 = len(head)
+    head += b"4 0 obj\n<< /Type /Page /Parent 3 0 R /MediaBox [0 0 595 842] >>\nendobj\n"
+    rows = [(0, 0, 0xFFFF), (1, obj1, 0), (2, 1, 0), (2, 1, 1), (1, obj4, 0), (1, len(head), 0)]
+    data = b"".join(t.to_bytes(1, "big") + f.to_bytes(4, "big") + g.to_bytes(2, "big") for t, f, g in rows)
+    xref = b"5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Root 2 0 R /Length %d >>\nstream\n" % len(data)
+    xref += data + b"\nendstream\nendobj\n"
+    return head + xref + b"startxref\n%d\n%%%%EOF\n" % len(head)
+
+
+CASES = {
+    "flipped byte in signed range": (flip_byte_in_signed_range, "signature_intact"),
+    "junk after %%EOF": (junk_after_eof, "coverage"),
+    "incremental update painting text": (paint_text_overlay, "coverage"),
+    "added annotation": (add_annotation, "coverage"),
+    "second signature by a look-alike": (second_lookalike_signature, "coverage"),
+    "signed entirely by a look-alike": (signed_entirely_by_lookalike, "trusted_signer"),
+    "zeroed /Contents": (zeroed_contents, "signature_intact"),
+    "broken /ByteRange": (broken_byte_range, "signature_intact"),
+    "truncated file": (truncated, "is_pdf"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_tampered_certificate_is_not_valid_with_the_named_reason(corpus: Corpus, case: str) -> None:
+    make, expected = CASES[case]
+    verdict = check(corpus, make(corpus.good))
+    assert not verdict.valid, case
+    assert first_failure(verdict) == expected, (case, verdict.to_dict())
+    assert verdict.check("issued_by_us").passed is False
+    failed = verdict.check(expected)
+    assert failed.explanation_zh and failed.explanation_en
+    assert verdict.summary_zh.startswith("无效")
+    # later checks are still listed, but not run
+    later = CODES[CODES.index(expected) + 1 :]
+    assert all(verdict.check(code).passed is None for code in later if code != "issued_by_us")
+
+
+def test_modified_after_signing_names_what_changed(corpus: Corpus) -> None:
+    annotated = check(corpus, add_annotation(corpus.good)).check("coverage")
+    assert "pyHanko" in annotated.detail and "OTHER" in annotated.detail
+    second = check(corpus, second_lookalike_signature(corpus.good)).check("coverage")
+    assert "2 signatures" in second.detail and "Signature2" in second.detail
+    assert "又添加了一个签名" in second.explanation_zh
+    junk = check(corpus, junk_after_eof(corpus.good)).check("coverage")
+    assert "%%EOF" in junk.detail
+
+
+def test_lookalike_record_points_at_a_real_number_but_the_registry_is_not_consulted(corpus: Corpus) -> None:
+    verdict = check(corpus, signed_entirely_by_lookalike(corpus.good))
+    assert verdict.check("signature_intact").passed is True
+    assert verdict.check("trusted_signer").passed is False
+    assert verdict.certificate is None
+    assert verdict.check("registry_status").passed is None
+
+
+@pytest.mark.parametrize(
+    "data, label",
+    [(b"", "empty"), (jpeg_renamed(), "JPEG"), (b"%PDF-1.7\n" + b"x" * 64, "garbage after the magic")],
+)
+def test_non_pdfs_fail_the_first_check(corpus: Corpus, data: bytes, label: str) -> None:
+    verdict = check(corpus, data)
+    assert not verdict.valid
+    assert verdict.check("is_pdf").passed is False, label
+    assert all(c.passed is None for c in verdict.checks[2:])
+    if label == "JPEG":
+        assert "JPEG" in verdict.check("is_pdf").explanation_en
+
+
+def test_oversize_file_is_refused_before_parsing(corpus: Corpus) -> None:
+    from verifier.pdf_check import MAX_PDF_BYTES
+
+    verdict = check(corpus, b"%PDF-1.7\n" + b"\0" * MAX_PDF_BYTES)
+    assert verdict.check("is_pdf").passed is False and "MB" in verdict.check("is_pdf").explanation_en
+
+
+def test_inflation_bomb_is_contained(corpus: Corpus) -> None:
+    import time
+
+    bomb = inflation_bomb(512)
+    assert len(bomb) < 600 * 1024
+    started = time.monotonic()
+    verdict = check(corpus, bomb)
+    assert not verdict.valid
+    assert first_failure(verdict) in ("is_pdf", "signature_intact")
+    assert time.monotonic() - started < 12
+
+
+def test_timeout_and_memory_limits_answer_not_valid(corpus: Corpus) -> None:
+    from verifier.sandbox import SandboxLimits
+
+    tight = check(corpus, corpus.good, limits=SandboxLimits(timeout=0.01))
+    assert not tight.valid and tight.check("is_pdf").passed is False
+    assert "timeout" in tight.check("is_pdf").detail or "within" in tight.check("is_pdf").detail
+    small = check(corpus, inflation_bomb(64), limits=SandboxLimits(memory_bytes=300 * 1024 * 1024))
+    assert not small.valid
+
+
+def test_signer_must_be_the_offices(corpus: Corpus) -> None:
+    from verifier.pdf_check import verify_pdf
+
+    verdict = verify_pdf(corpus.good, db=corpus.db, trust_roots=corpus.roots, office_names=("另一个办公室",))
+    assert not verdict.valid and verdict.failed[0] == "trusted_signer"
+    assert "not the issuing office" in verdict.check("trusted_signer").detail
+
+
+def test_sandbox_enforces_memory_and_time_limits() -> None:
+    import time
+
+    from verifier.sandbox import SandboxLimits, run_sandboxed
+
+    hog = run_sandboxed("builtins:bytearray", 2 * 1024**3, limits=SandboxLimits(memory_bytes=512 * 1024**2))
+    assert hog.failure == "memory"
+    started = time.monotonic()
+    slow = run_sandboxed("time:sleep", 30, limits=SandboxLimits(timeout=0.5))
+    assert slow.failure == "timeout" and time.monotonic() - started < 5
+    crash = run_sandboxed("os:abort")
+    assert crash.failure in ("crashed", "memory") and not crash.ok
+    assert run_sandboxed("math:sqrt", 16.0).value == 4.0

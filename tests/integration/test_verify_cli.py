@@ -1,0 +1,85 @@
+"""`ecert verify FILE.pdf [--json]` as an operator runs it: exit codes 0 / 1 / 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from issuer.lifecycle import RevocationReason, revoke
+from issuer.services import Issuance, issue_decision
+from tests import factories
+
+CODES = ["is_pdf", "issued_by_us", "signature_intact", "trusted_signer", "coverage", "registry_status"]
+
+
+def run(issuance: Issuance, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "ECERT_HOME": str(issuance.settings.home),
+        "DATABASE_URL": issuance.settings.database_url,
+        "ECERT_OFFICE_NAME": issuance.settings.office_name,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "ecert", "verify", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_exit_codes_and_json(issuance: Issuance, tmp_path: Path) -> None:
+    if not issuance.settings.database_url.startswith("sqlite"):
+        pytest.skip("one run as a real process is enough; the CLI runner test covers PostgreSQL")
+    decision = factories.decision(name="王小明")
+    issued = issue_decision(issuance, decision)
+    good = tmp_path / "good.pdf"
+    good.write_bytes(issuance.store.get(issued.sha256))
+    tampered = tmp_path / "tampered.pdf"
+    tampered.write_bytes(good.read_bytes() + b"\njunk\n")
+
+    ok = run(issuance, str(good))
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("有效") and issued.number in ok.stdout
+    assert "✓ coverage" in ok.stdout and decision.id_number not in ok.stdout
+
+    bad = run(issuance, str(tampered), "--json")
+    assert bad.returncode == 1, bad.stderr
+    verdict = json.loads(bad.stdout)
+    assert verdict["valid"] is False
+    assert [c["code"] for c in verdict["checks"]] == CODES
+    assert {c["code"]: c["passed"] for c in verdict["checks"]}["coverage"] is False
+    assert decision.id_number not in bad.stdout
+
+    missing = run(issuance, str(tmp_path / "nope.pdf"))
+    assert missing.returncode == 2 and "nope.pdf" in missing.stderr
+
+
+def test_revoked_and_not_a_pdf_via_the_cli_runner(issuance: Issuance, app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    issued = issue_decision(issuance, factories.decision())
+    revoke(issuance, issued.number, reason=RevocationReason.FRAUD, doc_no="足人社发〔2026〕3号")
+    revoked = tmp_path / "revoked.pdf"
+    revoked.write_bytes(issuance.store.get(issued.sha256))
+    runner = app.test_cli_runner()
+
+    result = runner.invoke(args=["verify", str(revoked), "--json"])
+    assert result.exit_code == 1, result.output
+    verdict = json.loads(result.output)
+    status = next(c for c in verdict["checks"] if c["code"] == "registry_status")
+    assert status["passed"] is False and "足人社发〔2026〕3号" in status["explanation_zh"]
+    assert verdict["certificate"]["status"] == "revoked"
+
+    jpeg = tmp_path / "photo.pdf"
+    jpeg.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\0" * 100)
+    text = runner.invoke(args=["verify", str(jpeg)])
+    assert text.exit_code == 1
+    assert "✗ is_pdf" in text.output and "JPEG" in text.output
+
+    assert runner.invoke(args=["verify", str(tmp_path)]).exit_code == 2  # a directory
+    assert runner.invoke(args=["verify"]).exit_code == 2  # no file given
+    unreadable = tmp_path / "unreadable.pdf"
+    unreadable.write_bytes(b"%PDF-1.7\n")
+    unreadable.chmod(0)
+    if os.geteuid() != 0:  # root reads anything
+        assert runner.invoke(args=["verify", str(unreadable)]).exit_code == 2

@@ -1,0 +1,229 @@
+"""Run a function on hostile input in a separate, resource-limited process.
+
+Design: a ``multiprocessing`` *forkserver* is started once per process (lazily, on first
+use) with the modules named in ``PRELOAD`` imported, so pyHanko and friends are already
+loaded when each job forks from it (~10–20 ms instead of ~0.5 s for a fresh interpreter).
+Every job gets a fresh child, which:
+
+- sets ``RLIMIT_AS`` (address space) and ``RLIMIT_CPU`` before touching the input, so a
+  decompression bomb ends in ``MemoryError`` (or the kernel killing it), never in the web
+  worker running out of memory;
+- sends back one picklable result over a pipe, then exits; nothing survives between jobs
+  (no state an attacker can poison).
+
+The parent waits at most ``timeout`` seconds, then kills the child. A concurrency cap
+(``max_jobs``) keeps a burst of uploads from forking without bound; a job that cannot get
+a slot within ``timeout`` answers "busy". Outcomes are values, never exceptions:
+:class:`SandboxOutcome` with ``value`` set, or ``failure`` one of ``"timeout"``,
+``"memory"``, ``"crashed"``, ``"error"``, ``"busy"`` and a message.
+
+Limits: ``RLIMIT_AS`` counts virtual memory including the preloaded interpreter (~0.2 GB),
+so the cap must sit well above that; the child can still read files and open sockets (it
+is a resource jail, not a seccomp/namespace sandbox): it only ever runs our parsing code
+on bytes, with no secrets in its memory (the forkserver is spawned clean, not forked from
+the web process).
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing import forkserver as mp_forkserver
+from multiprocessing import popen_forkserver, spawn, util
+from multiprocessing.context import ForkServerProcess, reduction, set_spawning_popen  # type: ignore[attr-defined]
+from typing import Any
+
+__all__ = ["SandboxLimits", "SandboxOutcome", "run_sandboxed"]
+
+# Imported in the forkserver once, so each job starts warm. Not "__main__": children are
+# launched without the main module (see _Popen), so a job never re-runs the main script.
+PRELOAD = ["verifier.pdf_worker"]
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    timeout: float = 10.0  # wall-clock seconds per job
+    memory_bytes: int = 1024 * 1024 * 1024  # RLIMIT_AS of the child
+    cpu_seconds: int = 12  # RLIMIT_CPU backstop (the wall clock usually fires first)
+    max_jobs: int = max(2, os.cpu_count() or 2)  # concurrent children per process
+
+
+@dataclass(frozen=True)
+class SandboxOutcome:
+    value: Any = None
+    failure: str | None = None  # timeout | memory | crashed | error | busy
+    message: str = ""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+_lock = threading.Lock()
+_context: Any = None
+_slots: dict[int, threading.BoundedSemaphore] = {}
+def _ctx() -> Any:
+    global _context
+    with _lock:
+        if _context is None:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(PRELOAD)
+            _context = ctx
+        return _context
+
+
+class _Popen(popen_forkserver.Popen):  # type: ignore[misc]
+    """Launches a forkserver child without the parent's ``__main__`` module.
+
+    The stock launcher sends the main script's path and every child re-executes it as
+    ``__mp_main__`` (CPython 3.11 does not preload it in the forkserver): with a main that
+    imports Flask and SQLAlchemy (``ecert``, gunicorn) that alone cost ~200 ms per job.
+    Jobs are importable module functions, so the main module is not needed.
+    """
+
+    def _launch(self, process_obj: Any) -> None:  # mirrors popen_forkserver.Popen._launch
+        prep_data = spawn.get_preparation_data(process_obj._name)
+        prep_data.pop("init_main_from_path", None)
+        prep_data.pop("init_main_from_name", None)
+        buf = io.BytesIO()
+        set_spawning_popen(self)
+        try:
+            reduction.dump(prep_data, buf)
+            reduction.dump(process_obj, buf)
+        finally:
+            set_spawning_popen(None)
+        self.sentinel, w = mp_forkserver.connect_to_new_process(self._fds)  # type: ignore[attr-defined]
+        _parent_w = os.dup(w)
+        self.finalizer = util.Finalize(self, util.close_fds, (_parent_w, self.sentinel))  # type: ignore[attr-defined]
+        with open(w, "wb", closefd=True) as f:
+            f.write(buf.getbuffer())
+        self.pid = mp_forkserver.read_signed(self.sentinel)
+
+
+class _Process(ForkServerProcess):  # type: ignore[misc]
+    @staticmethod
+    def _Popen(process_obj: Any) -> Any:  # noqa: N802 - multiprocessing's name
+        return _Popen(process_obj)
+
+
+def _slot(limit: int) -> threading.BoundedSemaphore:
+    with _lock:
+        if limit not in _slots:
+            _slots[limit] = threading.BoundedSemaphore(limit)
+        return _slots[limit]
+
+
+def _resolve(target: str | Callable[..., Any]) -> Callable[..., Any]:
+    if callable(target):
+        return target
+    import importlib
+
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+def _child(conn: Any, target: str | Callable[..., Any], args: tuple, memory_bytes: int, cpu_seconds: int) -> None:
+    import gc
+    import resource
+
+    # Short-lived and memory-capped: skip the cyclic GC, whose passes over the inherited
+    # heap would copy every page shared with the forkserver.
+    gc.freeze()
+    gc.disable()
+
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ValueError, OSError) as exc:  # refuse to run unconfined
+        conn.send(("error", f"cannot set resource limits: {exc}"))
+        return
+    try:
+        result = ("ok", _resolve(target)(*args))
+    except MemoryError:
+        result = ("memory", "memory limit exceeded")
+    except BaseException as exc:  # noqa: BLE001 - everything is an answer here
+        result = ("error", f"{type(exc).__name__}: {exc}"[:2000])
+    try:
+        conn.send(result)
+    except MemoryError:
+        conn.send(("memory", "memory limit exceeded"))
+    except Exception as exc:  # an unpicklable result
+        conn.send(("error", f"cannot return the result: {type(exc).__name__}: {exc}"[:2000]))
+    finally:
+        conn.close()
+
+
+def run_sandboxed(
+    func: str | Callable[..., Any], *args: Any, limits: SandboxLimits | None = None
+) -> SandboxOutcome:
+    """Run ``func(*args)`` in a fresh limited child.
+
+    ``func`` is a module-level function or its name as ``"package.module:function"`` (so the
+    parent need not import what only the child runs, e.g. pyHanko).
+    """
+    limits = limits or SandboxLimits()
+    started = time.monotonic()
+    slot = _slot(limits.max_jobs)
+    if not slot.acquire(timeout=limits.timeout):
+        return SandboxOutcome(failure="busy", message="too many checks at once", seconds=time.monotonic() - started)
+    try:
+        return _run(func, args, limits, started)
+    finally:
+        slot.release()
+
+
+def _run(func: str | Callable[..., Any], args: tuple, limits: SandboxLimits, started: float) -> SandboxOutcome:
+    ctx = _ctx()
+    receiver, sender = ctx.Pipe(duplex=False)
+    process = _Process(
+        target=_child, args=(sender, func, args, limits.memory_bytes, limits.cpu_seconds), daemon=True
+    )
+    try:
+        process.start()
+    except Exception as exc:
+        receiver.close()
+        sender.close()
+        return SandboxOutcome(failure="error", message=f"cannot start the checker: {exc}")
+    sender.close()
+    try:
+        remaining = limits.timeout - (time.monotonic() - started)
+        if not receiver.poll(max(remaining, 0.0)):
+            return SandboxOutcome(
+                failure="timeout",
+                message=f"no answer within {limits.timeout:g} s",
+                seconds=time.monotonic() - started,
+            )
+        try:
+            kind, payload = receiver.recv()
+        except (EOFError, OSError):
+            process.join(1)
+            code = process.exitcode
+            failure = {-signal.SIGXCPU: "timeout", -signal.SIGKILL: "memory"}.get(code or 0, "crashed")
+            return SandboxOutcome(
+                failure=failure,
+                message=f"the checker process died (exit code {code})",
+                seconds=time.monotonic() - started,
+            )
+        elapsed = time.monotonic() - started
+        if kind == "ok":
+            return SandboxOutcome(value=payload, seconds=elapsed)
+        return SandboxOutcome(failure=kind, message=str(payload), seconds=elapsed)
+    finally:
+        receiver.close()
+        if process.is_alive():
+            process.join(0.5)
+        if process.is_alive():
+            process.kill()
+            process.join(2)
+        try:
+            process.close()
+        except ValueError:
+            pass
