@@ -20,7 +20,7 @@ from issuer import DecisionFileError, IssuerError
 from issuer.decisions import parse_decisions
 from issuer.lifecycle import RevocationReason, correct, revoke
 from issuer.runtime import runtime
-from issuer.services import IssueOutcome, IssueStatus, issue_decisions
+from issuer.services import IssueOutcome, IssueStatus, issue_decisions, split_printable
 
 EXIT_INVALID = 1
 EXIT_PARTIAL = 3  # --skip-invalid: the valid rows were issued, some rows were not
@@ -40,19 +40,21 @@ def issue_command(decisions_csv: Path, out_dir: Path | None, as_json: bool, skip
         parsed = parse_decisions(decisions_csv.read_bytes(), base_dir=decisions_csv.parent.resolve(), today=today)
     except DecisionFileError as error:
         raise click.ClickException(f"{decisions_csv}: {error}") from None
-    for row_error in parsed.errors:
+    issuance = runtime(current_app).issuance(actor=f"cli:{getpass.getuser()}")
+    decisions, unprintable = split_printable(issuance.renderer, parsed.decisions)
+    errors = sorted(parsed.errors + unprintable, key=lambda e: e.row)
+    for row_error in errors:
         click.echo(str(row_error), err=True)
-    if parsed.errors and not skip_invalid:
+    if errors and not skip_invalid:
         click.echo(
-            f"{len(parsed.errors)} problem(s) in {decisions_csv}; nothing was issued. "
+            f"{len(errors)} problem(s) in {decisions_csv}; nothing was issued. "
             "Fix the rows, or pass --skip-invalid to issue the valid rows only.",
             err=True,
         )
         sys.exit(EXIT_INVALID)
 
-    issuance = runtime(current_app).issuance(actor=f"cli:{getpass.getuser()}")
     if out_dir:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        _ensure_writable(out_dir)
 
     def emit(outcome: IssueOutcome) -> None:
         path = None
@@ -65,21 +67,23 @@ def issue_command(decisions_csv: Path, out_dir: Path | None, as_json: bool, skip
 
     try:
         if as_json or not sys.stdout.isatty():
-            outcomes = issue_decisions(issuance, parsed.decisions, on_done=emit)
+            outcomes = issue_decisions(issuance, decisions, on_done=emit)
         else:
-            with click.progressbar(length=len(parsed.decisions), label="签发证书 issuing") as bar:
+            with click.progressbar(length=len(decisions), label="签发证书 issuing") as bar:
 
                 def emit_and_advance(outcome: IssueOutcome) -> None:
                     emit(outcome)
                     bar.update(1)
 
-                outcomes = issue_decisions(issuance, parsed.decisions, on_done=emit_and_advance)
+                outcomes = issue_decisions(issuance, decisions, on_done=emit_and_advance)
     except IssuerError as error:
         raise click.ClickException(str(error)) from None
+    except OSError as error:
+        raise click.ClickException(f"writing a certificate PDF failed: {error}") from None
 
     issued = sum(1 for o in outcomes if o.status is IssueStatus.ISSUED)
     already = len(outcomes) - issued
-    summary = {"summary": {"issued": issued, "already_issued": already, "invalid_rows": len({e.row for e in parsed.errors})}}
+    summary = {"summary": {"issued": issued, "already_issued": already, "invalid_rows": len({e.row for e in errors})}}
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))
     else:
@@ -87,7 +91,9 @@ def issue_command(decisions_csv: Path, out_dir: Path | None, as_json: bool, skip
             mark = "issued" if outcome.status is IssueStatus.ISSUED else "already issued, nothing new"
             click.echo(f"row {outcome.row}: {outcome.number} v{outcome.version} {mark}")
         click.echo(f"{issued} issued, {already} already issued (nothing new), {summary['summary']['invalid_rows']} invalid row(s) skipped")
-    if parsed.errors:
+    if not parsed.decisions and not errors:
+        click.echo(f"{decisions_csv} has a header but no decision rows", err=True)
+    if errors:
         sys.exit(EXIT_PARTIAL)
 
 
@@ -142,6 +148,17 @@ def _parsed(number: str) -> str:
         return parse_number(number).text
     except NumberFormatError as error:
         raise click.BadParameter(str(error), param_hint="NUMBER") from None
+
+
+def _ensure_writable(out_dir: Path) -> None:
+    """Fail before issuing anything, not after, if the PDFs cannot be written."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".ecert-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise click.ClickException(f"--out {out_dir}: cannot write there ({error.strerror or error})") from None
 
 
 @click.group("pki")

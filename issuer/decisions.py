@@ -29,7 +29,8 @@ from ecert.titles import (
     normalise_grant_route,
     normalise_series,
 )
-from issuer import DecisionFileError
+from issuer import DecisionFileError, RenderingError
+from issuer.photos import normalize_photo
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "name",
@@ -383,6 +384,12 @@ def _check_photo(path: Path, as_given: str) -> str | None:
         return f"photo {as_given} is larger than 5 MB ({size} bytes)"
     if not (head.startswith(_JPEG_MAGIC) or head == _PNG_MAGIC):
         return f"photo {as_given} is not a JPEG or PNG image"
+    try:
+        normalize_photo(path.read_bytes())  # a full decode: truncated files and bombs fail here
+    except RenderingError as error:
+        return f"photo {as_given} cannot be used: {str(error).removeprefix('photo: ')}"
+    except OSError as exc:
+        return f"photo {as_given} cannot be read ({exc.strerror})"
     return None
 
 

@@ -28,7 +28,7 @@ from issuer.decisions import RowError, validate_record
 from issuer import registry
 from issuer.registry import new_token
 from issuer.rendering import SEAL_BOX
-from issuer.services import Issuance, _Reservation, certificate_view
+from issuer.services import Issuance, _Reservation, certificate_view, unprintable_fields
 
 
 class LifecycleError(IssuerError):
@@ -99,6 +99,9 @@ def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason:
     if isinstance(validated, list):
         return validated
     corrected = validated
+    unprintable = unprintable_fields(issuance.renderer, corrected)
+    if unprintable:
+        return unprintable
 
     try:
         reservation = _reserve_version(issuance, number, previous, corrected, photo_sha256, reason)

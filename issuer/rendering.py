@@ -30,16 +30,17 @@ from __future__ import annotations
 import io
 import json
 import re
-import warnings
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
 from fpdf import FPDF
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageDraw
 
 from issuer import RenderingError
 from issuer.fonts import FontSet, default_font_set
+from issuer.photos import PHOTO_PX as _PHOTO_PX
+from issuer.photos import normalize_photo
 from issuer.qr import draw_qr, qr_modules
 
 PT_PER_MM = 72 / 25.4
@@ -76,9 +77,6 @@ def _seal_box_pt() -> tuple[float, float, float, float]:
 #: Where the signer places the seal: (x1, y1, x2, y2) in PDF points, lower-left origin.
 SEAL_BOX: tuple[float, float, float, float] = _seal_box_pt()
 
-MAX_PHOTO_PIXELS = 40_000_000
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
-_PHOTO_PX = (413, 531)  # 35×45 mm at 300 dpi
 
 _RED = (155, 27, 30)
 _GOLD = (184, 142, 62)
@@ -155,49 +153,6 @@ def printed_fields(view: CertificateView) -> list[tuple[str, str]]:
         ("证书编号", view.number),
     ]
     return [(label, clean_text(value)) for label, value in rows]
-
-
-def normalize_photo(data: bytes) -> bytes:
-    """Decode an uploaded photo fully and re-encode it as a 35×45 RGB JPEG without metadata.
-
-    Raises RenderingError for anything Pillow cannot decode, decompression bombs, and
-    images too small to be a portrait.
-    """
-    if not isinstance(data, (bytes, bytearray)) or not data:
-        raise RenderingError("photo: no image data")
-    if len(data) > MAX_PHOTO_BYTES:
-        raise RenderingError(f"photo: file larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MiB")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as src:
-                img: Image.Image = src
-                if img.format not in ("JPEG", "PNG"):
-                    raise RenderingError(f"photo: format {img.format} not accepted (JPEG or PNG)")
-                w, h = img.size
-                if w * h > MAX_PHOTO_PIXELS:
-                    raise RenderingError(f"photo: {w}×{h} pixels is too large")
-                if w < 60 or h < 60:
-                    raise RenderingError(f"photo: {w}×{h} pixels is too small")
-                img.load()  # decode everything: truncated or corrupt data fails here
-                img = ImageOps.exif_transpose(img)  # honour orientation, then drop EXIF
-                if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-                    rgba = img.convert("RGBA")
-                    flat = Image.new("RGB", rgba.size, (255, 255, 255))
-                    flat.paste(rgba, mask=rgba.getchannel("A"))
-                    img = flat
-                else:
-                    img = img.convert("RGB")
-                img = ImageOps.fit(img, _PHOTO_PX, Image.Resampling.LANCZOS, centering=(0.5, 0.4))
-    except RenderingError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise RenderingError(f"photo: decompression bomb rejected ({exc})") from exc
-    except Exception as exc:  # noqa: BLE001 - Pillow raises many types for bad input
-        raise RenderingError(f"photo: cannot decode image ({type(exc).__name__}: {exc})") from exc
-    out = io.BytesIO()
-    img.save(out, format="JPEG", quality=88, optimize=True)  # no exif=, no icc_profile=
-    return out.getvalue()
 
 
 def _placeholder_photo() -> bytes:
@@ -296,6 +251,10 @@ class CertificateRenderer:
         self._placeholder = _placeholder_photo()
 
     # -- public ---------------------------------------------------------------------------
+    def unprintable(self, text: str) -> list[str]:
+        """Characters of ``text`` that no font in the chain can print."""
+        return self.fonts.missing(text)
+
     def render(self, view: CertificateView) -> bytes:
         """The certificate as unsigned PDF/A-3b bytes."""
         photo = normalize_photo(view.photo) if view.photo is not None else self._placeholder

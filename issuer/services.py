@@ -28,12 +28,11 @@ from ecert import audit
 from ecert.clock import Clock, office_date
 from ecert.db import Database
 from ecert.models import Certificate, CertificateStatus
-from ecert.models import Decision as DecisionRow
 from ecert.settings import Settings
 from ecert.storage import BlobStore
 from ecert.titles import GRANT_ROUTES
 from issuer import registry
-from issuer.decisions import Decision
+from issuer.decisions import Decision, RowError
 from ecert.numbering import format_number
 from ecert.qr_claim import ClaimFields, claim_url
 from issuer.rendering import SEAL_BOX, CertificateView
@@ -43,6 +42,7 @@ RECORD_SCHEMA = "https://ecert.invalid/schema/certificate/1"
 
 class Renderer(Protocol):
     def render(self, view: CertificateView) -> bytes: ...
+    def unprintable(self, text: str) -> list[str]: ...
 
 
 class Signer(Protocol):
@@ -96,6 +96,35 @@ class _Reservation:
     version: int
     status: CertificateStatus
     sha256: str | None
+
+
+PRINTED_COLUMNS = ("name", "employer", "series", "specialty", "qualification", "approving_body", "doc_no")
+
+
+def split_printable(renderer: Renderer, decisions: Iterable[Decision]) -> tuple[list[Decision], list[RowError]]:
+    """The decisions every character of which can be printed, and row errors for the rest.
+
+    A decisions file is validated without fonts; this second look with the renderer's
+    fonts keeps "an invalid row means nothing is issued" true for rare characters too.
+    """
+    printable, errors = [], []
+    for decision in decisions:
+        problems = unprintable_fields(renderer, decision)
+        errors.extend(problems)
+        if not problems:
+            printable.append(decision)
+    return printable, errors
+
+
+def unprintable_fields(renderer: Renderer, decision: Decision) -> list[RowError]:
+    """Row errors for the characters of ``decision`` that no font can print."""
+    errors = []
+    for column in PRINTED_COLUMNS:
+        missing = renderer.unprintable(getattr(decision, column))
+        if missing:
+            chars = ", ".join(f"U+{ord(ch):04X} ({ch})" for ch in dict.fromkeys(missing))
+            errors.append(RowError(decision.row, column, f"no font can print {chars}; ask for a font that has it"))
+    return errors
 
 
 def issue_decisions(

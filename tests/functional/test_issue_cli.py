@@ -98,3 +98,48 @@ def test_console_script_end_to_end(tmp_path: Path, pki_home: Path) -> None:
     assert "issued, 0 already issued" in issued.stdout
     audit = run("db", "verify-audit")
     assert audit.returncode == 0 and "chain intact" in audit.stdout
+
+
+def _two_rows(tmp_path: Path, second_row_edit) -> Path:  # type: ignore[no-untyped-def]
+    lines = (EXAMPLES / "decisions.csv").read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "d.csv"
+    path.write_text("\n".join([lines[0], lines[1], second_row_edit(lines[2])]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_corrupt_photo_is_a_row_error_and_nothing_is_issued(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 400), (200, 200, 200)).save(buffer, format="JPEG")
+    (tmp_path / "truncated.jpg").write_bytes(buffer.getvalue()[:600])
+    path = _two_rows(tmp_path, lambda row: row + "truncated.jpg")
+
+    result = invoke(app, "issue", str(path))
+    assert result.exit_code == 1
+    assert "row 3, column photo: photo truncated.jpg cannot be used: cannot decode image" in result.stderr
+    assert certificates(app) == 0
+
+
+def test_a_character_no_font_has_is_a_row_error_before_issuing(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = _two_rows(tmp_path, lambda row: "张\U00031350" + row[row.index(","):])  # CJK Extension H
+
+    result = invoke(app, "issue", str(path))
+    assert result.exit_code == 1
+    assert "row 3, column name: no font can print U+31350" in result.stderr
+    assert certificates(app) == 0
+
+    skipped = invoke(app, "issue", str(path), "--skip-invalid")
+    assert skipped.exit_code == 3
+    assert certificates(app) == 1
+
+
+def test_unwritable_out_dir_fails_before_issuing(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "a-file").write_text("")
+    result = invoke(app, "issue", str(EXAMPLES / "decisions.csv"), "--out", str(tmp_path / "a-file" / "out"))
+    assert result.exit_code == 1
+    assert "cannot write there" in result.output
+    assert "Traceback" not in result.output
+    assert certificates(app) == 0

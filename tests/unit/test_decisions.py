@@ -24,8 +24,18 @@ GOOD = {
     "doc_no": "足人社发〔2025〕98号",
     "photo": "",
 }
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 100
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+def _image(kind: str) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 160), (180, 180, 180)).save(buffer, format=kind)
+    return buffer.getvalue()
+
+
+JPEG = _image("JPEG")
+PNG = _image("PNG")
 
 
 def _csv(*rows: dict[str, str]) -> bytes:
@@ -415,3 +425,17 @@ def test_values_without_a_header() -> None:
     assert [str(error) for error in parse_decisions(data, base_dir=EXAMPLES, today=TODAY).errors] == [
         "row 2, column #14: value in column 14, which has no header"
     ]
+
+
+def test_photo_is_decoded_fully_during_validation(tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    (tmp_path / "truncated.jpg").write_bytes(JPEG[: len(JPEG) // 2])
+    bomb = io.BytesIO()
+    Image.new("1", (8000, 8000)).save(bomb, format="PNG")  # 64 megapixels in a few KB
+    (tmp_path / "bomb.png").write_bytes(bomb.getvalue())
+    errors = _errors(_row(photo="truncated.jpg"), _row(photo="bomb.png"), base_dir=tmp_path)
+    assert errors[0].startswith("row 2, column photo: photo truncated.jpg cannot be used: cannot decode image")
+    assert errors[1] == "row 3, column photo: photo bomb.png cannot be used: 8000×8000 pixels is too large"
