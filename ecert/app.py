@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None, config: Mapping[str, Any] | Non
         store=FileBlobStore(settings.blob_dir),
     )
 
-    init_web(app)
+    init_web(app, settings)
 
     # Features are imported here, never at module level, so the kernel stays independent.
     import issuer.runtime

@@ -1,6 +1,6 @@
 """The one masking rule for personal data on public pages and in public API answers.
 
-Names keep their first and last character (张*三, 欧阳**锋; two-character names 张*).
+Names keep their first and last character (张*三, 欧**锋 for 欧阳晓锋; two-character names 张*).
 ID numbers keep only their first and last character: a 6+4 mask would leave about
 1,900 candidates, and different masks of the same number combine, so there is one.
 Characters are counted as code points, so rare characters beyond the BMP count once.

@@ -54,6 +54,11 @@ class Settings:
     tsa_url: str | None = None
     # PEM bundle of the roots a verifier pins; development uses the dev PKI's root.
     trust_roots_file: Path | None = None
+    # Rate-limit counters must be shared by every process and machine in production.
+    ratelimit_storage_uri: str = "memory://"
+    # How many reverse proxies in front of us set X-Forwarded-For/-Proto/-Host; 0 = none,
+    # so a client cannot choose its own address for rate limiting by sending the header.
+    trusted_proxies: int = 0
     # QR claim key (Ed25519 PEM) and its key id, for the issuer; the published key set
     # (JSON) for the issuer and the verifier. Development generates its own when unset.
     qr_key_file: Path | None = None
@@ -121,6 +126,8 @@ class Settings:
             pkcs12=pkcs12,
             pkcs11=pkcs11,
             tsa_url=env.get("ECERT_TSA_URL") or None,
+            ratelimit_storage_uri=env.get("ECERT_RATELIMIT_STORAGE_URI", "memory://"),
+            trusted_proxies=_count(env, "ECERT_TRUSTED_PROXIES"),
             trust_roots_file=_optional_path(env, "ECERT_TRUST_ROOTS"),
             qr_key_file=_optional_path(env, "ECERT_QR_KEY_FILE"),
             qr_key_id=env.get("ECERT_QR_KEY_ID") or None,
@@ -144,6 +151,8 @@ class Settings:
             problems.append("ECERT_SIGNER must be pkcs12, pkcs11 or none (the development PKI is refused)")
         if self.trust_roots_file is None:
             problems.append("ECERT_TRUST_ROOTS must name the PEM file of pinned trust roots")
+        if self.ratelimit_storage_uri.startswith("memory://"):
+            problems.append("ECERT_RATELIMIT_STORAGE_URI must name shared storage (e.g. redis://...), not memory://")
         if self.signer != "none":  # an issuing deployment; a verifier-only one needs no key
             if not self.tsa_url:
                 problems.append("ECERT_TSA_URL must name an RFC 3161 timestamp authority")
@@ -160,6 +169,13 @@ def _required(env: Mapping[str, str], name: str) -> str:
     if not value:
         raise ConfigurationError(f"{name} must be set")
     return value
+
+
+def _count(env: Mapping[str, str], name: str) -> int:
+    value = env.get(name, "0")
+    if not value.isdigit():
+        raise ConfigurationError(f"{name} must be a whole number, not {value!r}")
+    return int(value)
 
 
 def _optional_path(env: Mapping[str, str], name: str) -> Path | None:

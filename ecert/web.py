@@ -2,17 +2,19 @@
 
 Features decorate views with ``limiter.limit(...)``; the limits' storage is in memory
 by default and ``ECERT_RATELIMIT_STORAGE_URI`` (e.g. ``redis://...``) in production, so
-that limits hold across processes and machines.
+that limits hold across processes and machines. Limits are per client address; behind
+reverse proxies ``ECERT_TRUSTED_PROXIES`` says how many ``X-Forwarded-For`` hops to trust.
 """
 
 from __future__ import annotations
-
-import os
 
 from flask import Flask, Response, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ecert.settings import Settings
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
@@ -24,9 +26,13 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def init_web(app: Flask) -> None:
-    app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("ECERT_RATELIMIT_STORAGE_URI", "memory://"))
+def init_web(app: Flask, settings: Settings) -> None:
+    app.config.setdefault("RATELIMIT_STORAGE_URI", settings.ratelimit_storage_uri)
     app.config.setdefault("RATELIMIT_ENABLED", True)
+    if settings.trusted_proxies:
+        # Behind N proxies the client is the Nth address from the right of X-Forwarded-For.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     csrf.init_app(app)
     limiter.init_app(app)
 

@@ -30,7 +30,8 @@ def test_production_refuses_development_parts_and_missing_secrets(tmp_path: Path
     with pytest.raises(ConfigurationError) as caught:
         Settings.from_env({"ECERT_HOME": str(tmp_path), "ECERT_ENV": "production"})
     message = str(caught.value)
-    for expected in ("ECERT_SECRET_KEY", "development PKI is refused", "ECERT_TSA_URL", "ECERT_TRUST_ROOTS", "ECERT_QR_KEY_FILE"):
+    for expected in ("ECERT_SECRET_KEY", "development PKI is refused", "ECERT_TSA_URL", "ECERT_TRUST_ROOTS", "ECERT_QR_KEY_FILE",
+                     "ECERT_RATELIMIT_STORAGE_URI"):
         assert expected in message
 
 
@@ -43,9 +44,12 @@ def test_verifier_only_production_needs_no_signing_key(tmp_path: Path) -> None:
             "ECERT_SIGNER": "none",
             "ECERT_TRUST_ROOTS": str(tmp_path / "roots.pem"),
             "ECERT_QR_KEYSET_FILE": str(tmp_path / "qr-keys.json"),
+            "ECERT_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+            "ECERT_TRUSTED_PROXIES": "1",
         }
     )
     assert settings.signer == "none" and settings.is_production
+    assert settings.trusted_proxies == 1
 
 
 def test_pkcs11_needs_every_part(tmp_path: Path) -> None:
