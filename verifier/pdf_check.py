@@ -5,10 +5,13 @@ Checks (stable codes, reported in this order, every one listed):
 1. ``is_pdf``          a PDF at all: magic bytes, size limit, and it parses (in the sandbox)
 2. ``issued_by_us``    its SHA-256 is the hash of a file we issued (informational: a valid
                        file renewed later with a document timestamp has a new hash)
-3. ``signature_intact`` the signed bytes hash to the signature and the signature verifies
+3. ``signature_intact`` the signed bytes hash to the signature and the signature verifies;
+                       so does every document (archive) timestamp added later: its token
+                       matches the bytes it covers and the TSA's signature verifies
 4. ``trusted_signer``  the signer chains to our pinned roots only (revocation required,
                        with the validation data in the file, at the signature timestamp)
-                       and is the issuing office's document-signing certificate
+                       and is the issuing office's document-signing certificate; every
+                       document timestamp's TSA chains to the same roots
 5. ``coverage``        the signature covers the entire file, or later revisions only add
                        timestamps / validation data; exactly one signature; no bytes after
                        the last ``%%EOF``
@@ -19,6 +22,14 @@ Checks (stable codes, reported in this order, every one listed):
 valid only when 1, 3, 4, 5 and 6 pass. The parent process only looks at the magic bytes
 and the hash; parsing runs in :mod:`verifier.sandbox` (memory and time limits), and any
 failure there is a failed check with a reason, never an exception.
+
+One outcome is not a verdict on the file: ``unavailable`` (no free checker within the
+sandbox's wait bound, or the checker could not be started). Then ``valid`` is False, no
+check failed, and callers answer "try again later" (HTTP 503, exit status 3), never
+"not valid". A timeout or memory blow-up *while parsing the file* stays "not valid".
+
+Dates in the text are the office's local dates (``ecert.clock.OFFICE_TZ``), as on the
+landing page; timestamps in :meth:`PdfVerdict.to_dict` are ISO 8601 UTC with a ``Z``.
 """
 
 from __future__ import annotations
@@ -32,6 +43,7 @@ from typing import Any
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 
+from ecert.clock import office_date
 from ecert.db import Database
 from verifier import lookup
 from verifier.lookup import PublicCertificate, PublicStatus
@@ -52,6 +64,11 @@ _TITLES = {
     "registry_status": ("证书当前状态有效", "The certificate is currently valid"),
 }
 _NOT_RUN = ("前面的检查未通过，此项未检查。", "Not checked because an earlier check failed.")
+_UNAVAILABLE = ("暂时无法检查此文件，请稍后再试。", "We could not check this file right now; please try again in a minute.")
+_UNAVAILABLE_CHECK = (
+    "检查服务暂时繁忙或不可用，文件尚未检查。这不说明文件有问题。",
+    "The checking service was busy or unavailable, so the file was not checked. This says nothing about the file.",
+)
 
 
 @dataclass(frozen=True)
@@ -85,6 +102,8 @@ class PdfVerdict:
     certificate: PublicCertificate | None = None
     sha256: str = ""
     seconds: float = 0.0
+    # True: we could not check the file (busy, checker failed to start); not a verdict on it.
+    unavailable: bool = False
 
     def check(self, code: str) -> Check:
         return next(c for c in self.checks if c.code == code)
@@ -97,6 +116,7 @@ class PdfVerdict:
         cert = self.certificate
         return {
             "valid": self.valid,
+            "unavailable": self.unavailable,
             "summary_zh": self.summary_zh,
             "summary_en": self.summary_en,
             "sha256": self.sha256,
@@ -119,12 +139,28 @@ def _public_dict(cert: PublicCertificate) -> dict[str, Any]:
         "grant_date": cert.grant_date.isoformat(),
         "approving_body": cert.approving_body,
         "issuing_office_code": cert.issuing_office_code,
-        "issued_at": cert.issued_at.isoformat() if cert.issued_at else None,
-        "revoked_at": cert.revoked_at.isoformat() if cert.revoked_at else None,
+        "issued_at": _utc_iso(cert.issued_at),
+        "revoked_at": _utc_iso(cert.revoked_at),
         "revocation_reason": cert.revocation_reason,
         "revocation_doc_no": cert.revocation_doc_no,
         "current_version": cert.current_version,
     }
+
+
+def _as_utc(moment: dt.datetime) -> dt.datetime:
+    # SQLite returns naive datetimes for timezone-aware columns; they are stored in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _utc_iso(moment: dt.datetime | None) -> str | None:
+    """ISO 8601 in UTC with a trailing ``Z`` (the API's format)."""
+    if moment is None:
+        return None
+    return _as_utc(moment).astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _office_day(moment: dt.datetime | None) -> str:
+    return office_date(_as_utc(moment)).isoformat() if moment is not None else ""
 
 
 class _Builder:
@@ -163,7 +199,12 @@ def verify_pdf(
     certificate; default: the app's configured office name. ``require_lta``: also require
     AdES-LTA validation at ``validation_time`` to pass (needs current CRLs in ``crls`` once
     the embedded ones are older than their validity); otherwise its result is only shown in
-    the detail of ``trusted_signer``.
+    the detail of ``trusted_signer``. Either way every document timestamp in the file must
+    be intact and valid (``signature_intact``) and come from a TSA chaining to
+    ``trust_roots`` (``trusted_signer``).
+
+    ``limits``: the sandbox's limits; when no checker is free within ``limits.wait`` (or
+    one cannot be started) the verdict has ``unavailable=True``: no verdict on the file.
     """
     import time
 
@@ -207,6 +248,12 @@ def verify_pdf(
         validation_time,
         limits=limits,
     )
+    if outcome.unavailable:
+        # Not the file's fault (no free checker, or it could not start): no verdict on it.
+        b.add("is_pdf", None, *_UNAVAILABLE_CHECK, f"{outcome.failure}: {outcome.message}")
+        for code in CHECK_CODES[2:]:
+            b.add(code, None, "检查服务暂时不可用，此项未检查。", "Not checked: the checking service was unavailable.")
+        return _finish(b, None, sha256, started, failed_first=True, unavailable=True)
     inspection = outcome.value if outcome.ok else None
     if inspection is None or not inspection.parsed:
         b.add("is_pdf", False, *_sandbox_failure(outcome, inspection))
@@ -305,12 +352,6 @@ def _sandbox_failure(outcome: SandboxOutcome, inspection: Any) -> tuple[str, str
             "The file expands to too much data (possibly a crafted 'zip bomb'); it cannot be accepted.",
             outcome.message,
         )
-    if outcome.failure == "busy":
-        return (
-            "系统繁忙，暂时无法检查，请稍后再试。",
-            "The service is busy and could not check the file; please try again later.",
-            outcome.message,
-        )
     if outcome.failure is not None:
         return (
             "文件无法安全读取，不能作为有效证书。",
@@ -349,11 +390,21 @@ def _check_signature(b: _Builder, report: Any) -> bool:
             "; ".join(report.problems),
         )
         return False
+    if report.doc_timestamp_problems:
+        b.add(
+            "signature_intact", False,
+            "签名之后加盖的存档时间戳已损坏（被改动过），文件不能作为有效证书。",
+            "A document (archive) timestamp added after signing is damaged (it was altered); "
+            "the file cannot be accepted.",
+            "; ".join(report.doc_timestamp_problems),
+        )
+        return False
+    stamps = f"; {report.doc_timestamps} document timestamp(s) intact" if report.doc_timestamps else ""
     b.add(
         "signature_intact", True,
         "签名所覆盖的内容与签名时完全一致，签名在密码学上成立。",
         "The signed content is exactly as it was when signed; the signature verifies cryptographically.",
-        f"signed by {report.signer_subject}",
+        f"signed by {report.signer_subject}{stamps}",
     )
     return True
 
@@ -379,6 +430,15 @@ def _check_signer(b: _Builder, report: Any, signer: Any, require_lta: bool) -> b
             "The signing certificate comes from a trusted authority but is not the issuing office's "
             "certificate-signing certificate.",
             f"{detail}; " + "; ".join(signer.problems),
+        )
+        return False
+    if report.doc_timestamp_trust_problems:
+        b.add(
+            "trusted_signer", False,
+            "签名之后加盖的存档时间戳不是由本机关信任的时间戳服务签发的。",
+            "A document (archive) timestamp added after signing was not issued by a timestamp "
+            "authority we trust.",
+            f"{detail}; " + "; ".join(report.doc_timestamp_trust_problems),
         )
         return False
     missing = []
@@ -468,7 +528,7 @@ def _check_registry(b: _Builder, cert: PublicCertificate) -> None:
         b.add("registry_status", True, f"登记系统显示证书 {label}当前有效。",
               f"The registry shows certificate {label_en} as valid now.", "valid")
     elif status is PublicStatus.REVOKED:
-        when = cert.revoked_at.date().isoformat() if cert.revoked_at else ""
+        when = _office_day(cert.revoked_at)
         doc = f"，文号 {cert.revocation_doc_no}" if cert.revocation_doc_no else ""
         b.add(
             "registry_status", False,
@@ -493,17 +553,23 @@ def _check_registry(b: _Builder, cert: PublicCertificate) -> None:
 
 
 def _finish(
-    b: _Builder, cert: PublicCertificate | None, sha256: str, started: float, *, failed_first: bool = False
+    b: _Builder,
+    cert: PublicCertificate | None,
+    sha256: str,
+    started: float,
+    *,
+    failed_first: bool = False,
+    unavailable: bool = False,
 ) -> PdfVerdict:
     import time
 
     checks = b.ordered()
     by_code = {c.code: c for c in checks}
-    valid = all(by_code[code].passed is True for code in CHECK_CODES if code != "issued_by_us")
-    zh, en = _summary(by_code, cert, valid)
+    valid = not unavailable and all(by_code[code].passed is True for code in CHECK_CODES if code != "issued_by_us")
+    zh, en = _UNAVAILABLE if unavailable else _summary(by_code, cert, valid)
     return PdfVerdict(
         valid=valid, summary_zh=zh, summary_en=en, checks=checks, certificate=cert if not failed_first else None,
-        sha256=sha256, seconds=time.monotonic() - started,
+        sha256=sha256, seconds=time.monotonic() - started, unavailable=unavailable,
     )
 
 

@@ -1,7 +1,8 @@
 """``ecert verify FILE.pdf [--json]``: the uploaded-PDF check from the command line.
 
-Exit status: 0 valid, 1 not valid, 2 usage error (missing or unreadable file). Uses the
-instance's pinned trust roots and registry, like ``POST /verify``.
+Exit status: 0 valid, 1 not valid, 2 usage error (missing or unreadable file), 3 could
+not check (every checker busy or the checker could not start: no verdict on the file; try
+again). Uses the instance's pinned trust roots and registry, like ``POST /verify``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import click
 from flask.cli import with_appcontext
 
 _MARKS = {True: "✓", False: "✗", None: "–"}
+EXIT_VALID, EXIT_NOT_VALID, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 
 
 @click.command("verify")
@@ -20,7 +22,15 @@ _MARKS = {True: "✓", False: "✗", None: "–"}
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON (stable check codes).")
 @with_appcontext
 def verify_command(file: Path, as_json: bool) -> None:
-    """Verify a certificate PDF: signature, signer, coverage and registry status."""
+    """Verify a certificate PDF: signature, signer, coverage and registry status.
+
+    \b
+    Exit status:
+      0  valid
+      1  not valid
+      2  usage error (missing or unreadable file)
+      3  could not check the file right now (busy or checker failed); try again
+    """
     from ecert.kernel import kernel
     from verifier.pdf_check import MAX_PDF_BYTES, verify_pdf
     from verifier.web import runtime
@@ -41,6 +51,8 @@ def verify_command(file: Path, as_json: bool) -> None:
             click.echo(f"{_MARKS[check.passed]} {check.code}: {check.title_zh} / {check.title_en}")
             click.echo(f"    {check.explanation_zh}")
             click.echo(f"    {check.explanation_en}")
-            if check.detail and check.passed is False:
+            if check.detail and (check.passed is False or verdict.unavailable):
                 click.echo(f"    detail: {check.detail}")
-    raise SystemExit(0 if verdict.valid else 1)
+    if verdict.unavailable:
+        raise SystemExit(EXIT_UNAVAILABLE)
+    raise SystemExit(EXIT_VALID if verdict.valid else EXIT_NOT_VALID)

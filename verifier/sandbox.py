@@ -11,11 +11,17 @@ Every job gets a fresh child, which:
 - sends back one picklable result over a pipe, then exits; nothing survives between jobs
   (no state an attacker can poison).
 
-The parent waits at most ``timeout`` seconds, then kills the child. A concurrency cap
-(``max_jobs``) keeps a burst of uploads from forking without bound; a job that cannot get
-a slot within ``timeout`` answers "busy". Outcomes are values, never exceptions:
-:class:`SandboxOutcome` with ``value`` set, or ``failure`` one of ``"timeout"``,
-``"memory"``, ``"crashed"``, ``"error"``, ``"busy"`` and a message.
+A concurrency cap (``max_jobs``) keeps a burst of uploads from forking without bound. A
+job first waits up to ``wait`` seconds for a free slot; the per-job limit ``timeout``
+starts only once its child is running, so time spent queueing under load never counts
+against the input. The parent then waits at most ``timeout`` seconds and kills the child.
+
+Outcomes are values, never exceptions: :class:`SandboxOutcome` with ``value`` set, or
+``failure`` and a message. Failures caused by the input (the job's fault): ``"timeout"``,
+``"memory"``, ``"crashed"``, ``"error"`` (the function raised). Failures that say nothing
+about the input (:attr:`SandboxOutcome.unavailable`): ``"busy"`` (no slot within
+``wait``) and ``"unavailable"`` (the child could not be started, e.g. the forkserver died
+or ``fork`` failed, even after one retry; or it could not confine itself).
 
 Limits: ``RLIMIT_AS`` counts virtual memory including the preloaded interpreter (~0.2 GB),
 so the cap must sit well above that; the child can still read files and open sockets (it
@@ -48,7 +54,10 @@ PRELOAD = ["verifier.pdf_worker"]
 
 @dataclass(frozen=True)
 class SandboxLimits:
-    timeout: float = 10.0  # wall-clock seconds per job
+    timeout: float = 10.0  # wall-clock seconds per job, from the moment its child runs
+    # Seconds to wait for a free slot before answering "busy". With the default timeout,
+    # wait + timeout stays under a 30 s front-end/gunicorn request timeout.
+    wait: float = 15.0
     memory_bytes: int = 1024 * 1024 * 1024  # RLIMIT_AS of the child
     cpu_seconds: int = 12  # RLIMIT_CPU backstop (the wall clock usually fires first)
     max_jobs: int = max(2, os.cpu_count() or 2)  # concurrent children per process
@@ -57,13 +66,24 @@ class SandboxLimits:
 @dataclass(frozen=True)
 class SandboxOutcome:
     value: Any = None
-    failure: str | None = None  # timeout | memory | crashed | error | busy
+    failure: str | None = None  # timeout | memory | crashed | error | busy | unavailable
     message: str = ""
-    seconds: float = 0.0
+    seconds: float = 0.0  # the child's run time (not counting the wait for a slot)
+    waited: float = 0.0  # seconds spent waiting for a slot
 
     @property
     def ok(self) -> bool:
         return self.failure is None
+
+    @property
+    def unavailable(self) -> bool:
+        """Nothing was learnt about the input: no slot, or the child could not start."""
+        return self.failure in _NOT_THE_INPUTS_FAULT
+
+
+_NOT_THE_INPUTS_FAULT = frozenset({"busy", "unavailable"})
+# Seconds to pause before each attempt to start a child (the first is immediate).
+_START_RETRY_PAUSES = (0.0, 0.05, 0.25)
 
 
 _lock = threading.Lock()
@@ -142,8 +162,8 @@ def _child(conn: Any, target: str | Callable[..., Any], args: tuple, memory_byte
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    except (ValueError, OSError) as exc:  # refuse to run unconfined
-        conn.send(("error", f"cannot set resource limits: {exc}"))
+    except (ValueError, OSError) as exc:  # refuse to run unconfined (our problem, not the input's)
+        conn.send(("unavailable", f"cannot set resource limits: {exc}"))
         return
     try:
         result = ("ok", _resolve(target)(*args))
@@ -170,32 +190,57 @@ def run_sandboxed(
     parent need not import what only the child runs, e.g. pyHanko).
     """
     limits = limits or SandboxLimits()
-    started = time.monotonic()
+    queued = time.monotonic()
     slot = _slot(limits.max_jobs)
-    if not slot.acquire(timeout=limits.timeout):
-        return SandboxOutcome(failure="busy", message="too many checks at once", seconds=time.monotonic() - started)
+    if not slot.acquire(timeout=max(limits.wait, 0.0)):
+        waited = time.monotonic() - queued
+        return SandboxOutcome(
+            failure="busy", message=f"no free checker within {limits.wait:g} s ({limits.max_jobs} at once)",
+            waited=waited,
+        )
+    waited = time.monotonic() - queued
     try:
-        return _run(func, args, limits, started)
+        outcome = _run(func, args, limits)
     finally:
         slot.release()
+    return SandboxOutcome(outcome.value, outcome.failure, outcome.message, outcome.seconds, waited)
 
 
-def _run(func: str | Callable[..., Any], args: tuple, limits: SandboxLimits, started: float) -> SandboxOutcome:
-    ctx = _ctx()
-    receiver, sender = ctx.Pipe(duplex=False)
-    process = _Process(
-        target=_child, args=(sender, func, args, limits.memory_bytes, limits.cpu_seconds), daemon=True
-    )
-    try:
-        process.start()
-    except Exception as exc:
-        receiver.close()
+def _start(ctx: Any, func: str | Callable[..., Any], args: tuple, limits: SandboxLimits) -> tuple[Any, Any, str]:
+    """Start a child, retrying briefly: multiprocessing restarts a dead forkserver on the
+    next start once the old one is reapable (a killed forkserver refuses connections a
+    moment before that). Returns ``(process, receiver, "")`` or ``(None, None, why)``."""
+    why = ""
+    for pause in _START_RETRY_PAUSES:
+        if pause:
+            time.sleep(pause)
+        receiver, sender = ctx.Pipe(duplex=False)
+        process = _Process(
+            target=_child, args=(sender, func, args, limits.memory_bytes, limits.cpu_seconds), daemon=True
+        )
+        try:
+            process.start()
+        except Exception as exc:  # OSError from fork/socket, EOFError from a dying forkserver, ...
+            receiver.close()
+            sender.close()
+            why = f"{type(exc).__name__}: {exc}"
+            continue
         sender.close()
-        return SandboxOutcome(failure="error", message=f"cannot start the checker: {exc}")
-    sender.close()
+        return process, receiver, ""
+    return None, None, why
+
+
+def _run(func: str | Callable[..., Any], args: tuple, limits: SandboxLimits) -> SandboxOutcome:
     try:
-        remaining = limits.timeout - (time.monotonic() - started)
-        if not receiver.poll(max(remaining, 0.0)):
+        ctx = _ctx()
+        process, receiver, why = _start(ctx, func, args, limits)
+    except Exception as exc:  # e.g. cannot create the pipe (out of file descriptors)
+        process, receiver, why = None, None, f"{type(exc).__name__}: {exc}"
+    if process is None:
+        return SandboxOutcome(failure="unavailable", message=f"cannot start the checker: {why}"[:2000])
+    started = time.monotonic()  # the job's time limit starts now that its child runs
+    try:
+        if not receiver.poll(max(limits.timeout, 0.0)):
             return SandboxOutcome(
                 failure="timeout",
                 message=f"no answer within {limits.timeout:g} s",

@@ -13,10 +13,16 @@ Checks (see :func:`validate_signed_pdf`):
    signature timestamp, the signer's chain must lead to one of the given roots (never the
    system store) with revocation checking REQUIRED, using only the certificates and CRLs/
    OCSP responses embedded in the document's DSS (no fetching).
-3. AdES-LTA (``lta_ok``): ETSI EN 319 102-1 validation at ``validation_time`` (default
+3. Document timestamps (``doc_timestamp_problems``, ``doc_timestamp_trust_problems``):
+   every one must be intact and valid on its own (its token's message imprint matches the
+   bytes it covers and the TSA's signature verifies: pyHanko's ``intact``/``valid``, never
+   ``summary()``, which can read INTACT for a tampered one), and its TSA must chain to the
+   given roots at the token's own time with the embedded validation data. Independent of
+   the AdES-LTA freshness below.
+4. AdES-LTA (``lta_ok``): ETSI EN 319 102-1 validation at ``validation_time`` (default
    now) with the document timestamp chain as evidence record; passes only when the
    indication is PASSED (pyHanko's ``bottom_line`` can be True with NO_POE).
-4. Our file rules: coverage is the entire file, or everything after the signed revision
+5. Our file rules: coverage is the entire file, or everything after the signed revision
    is at most LTA updates (DSS and document timestamps) and nothing follows the last
    ``%%EOF``.
 """
@@ -64,6 +70,10 @@ class SignatureReport:
     changes: str = ""  # what pyHanko's diff analysis says changed after signing
     changed_fields: tuple[str, ...] = ()  # form fields changed after signing (e.g. a 2nd signature)
     trust_problem: str = ""  # why the signer's chain did not validate
+    # Document timestamps that are corrupted (token does not match / does not verify / unreadable),
+    # and those whose TSA does not chain to the roots: "document timestamp 2 of 2 is corrupted: ..."
+    doc_timestamp_problems: tuple[str, ...] = ()
+    doc_timestamp_trust_problems: tuple[str, ...] = ()
     signer_cert_der: bytes = field(default=b"", repr=False)  # the signer's certificate (DER)
 
     @property
@@ -78,6 +88,8 @@ class SignatureReport:
             and self.certified
             and self.docmdp_ok
             and self.modification_level in _ACCEPTED_MODIFICATIONS
+            and not self.doc_timestamp_problems
+            and not self.doc_timestamp_trust_problems
             and not self.problems
         )
 
@@ -130,7 +142,8 @@ def validate_signed_pdf(
     validation_time: dt.datetime | None = None,
     crls: Sequence[asn1_crl.CertificateList] = (),
 ) -> SignatureReport:
-    """Validate the (first) certification signature of ``pdf``; never raises.
+    """Validate the (first) certification signature of ``pdf`` and every document
+    timestamp after it; never raises.
 
     ``crls``: current revocation data the verifier obtained itself (e.g. the CAs' published
     CRLs). Not needed near signing time; needed by the AdES-LTA check once the revocation
@@ -258,7 +271,12 @@ def _validate(reader: Any, pdf: bytes, roots: list, validation_time: dt.datetime
     if trailing:
         problems.append("bytes after the last revision")
 
-    # (3) AdES-LTA at validation_time
+    # (3) every document timestamp, on its own
+    ts_corrupted, ts_untrusted = _check_doc_timestamps(doc_ts, dss, roots)
+    problems.extend(ts_corrupted)
+    problems.extend(ts_untrusted)
+
+    # (4) AdES-LTA at validation_time
     lta_ok = False
     if valid:
         try:
@@ -291,8 +309,50 @@ def _validate(reader: Any, pdf: bytes, roots: list, validation_time: dt.datetime
         changes=changes,
         changed_fields=changed_fields,
         trust_problem=trust_problem,
+        doc_timestamp_problems=tuple(ts_corrupted),
+        doc_timestamp_trust_problems=tuple(ts_untrusted),
         signer_cert_der=signer_cert.dump() if signer_cert is not None else b"",
     )
+
+
+def _check_doc_timestamps(doc_ts: list, dss: Any, roots: list) -> tuple[list[str], list[str]]:
+    """Validate each document timestamp on its own: ``(corrupted, untrusted)`` descriptions.
+
+    Corrupted: the token cannot be read, its imprint does not match the bytes it covers
+    (``intact``), or the TSA's signature does not verify (``valid``). Untrusted: intact and
+    valid, but the TSA's chain does not lead to ``roots`` at the token's own time with the
+    document's embedded validation data (revocation required, nothing fetched).
+    """
+    from pyhanko.sign.validation import validate_pdf_timestamp
+    from pyhanko_certvalidator import ValidationContext
+
+    corrupted: list[str] = []
+    untrusted: list[str] = []
+    total = len(doc_ts)
+    for number, ts in enumerate(doc_ts, start=1):
+        label = f"document timestamp {number} of {total}"
+        try:
+            gen_time = ts.signed_data["encap_content_info"]["content"].parsed["gen_time"].native
+            vc_kwargs: dict[str, Any] = dict(
+                trust_roots=roots, allow_fetching=False, revocation_mode="require", moment=gen_time
+            )
+            if dss is not None:
+                vc = dss.as_validation_context(vc_kwargs)
+            else:
+                vc = ValidationContext(**vc_kwargs, crls=[], ocsps=[])
+            # the regular signature's difference analysis already judged the later revisions
+            status = validate_pdf_timestamp(ts, validation_context=vc, skip_diff=True)
+        except Exception as exc:  # an unreadable token is a corrupted one
+            corrupted.append(f"{label} is corrupted: {type(exc).__name__}: {exc}"[:300])
+            continue
+        if not status.intact:
+            corrupted.append(f"{label} is corrupted: its token does not match the bytes it covers")
+        elif not status.valid:
+            corrupted.append(f"{label} is corrupted: the timestamp authority's signature does not verify")
+        elif not status.trusted:
+            why = _enum_name(getattr(status, "trust_problem_indic", None)) or "no path to the roots"
+            untrusted.append(f"{label}: its timestamp authority does not chain to the pinned roots ({why})")
+    return corrupted, untrusted
 
 
 def _describe_changes(status: Any) -> tuple[str, tuple[str, ...]]:

@@ -4,7 +4,9 @@ No JavaScript (the CSP forbids it): a plain multipart form with a CSRF token. Th
 read into memory (at most ``MAX_PDF_BYTES``), never stored, and checked by
 :func:`verifier.pdf_check.verify_pdf` (the hostile-file parsing runs in the sandbox). A
 bad file is a "not valid" page with status 200, never a 500; an oversize upload is a
-friendly 413 page. Rate-limited per client address: ``VERIFIER_UPLOAD_RATELIMIT``
+friendly 413 page. When the file could not be checked at all (every checker busy, or the
+checker failed to start: ``verdict.unavailable``) the answer is a friendly 503 page with
+``Retry-After: 30``, never "not valid". Rate-limited per client address: ``VERIFIER_UPLOAD_RATELIMIT``
 (default 10/minute), as the check costs ~0.1–0.3 s of CPU.
 """
 
@@ -24,6 +26,7 @@ from verifier.web import runtime
 bp = Blueprint("verifier_upload", __name__, template_folder="templates")
 
 UPLOAD_RATELIMIT = "10/minute"
+RETRY_AFTER_SECONDS = 30
 # The multipart envelope around the file (boundaries, headers, the CSRF token field).
 _ENVELOPE = 64 * 1024
 
@@ -52,6 +55,10 @@ def verify_upload() -> Response:
         return _page("verifier/upload.html", 400 if request.method == "POST" else 200, form=form)
     data = form.file.data.read(MAX_PDF_BYTES + 1)
     verdict = verify_pdf(data, db=kernel().db, trust_roots=runtime().trust_roots)
+    if verdict.unavailable:
+        response = _page("verifier/upload_unavailable.html", 503, verdict=verdict, form=UploadForm(formdata=None))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     return _page("verifier/upload_result.html", verdict=verdict, size=len(data))
 
 

@@ -117,3 +117,25 @@ def test_uploads_are_rate_limited(issuance: Issuance) -> None:
         assert client.get("/verify").status_code == 200  # the form itself is not limited
     finally:
         app.extensions["ecert"].db.dispose()
+
+
+def test_a_checker_that_cannot_run_is_a_friendly_503_not_a_verdict(issuance: Issuance, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from verifier import sandbox
+
+    issued = issue_decision(issuance, factories.decision())
+    token = csrf_token(client)
+
+    def refuse(self) -> None:  # type: ignore[no-untyped-def]
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(sandbox._Process, "start", refuse)
+    monkeypatch.setattr(sandbox, "_START_RETRY_PAUSES", (0.0, 0.0))
+    response = upload(client, issuance.store.get(issued.sha256), token=token)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "暂时无法检查此文件，请稍后再试。" in html and "please try again in a minute" in html
+    assert "无效" not in html and "Not valid" not in html
+    assert 'type="file"' in html and 'name="csrf_token"' in html  # can retry from here
+    assert "<script" not in html

@@ -3,6 +3,8 @@
 Every hostile case must come back "not valid" with the right named failing check and
 never raise; the untouched file is valid with every check passed; revoked and superseded
 certificates fail on the registry's status. Built once per module (signing is the cost).
+Also: every document timestamp must hold (a corrupted archive timestamp is not valid), and
+a busy or broken checker is "unavailable" (try again), never "not valid".
 """
 
 from __future__ import annotations
@@ -31,10 +33,12 @@ class Corpus:
     revoked: bytes
     superseded: bytes
     superseded_v2: bytes
+    renewed: bytes  # good + a renewed archive timestamp: two document timestamps
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory, pki_home: Path, renderer, signer, seal_png, trust_roots):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
     from datetime import UTC, datetime
 
     from ecert.db import connect
@@ -55,7 +59,9 @@ def corpus(tmp_path_factory, pki_home: Path, renderer, signer, seal_png, trust_r
     )
     good = issue_decision(issuance, factories.decision(name="李四"))
     bad = issue_decision(issuance, factories.decision(name="王五"))
-    revoke(issuance, bad.number, reason=RevocationReason.FRAUD, doc_no="足人社发〔2026〕3号", note="材料造假")
+    # 16:30 UTC on 26 November is 00:30 on the 27th in the office (Asia/Shanghai)
+    late = replace(issuance, clock=lambda: datetime(2026, 11, 26, 16, 30, tzinfo=UTC))
+    revoke(late, bad.number, reason=RevocationReason.FRAUD, doc_no="足人社发〔2026〕3号", note="材料造假")
     old = issue_decision(issuance, factories.decision(name="赵六", employer="重庆市大足区中医院"))
     new = correct(issuance, old.number, {"employer": "重庆市大足区人民医院"}, reason="工作单位填写错误")
     assert not isinstance(new, list) and new.sha256
@@ -67,6 +73,7 @@ def corpus(tmp_path_factory, pki_home: Path, renderer, signer, seal_png, trust_r
         revoked=issuance.store.get(bad.sha256),
         superseded=issuance.store.get(old.sha256),
         superseded_v2=issuance.store.get(new.sha256),
+        renewed=signer.renew_archival_timestamp(issuance.store.get(good.sha256)),
     )
     db.dispose()
 
@@ -107,6 +114,13 @@ def test_revoked_certificate_fails_on_registry_status_with_the_reason(corpus: Co
     assert "被撤销" in status.explanation_zh and "材料造假" in status.explanation_zh
     assert "足人社发〔2026〕3号" in status.explanation_zh
     assert "revoked" in verdict.summary_en
+    # the office's date (Asia/Shanghai), as on the landing page, not the UTC date
+    assert "2026-11-27" in status.explanation_zh and "2026-11-27" in status.explanation_en
+    assert "2026-11-26" not in status.explanation_zh
+    # machine-readable times: ISO 8601 UTC with a Z
+    cert = verdict.to_dict()["certificate"]
+    assert cert["revoked_at"] == "2026-11-26T16:30:00Z"
+    assert cert["issued_at"].endswith("Z") and cert["issued_at"].startswith("2026-11-26T02:30:00")
 
 
 def test_superseded_certificate_names_the_new_version(corpus: Corpus) -> None:
@@ -294,6 +308,82 @@ def signed_entirely_by_lookalike(pdf: bytes) -> bytes:
     return pdf_signer.sign_pdf(_incremental(unsigned)).getvalue()
 
 
+def _lookalike_tsa():  # type: ignore[no-untyped-def]
+    """A self-made CA and a timestamp authority certificate with the dev TSA's look."""
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    now = dt.datetime.now(dt.timezone.utc)
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ecert DEVELOPMENT Issuing CA — NOT FOR PRODUCTION")])
+    tsa_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ecert DEVELOPMENT TSA")])
+
+    def build(subj, pub, ca: bool):  # type: ignore[no-untyped-def]
+        builder = (
+            x509.CertificateBuilder().subject_name(subj).issuer_name(ca_name).public_key(pub)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if not ca:
+            builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        return asn1_x509.Certificate.load(builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+
+    ca = build(ca_name, ca_key.public_key(), True)
+    cert = build(tsa_name, key.public_key(), False)
+    key_info = asn1_keys.PrivateKeyInfo.load(
+        key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return DummyTimeStamper(tsa_cert=cert, tsa_key=key_info, certs_to_embed=[ca])
+
+
+def doc_timestamp_by_lookalike_tsa(pdf: bytes) -> bytes:
+    """A well-formed archive timestamp appended by a TSA outside our PKI."""
+    from pyhanko.sign import signers
+
+    out = signers.PdfTimeStamper(_lookalike_tsa()).timestamp_pdf(_incremental(pdf), "sha256")
+    return out.getvalue()
+
+
+def _doc_timestamp_hex(pdf: bytes, index: int) -> tuple[int, int]:
+    """Offsets of the hex digits of the ``index``-th document timestamp's /Contents."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    stamps = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_timestamp_signatures
+    assert stamps, "no document timestamp"
+    _, len1, start2, _ = (int(x) for x in stamps[index].byte_range)
+    assert pdf[len1 : len1 + 1] == b"<" and pdf[start2 - 1 : start2] == b">"
+    return len1 + 1, start2 - 1
+
+
+def flip_in_doc_timestamp(pdf: bytes, part: str = "signature", index: int = -1) -> bytes:
+    """Flip one hex digit inside a document timestamp's /Contents: in the TSA's signature
+    value, the message imprint, or the middle of the token (a certificate)."""
+    from asn1crypto import cms
+
+    start, end = _doc_timestamp_hex(pdf, index)
+    der = bytes.fromhex(pdf[start:end].decode("ascii"))
+    token = cms.ContentInfo.load(der, strict=False)  # /Contents is zero-padded
+    signed = token["content"]
+    if part == "signature":
+        needle = signed["signer_infos"][0]["signature"].native
+        offset = der.index(needle) + len(needle) // 2
+    elif part == "imprint":
+        needle = signed["encap_content_info"]["content"].parsed["message_imprint"]["hashed_message"].native
+        offset = der.index(needle) + len(needle) // 2
+    else:
+        offset = len(token.dump()) // 2
+    pos = start + 2 * offset
+    digit = int(pdf[pos : pos + 1], 16)
+    return pdf[:pos] + b"0123456789abcdef"[digit ^ 0x1 : (digit ^ 0x1) + 1] + pdf[pos + 1 :]
+
+
 def zeroed_contents(pdf: bytes) -> bytes:
     match = _signature_contents(pdf)
     start, end = match.span(1)
@@ -348,6 +438,10 @@ CASES = {
     "zeroed /Contents": (zeroed_contents, "signature_intact"),
     "broken /ByteRange": (broken_byte_range, "signature_intact"),
     "truncated file": (truncated, "is_pdf"),
+    "flipped byte in the document timestamp's signature": (flip_in_doc_timestamp, "signature_intact"),
+    "flipped byte in the document timestamp's imprint": (lambda p: flip_in_doc_timestamp(p, "imprint"), "signature_intact"),
+    "flipped byte in the middle of the document timestamp": (lambda p: flip_in_doc_timestamp(p, "middle"), "signature_intact"),
+    "document timestamp by a look-alike TSA": (doc_timestamp_by_lookalike_tsa, "trusted_signer"),
 }
 
 
@@ -447,3 +541,132 @@ def test_sandbox_enforces_memory_and_time_limits() -> None:
     crash = run_sandboxed("os:abort")
     assert crash.failure in ("crashed", "memory") and not crash.ok
     assert run_sandboxed("math:sqrt", 16.0).value == 4.0
+
+
+# ----------------------------------------------------------------------- document timestamps
+
+
+def test_renewed_archive_timestamp_stays_valid(corpus: Corpus) -> None:
+    verdict = check(corpus, corpus.renewed)
+    assert verdict.valid, verdict.to_dict()
+    assert verdict.check("issued_by_us").passed is False  # a new hash, still genuine
+    assert "2 document timestamp(s) intact" in verdict.check("signature_intact").detail
+
+
+def test_a_corrupted_document_timestamp_is_named(corpus: Corpus) -> None:
+    last = check(corpus, flip_in_doc_timestamp(corpus.renewed, "signature", index=-1))
+    assert not last.valid and first_failure(last) == "signature_intact"
+    detail = last.check("signature_intact").detail
+    assert "document timestamp 2 of 2 is corrupted" in detail and "1 of 2" not in detail
+    assert "存档时间戳已损坏" in last.check("signature_intact").explanation_zh
+    # the first one's /Contents lies inside the second one's signed range: both break
+    first = check(corpus, flip_in_doc_timestamp(corpus.renewed, "imprint", index=0))
+    assert not first.valid and first_failure(first) == "signature_intact"
+    detail = first.check("signature_intact").detail
+    assert "document timestamp 1 of 2 is corrupted" in detail and "document timestamp 2 of 2 is corrupted" in detail
+
+
+def test_document_timestamp_must_come_from_a_trusted_tsa(corpus: Corpus) -> None:
+    verdict = check(corpus, doc_timestamp_by_lookalike_tsa(corpus.good))
+    assert not verdict.valid and verdict.failed == ["issued_by_us", "trusted_signer"]
+    assert verdict.check("signature_intact").passed is True
+    assert "document timestamp 2 of 2: its timestamp authority does not chain to the pinned roots" in (
+        verdict.check("trusted_signer").detail
+    )
+
+
+# ---------------------------------------------------------------- load: busy is not "fake"
+
+
+def _concurrent(corpus: Corpus, count: int, limits):  # type: ignore[no-untyped-def]
+    import threading
+
+    from verifier.pdf_check import verify_pdf
+
+    results: list = []
+    barrier = threading.Barrier(count)
+
+    def one() -> None:
+        barrier.wait()
+        results.append(
+            verify_pdf(corpus.good, db=corpus.db, trust_roots=corpus.roots, office_names=(OFFICE,), limits=limits)
+        )
+
+    threads = [threading.Thread(target=one) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert len(results) == count
+    return results
+
+
+def test_a_busy_checker_answers_unavailable_never_not_valid(corpus: Corpus) -> None:
+    from verifier.sandbox import SandboxLimits
+
+    results = _concurrent(corpus, 6, SandboxLimits(max_jobs=1, wait=0.05, timeout=10))
+    assert all(v.valid or v.unavailable for v in results), [v.to_dict() for v in results]
+    assert any(v.valid for v in results) and any(v.unavailable for v in results)
+    busy = next(v for v in results if v.unavailable)
+    assert not busy.valid and busy.failed == []  # no check failed: no verdict on the file
+    assert busy.check("is_pdf").passed is None and "busy" in busy.check("is_pdf").detail
+    assert busy.summary_zh == "暂时无法检查此文件，请稍后再试。"
+    assert busy.summary_en == "We could not check this file right now; please try again in a minute."
+    assert busy.to_dict()["unavailable"] is True and busy.to_dict()["valid"] is False
+
+
+def test_waiting_for_a_slot_does_not_count_against_the_files_time_limit(corpus: Corpus) -> None:
+    from verifier.sandbox import SandboxLimits
+
+    # one checker at a time: the last of five waits for four checks, longer than `timeout`
+    results = _concurrent(corpus, 5, SandboxLimits(max_jobs=1, wait=60, timeout=2.0))
+    assert all(v.valid for v in results), [v.to_dict() for v in results if not v.valid]
+    assert not any(v.unavailable for v in results)
+
+
+def test_sandbox_time_limit_starts_when_the_child_runs() -> None:
+    import threading
+
+    from verifier.sandbox import SandboxLimits, run_sandboxed
+
+    limits = SandboxLimits(max_jobs=1, wait=30, timeout=0.8)
+    outcomes: list = []
+    threads = [threading.Thread(target=lambda: outcomes.append(run_sandboxed("time:sleep", 0.25, limits=limits)))
+               for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert [o.failure for o in outcomes] == [None] * 5
+    assert max(o.waited for o in outcomes) > limits.timeout  # the last one queued for 4 x 0.25 s
+
+
+def test_checker_that_cannot_start_is_unavailable(corpus: Corpus, monkeypatch: pytest.MonkeyPatch) -> None:
+    from verifier import sandbox
+
+    def refuse(self) -> None:  # type: ignore[no-untyped-def]
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(sandbox._Process, "start", refuse)
+    monkeypatch.setattr(sandbox, "_START_RETRY_PAUSES", (0.0, 0.0))
+    outcome = sandbox.run_sandboxed("math:sqrt", 4.0)
+    assert outcome.failure == "unavailable" and outcome.unavailable and "Resource temporarily" in outcome.message
+    verdict = check(corpus, corpus.good)
+    assert verdict.unavailable and not verdict.valid
+    assert verdict.check("is_pdf").passed is None and verdict.certificate is None
+
+
+def test_a_dead_forkserver_is_restarted() -> None:
+    import os
+    import signal
+    from multiprocessing import forkserver
+
+    from verifier.sandbox import run_sandboxed
+
+    assert run_sandboxed("math:sqrt", 9.0).value == 3.0
+    pid = forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
+    assert pid
+    os.kill(pid, signal.SIGKILL)
+    again = run_sandboxed("math:sqrt", 16.0)  # multiprocessing starts a new one (one retry)
+    assert again.value == 4.0, again
+    assert forkserver._forkserver._forkserver_pid not in (None, pid)  # type: ignore[attr-defined]

@@ -1,4 +1,4 @@
-"""`ecert verify FILE.pdf [--json]` as an operator runs it: exit codes 0 / 1 / 2."""
+"""`ecert verify FILE.pdf [--json]` as an operator runs it: exit codes 0 / 1 / 2 / 3."""
 
 from __future__ import annotations
 
@@ -69,6 +69,10 @@ def test_revoked_and_not_a_pdf_via_the_cli_runner(issuance: Issuance, app, tmp_p
     status = next(c for c in verdict["checks"] if c["code"] == "registry_status")
     assert status["passed"] is False and "足人社发〔2026〕3号" in status["explanation_zh"]
     assert verdict["certificate"]["status"] == "revoked"
+    assert verdict["unavailable"] is False
+    # ISO 8601 in UTC with a Z, as the API prints them (SQLite hands back naive UTC)
+    assert verdict["certificate"]["revoked_at"] == "2026-11-26T02:30:00Z"
+    assert verdict["certificate"]["issued_at"] == "2026-11-26T02:30:00Z"
 
     jpeg = tmp_path / "photo.pdf"
     jpeg.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\0" * 100)
@@ -83,3 +87,27 @@ def test_revoked_and_not_a_pdf_via_the_cli_runner(issuance: Issuance, app, tmp_p
     unreadable.chmod(0)
     if os.geteuid() != 0:  # root reads anything
         assert runner.invoke(args=["verify", str(unreadable)]).exit_code == 2
+
+
+def test_could_not_check_exits_3(issuance: Issuance, app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from verifier import sandbox
+
+    issued = issue_decision(issuance, factories.decision())
+    good = tmp_path / "good.pdf"
+    good.write_bytes(issuance.store.get(issued.sha256))
+    runner = app.test_cli_runner()
+    help_text = runner.invoke(args=["verify", "--help"]).output
+    assert "3  could not check" in help_text and "0  valid" in help_text and "2  usage error" in help_text
+
+    def refuse(self) -> None:  # type: ignore[no-untyped-def]
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(sandbox._Process, "start", refuse)
+    monkeypatch.setattr(sandbox, "_START_RETRY_PAUSES", (0.0, 0.0))
+    result = runner.invoke(args=["verify", str(good), "--json"])
+    assert result.exit_code == 3, result.output
+    verdict = json.loads(result.output)
+    assert verdict["unavailable"] is True and verdict["valid"] is False
+    assert not any(c["passed"] is False for c in verdict["checks"])
+    text = runner.invoke(args=["verify", str(good)])
+    assert text.exit_code == 3 and text.output.startswith("暂时无法检查此文件")
