@@ -10,13 +10,18 @@ Two signers, one interface (``sign(fields) -> claim text``):
   ``ECERT_QR_KEY_FILE``, its key id ``ECERT_QR_KEY_ID``, and the published key set
   ``ECERT_QR_KEYSET_FILE`` that must list that key id with the matching public key.  It
   refuses to sign a claim whose issue date lies outside the key's published period:
-  such a claim would verify as invalid.
+  such a claim would verify as invalid.  The key set file is the operator's; when it
+  lists ``verify_base_urls`` they must include ``ECERT_PUBLIC_URL`` (else the QR codes
+  would point to a site the key set does not vouch for).  When it lists none, the
+  verifier's ``/.well-known`` endpoint adds the instance's public URL when serving it.
 - **Development** (DEVELOPMENT ONLY; ``Settings.check`` refuses it in production):
   keys generated on first use under ``<home>/qr-keys/`` (``<kid>.key.pem``, 0600, plus
   ``keys.json``), one per five calendar years, with key ids ``dev-<year>-<n>``.  When a
   claim's issue date is covered by no key, a new key is made for it and keys whose
   period has ended are marked retired.  The published key set is written to
-  ``<home>/published/qr-keys.json``.  Creation is race-safe: under an exclusive
+  ``<home>/published/qr-keys.json`` with ``verify_base_urls``: the public URLs the
+  claims were signed under (``settings.public_url``, earlier ones kept, since codes
+  printed with them stay in circulation).  Creation is race-safe: under an exclusive
   ``flock`` every file is written to a temporary name and renamed into place, and the
   state is re-read under the lock before deciding to generate.
 """
@@ -45,6 +50,8 @@ from ecert.qr_claim import (
     encode_claim,
     encode_payload,
     load_keyset,
+    merge_base_urls,
+    normalize_base_url,
     parse_keyset,
     published_key,
     signed_message,
@@ -86,7 +93,7 @@ class ConfiguredClaimSigner:
     private_key: Ed25519PrivateKey = field(repr=False)
 
     @classmethod
-    def load(cls, key_file: Path, kid: str, keyset_file: Path) -> ConfiguredClaimSigner:
+    def load(cls, key_file: Path, kid: str, keyset_file: Path, public_url: str | None = None) -> ConfiguredClaimSigner:
         try:
             private_key = serialization.load_pem_private_key(Path(key_file).read_bytes(), password=None)
         except (OSError, ValueError, TypeError) as exc:
@@ -102,6 +109,16 @@ class ConfiguredClaimSigner:
             raise PKIError(f"the published QR key set {keyset_file} has no key {kid!r}")
         if not _public_matches(private_key, key):
             raise PKIError(f"QR claim key {key_file} does not match key {kid!r} of {keyset_file}")
+        if public_url is not None and keyset.verify_base_urls:
+            try:
+                listed = normalize_base_url(public_url) in keyset.verify_base_urls
+            except KeySetError:
+                listed = False
+            if not listed:
+                raise PKIError(
+                    f"the QR key set {keyset_file} lists verify_base_urls {list(keyset.verify_base_urls)} "
+                    f"but not the public URL {public_url!r}: QR codes would point to a site it does not vouch for"
+                )
         return cls(key, private_key)
 
     def sign(self, fields: ClaimFields) -> str:
@@ -145,12 +162,19 @@ def _write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
 class DevelopmentClaimSigner:
     """DEVELOPMENT ONLY: keys made on first use under ``directory``; see the module doc."""
 
-    def __init__(self, directory: Path, published: Path, office_name: str) -> None:
+    def __init__(
+        self, directory: Path, published: Path, office_name: str, verify_base_urls: tuple[str, ...] = ()
+    ) -> None:
         self.directory = Path(directory)
         self.published = Path(published)
         self.office_name = office_name
+        try:
+            self.verify_base_urls = merge_base_urls((), verify_base_urls)
+        except KeySetError as exc:
+            raise PKIError(f"the public URL cannot be published as a QR verification site: {exc}") from exc
         self._lock = threading.Lock()
         self._keys: list[tuple[PublishedKey, Ed25519PrivateKey]] = []
+        self._bases: tuple[str, ...] = ()  # as last published (keys.json)
         self._stamp: tuple[int, int] | None = None
 
     def sign(self, fields: ClaimFields) -> str:
@@ -160,22 +184,32 @@ class DevelopmentClaimSigner:
     def keyset(self) -> KeySet:
         with self._lock:
             self._reload()
-            return KeySet(self.office_name, tuple(key for key, _ in self._keys))
+            return KeySet(
+                self.office_name, tuple(key for key, _ in self._keys), merge_base_urls(self._bases, self.verify_base_urls)
+            )
 
     # -- keys ---------------------------------------------------------------------------
     def _key_for(self, day: date) -> tuple[PublishedKey, Ed25519PrivateKey]:
         with self._lock:
             found = self._covering(day)
-            if found is None:
+            if found is None or not self._bases_published():
                 self._reload()
                 found = self._covering(day)
-            if found is None:
+            if found is None or not self._bases_published():
                 self.directory.mkdir(parents=True, exist_ok=True)
                 os.chmod(self.directory, 0o700)
                 with _file_lock(self.directory / ".lock"):
                     self._reload()  # another process may have made it meanwhile
-                    found = self._covering(day) or self._generate(day)
+                    found = self._covering(day)
+                    if found is None:
+                        found = self._generate(day)
+                    elif not self._bases_published():
+                        # Keys made before the base URLs were published, or a new public URL.
+                        self._publish(self._keys)
             return found
+
+    def _bases_published(self) -> bool:
+        return all(base in self._bases for base in self.verify_base_urls)
 
     def _covering(self, day: date) -> tuple[PublishedKey, Ed25519PrivateKey] | None:
         # The most recent key whose period covers the day.
@@ -195,6 +229,7 @@ class DevelopmentClaimSigner:
         try:
             meta = json.loads((self.directory / _META).read_text("utf-8"))
             keyset = parse_keyset(meta)
+            bases = keyset.verify_base_urls
             keys = []
             for key in keyset.keys:
                 pem = (self.directory / f"{key.kid}.key.pem").read_bytes()
@@ -206,7 +241,7 @@ class DevelopmentClaimSigner:
             raise
         except (OSError, ValueError, KeySetError) as exc:
             raise PKIError(f"cannot load the development QR keys from {self.directory}: {exc}") from exc
-        self._keys, self._stamp = keys, stamp
+        self._keys, self._bases, self._stamp = keys, bases, stamp
 
     def _generate(self, day: date) -> tuple[PublishedKey, Ed25519PrivateKey]:
         existing = {key.kid for key, _ in self._keys}
@@ -225,13 +260,18 @@ class DevelopmentClaimSigner:
         keys = [
             (_retired(old) if old.not_after < day else old, priv) for old, priv in self._keys
         ] + [(key, private_key)]
-        keyset = KeySet(self.office_name, tuple(k for k, _ in keys))
+        self._publish(keys)
+        return key, private_key
+
+    def _publish(self, keys: list[tuple[PublishedKey, Ed25519PrivateKey]]) -> None:
+        """Write the published key set and keys.json (under the file lock)."""
+        bases = merge_base_urls(self._bases, self.verify_base_urls)
+        keyset = KeySet(self.office_name, tuple(k for k, _ in keys), bases)
         meta = {"warning": DEV_WARNING, **keyset.as_json()}
         self.published.parent.mkdir(parents=True, exist_ok=True)
         _write_atomic(self.published, keyset.dumps().encode("utf-8"))
         _write_atomic(self.directory / _META, (json.dumps(meta, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
-        self._keys, self._stamp = keys, self._meta_stamp()
-        return key, private_key
+        self._keys, self._bases, self._stamp = keys, bases, self._meta_stamp()
 
 
 def _retired(key: PublishedKey) -> PublishedKey:
@@ -249,10 +289,14 @@ def build_claim_signer(settings: Settings) -> ClaimSigner:
     if settings.qr_key_file is not None:
         if not settings.qr_key_id or settings.qr_keyset_file is None:
             raise PKIError("ECERT_QR_KEY_FILE needs ECERT_QR_KEY_ID and ECERT_QR_KEYSET_FILE")
-        return ConfiguredClaimSigner.load(settings.qr_key_file, settings.qr_key_id, settings.qr_keyset_file)
+        return ConfiguredClaimSigner.load(
+            settings.qr_key_file, settings.qr_key_id, settings.qr_keyset_file, settings.public_url
+        )
     if settings.is_production:
         raise PKIError("production refuses the development QR claim keys: set ECERT_QR_KEY_FILE")
     if settings.qr_keyset_file is not None:
         # The verifier would check against that file, which development keys never enter.
         raise PKIError("ECERT_QR_KEYSET_FILE is set but ECERT_QR_KEY_FILE is not: configure both or neither")
-    return DevelopmentClaimSigner(settings.qr_dev_key_dir, settings.qr_keyset_path, settings.office_name)
+    return DevelopmentClaimSigner(
+        settings.qr_dev_key_dir, settings.qr_keyset_path, settings.office_name, (settings.public_url,)
+    )

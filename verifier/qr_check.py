@@ -14,7 +14,9 @@ The decoded claim holds the holder's *full* name: pages must never render it, on
 whether it matches. Nothing here raises for hostile input.
 
 The published key set is read from ``Settings.qr_keyset_path`` and kept per process;
-it is re-read when the file changes (its inode, size or mtime).
+it is re-read when the file changes (its inode, size or mtime).  This instance's own
+``public_url`` is always among its ``verify_base_urls``: its pages are where its QR
+codes point, and an operator's key set written before the field existed lacks it.
 """
 
 from __future__ import annotations
@@ -157,7 +159,7 @@ def holder_full_name(session, token: str) -> str | None:  # type: ignore[no-unty
 # --------------------------------------------------------------------------- key set
 
 _cache_lock = threading.Lock()
-_cache: dict[Path, tuple[tuple[int, int, int], KeySet]] = {}
+_cache: dict[tuple[Path, str], tuple[tuple[int, int, int], KeySet]] = {}
 
 
 def load_published_keyset(app: Flask | None = None) -> KeySet:
@@ -165,6 +167,7 @@ def load_published_keyset(app: Flask | None = None) -> KeySet:
 
     Development before the first claim was signed: an empty key set.  Raises
     ``KeySetError`` when the file is unreadable or malformed, or missing in production.
+    The instance's ``public_url`` is added to ``verify_base_urls`` (see the module doc).
     """
     settings = kernel(app).settings
     path = settings.qr_keyset_path
@@ -173,15 +176,24 @@ def load_published_keyset(app: Flask | None = None) -> KeySet:
     except FileNotFoundError:
         if settings.is_production:
             raise KeySetError(f"the published QR key set {path} does not exist") from None
-        return KeySet(issuer=settings.office_name)
+        return with_own_base_url(KeySet(issuer=settings.office_name), settings.public_url)
     except OSError as exc:
         raise KeySetError(f"cannot read the published QR key set {path}: {exc}") from exc
     stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+    key = (path, settings.public_url)
     with _cache_lock:
-        cached = _cache.get(path)
+        cached = _cache.get(key)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-    keyset = load_keyset(path)
+    keyset = with_own_base_url(load_keyset(path), settings.public_url)
     with _cache_lock:
-        _cache[path] = (stamp, keyset)
+        _cache[key] = (stamp, keyset)
     return keyset
+
+
+def with_own_base_url(keyset: KeySet, public_url: str) -> KeySet:
+    """``keyset`` with this instance's public URL among its base URLs (unchanged if that is no URL)."""
+    try:
+        return keyset.with_base_urls((public_url,))
+    except KeySetError:
+        return keyset

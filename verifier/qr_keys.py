@@ -2,7 +2,9 @@
 
 Anyone may save it and check QR claims offline (``ecert verify-qr --keys FILE``). The
 document is the parsed and re-serialised key set (format: ``ecert.qr_claim``), so a
-malformed file is never served: it answers 503 with a JSON error instead.
+malformed file is never served: it answers 503 with a JSON error instead.  Its
+``verify_base_urls`` always include this instance's public URL, so that a saved copy
+lets ``verify-qr`` refuse QR codes pointing to any other site.
 """
 
 from __future__ import annotations

@@ -149,8 +149,20 @@ def test_well_known_endpoint_serves_the_key_set(client, issuance: Issuance, issu
     document = response.get_json()
     assert document["issuer"] == issuance.settings.office_name
     assert [(k["kid"], k["alg"], k["status"]) for k in document["keys"]] == [("dev-2026-1", "Ed25519", "active")]
+    assert document["verify_base_urls"] == [issuance.settings.public_url]  # "http://127.0.0.1:8000"
+    assert list(document) == ["issuer", "verify_base_urls", "keys"]
     assert loads_keyset(response.data) == loads_keyset(issuance.settings.qr_keyset_path.read_bytes())
     assert "PRIVATE" not in response.get_data(as_text=True)
+
+
+def test_well_known_endpoint_adds_the_public_url_to_an_older_key_set(client, issuance: Issuance, issued) -> None:  # type: ignore[no-untyped-def]
+    path = issuance.settings.qr_keyset_path
+    document = json.loads(path.read_text())
+    del document["verify_base_urls"]  # as published before the field existed
+    path.write_text(json.dumps(document))
+    served = client.get("/.well-known/ecert-qr-keys.json").get_json()
+    assert served["verify_base_urls"] == ["http://127.0.0.1:8000"]
+    assert [k["kid"] for k in served["keys"]] == ["dev-2026-1"]
 
 
 def test_well_known_endpoint_fails_closed_on_a_broken_file(client, issuance: Issuance) -> None:  # type: ignore[no-untyped-def]
@@ -205,3 +217,73 @@ def test_worst_case_claim_url_decodes_from_a_150_dpi_raster(renderer, issuance: 
     status_claim = decode_claim(view.verify_url.split("?c=", 1)[1], "K7Q2M4X9TB3ZHRW5NPD6FJ8C")
     assert status_claim.name == WORST_NAME and keyset.get(status_claim.kid) is not None
     assert json.loads(settings.qr_keyset_path.read_text())["keys"][0]["alg"] == "Ed25519"
+
+
+def test_verify_qr_refuses_a_real_claim_on_a_foreign_host(app, issued) -> None:  # type: ignore[no-untyped-def]
+    _, outcome, png = issued
+    url = _decode_both(png)
+    claim = url.split("?c=", 1)[1]
+    official = "http://127.0.0.1:8000"
+    assert url == f"{official}/v/{outcome.token}?c={claim}"
+    runner = app.test_cli_runner()
+
+    phishing = runner.invoke(args=["verify-qr", f"https://evil.example/v/{outcome.token}?c={claim}"])
+    assert phishing.exit_code == 1, phishing.output
+    assert "二维码指向的网址不是发证机关的官方网址" in phishing.output
+    assert (
+        f"(the QR points to https://evil.example, not the issuing office's site {official}): do not trust it"
+        in phishing.output
+    )
+    assert "open the URL above" not in phishing.output and "Do not open the URL in this QR code" in phishing.output
+    assert f"official page: {official}/v/{outcome.token}\n" in phishing.output
+    assert phishing.output.count("结论 result:") == 1 and "结论 result:              无效 INVALID" in phishing.output
+    # --any-host does not override a site the key set publishes.
+    assert runner.invoke(args=["verify-qr", "--any-host", f"https://evil.example/v/{outcome.token}?c={claim}"]).exit_code == 1
+
+    genuine = runner.invoke(args=["verify-qr", url])
+    assert genuine.exit_code == 0, genuine.output
+    assert f"官方网址 OFFICIAL — {official}" in genuine.output
+    assert f"official page: {official}/v/{outcome.token}\n" in genuine.output
+    assert "结论 result:              有效 VALID" in genuine.output and "open the URL above" not in genuine.output
+
+    other_scheme = runner.invoke(args=["verify-qr", f"https://127.0.0.1:8000/v/{outcome.token}?c={claim}"])
+    assert other_scheme.exit_code == 1 and "the QR points to https://127.0.0.1:8000" in other_scheme.output
+    other_port = runner.invoke(args=["verify-qr", f"http://127.0.0.1:8001/v/{outcome.token}?c={claim}"])
+    assert other_port.exit_code == 1 and "不是发证机关的官方网址" in other_port.output
+
+
+def test_verify_qr_with_a_saved_key_set_checks_the_host(app, issuance: Issuance, issued, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _, outcome, png = issued
+    claim = _decode_both(png).split("?c=", 1)[1]
+    document = json.loads(issuance.settings.qr_keyset_path.read_text())
+    runner = app.test_cli_runner()
+
+    # An official site listed with a trailing slash; the QR's host in another case, with a trailing slash.
+    document["verify_base_urls"] = ["https://ecert.dazu.gov.cn/"]
+    saved = tmp_path / "saved-keys.json"
+    saved.write_text(json.dumps(document))
+    mixed_case = f"https://ECERT.Dazu.GOV.cn/v/{outcome.token}/?c={claim}"
+    result = runner.invoke(args=["verify-qr", mixed_case, "--keys", str(saved)])
+    assert result.exit_code == 0, result.output
+    assert f"official page: https://ecert.dazu.gov.cn/v/{outcome.token}\n" in result.output
+    plain_http = runner.invoke(args=["verify-qr", f"http://ecert.dazu.gov.cn/v/{outcome.token}?c={claim}", "--keys", str(saved)])
+    assert plain_http.exit_code == 1 and "the QR points to http://ecert.dazu.gov.cn" in plain_http.output
+
+    # An older key set without verify_base_urls cannot tell the host: refused unless --any-host.
+    del document["verify_base_urls"]
+    old = tmp_path / "old-keys.json"
+    old.write_text(json.dumps(document))
+    foreign = f"https://evil.example/v/{outcome.token}?c={claim}"
+    result = runner.invoke(args=["verify-qr", foreign, "--keys", str(old)])
+    assert result.exit_code == 1 and "UNCHECKED" in result.output and "--any-host" in result.output
+    result = runner.invoke(args=["verify-qr", foreign, "--keys", str(old), "--any-host"])
+    assert result.exit_code == 0 and "NOT CHECKED (--any-host)" in result.output
+    assert "official page" not in result.output
+
+
+def test_verify_qr_by_subprocess_refuses_a_foreign_host(issuance: Issuance, issued) -> None:  # type: ignore[no-untyped-def]
+    _, outcome, png = issued
+    claim = _decode_both(png).split("?c=", 1)[1]
+    result = _cli(issuance, f"https://evil.example/v/{outcome.token}?c={claim}")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "the QR points to https://evil.example, not the issuing office's site http://127.0.0.1:8000" in result.stdout

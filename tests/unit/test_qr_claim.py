@@ -450,3 +450,212 @@ def test_development_key_creation_is_race_safe(tmp_path: Path) -> None:
     assert sorted(p.name for p in (home / "qr-keys").glob("*.pem")) == ["dev-2026-1.key.pem"]
     keyset = loads_keyset((home / "published" / "qr-keys.json").read_text())
     assert all(verify_claim(c, TOKEN, keyset).ok for c in claims)
+
+
+# --------------------------------------------------------------------------- official sites
+
+
+def test_normalize_base_url() -> None:
+    from ecert.qr_claim import normalize_base_url
+
+    for given in ("https://ecert.dazu.gov.cn", "HTTPS://Ecert.DAZU.gov.cn/", "https://ecert.dazu.gov.cn:443//",
+                  " https://ecert.dazu.gov.cn. "):
+        assert normalize_base_url(given) == WORST_BASE, given
+    assert normalize_base_url("http://127.0.0.1:8000/") == "http://127.0.0.1:8000"
+    assert normalize_base_url("http://host:80/ecert/") == "http://host/ecert"
+    assert normalize_base_url("https://[::1]:8443") == "https://[::1]:8443"
+    for bad in ("", "ecert.dazu.gov.cn", "ftp://ecert.dazu.gov.cn", "https://", "https://a@ecert.dazu.gov.cn",
+                "https://ecert.dazu.gov.cn/?x=1", "https://ecert.dazu.gov.cn/#x", "https://ecert.dazu.gov.cn:99999",
+                "https://ecert.dazu.gov.cn\\@evil.example", "https://ecert dazu.gov.cn", "javascript:alert(1)"):
+        with pytest.raises(KeySetError):
+            normalize_base_url(bad)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"{WORST_BASE}/v/{TOKEN}?c=X",
+        f"https://ECERT.Dazu.GOV.cn/v/{TOKEN}?c=X",  # the host is case-insensitive
+        f"HTTPS://ecert.dazu.gov.cn:443/v/{TOKEN}/?c=X#top",  # default port, trailing slash
+        f"https://ecert.dazu.gov.cn./v/{TOKEN}?c=X",  # the DNS root label
+    ],
+)
+def test_official_base_for_accepts_the_official_site(url: str) -> None:
+    from ecert.qr_claim import official_base_for
+
+    assert official_base_for(url, (WORST_BASE,)) == WORST_BASE
+    assert official_base_for(url, ("http://127.0.0.1:8000", WORST_BASE)) == WORST_BASE
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://evil.example/v/{TOKEN}?c=X",
+        f"http://ecert.dazu.gov.cn/v/{TOKEN}?c=X",  # http is not the https site
+        f"https://ecert.dazu.gov.cn:8443/v/{TOKEN}?c=X",
+        f"https://ecert.dazu.gov.cn.evil.example/v/{TOKEN}?c=X",
+        f"https://evil.ecert.dazu.gov.cn/v/{TOKEN}?c=X",
+        f"https://ecert.dazu.gov.cn@evil.example/v/{TOKEN}?c=X",
+        f"https://evil.example\\@ecert.dazu.gov.cn/v/{TOKEN}?c=X",  # browsers read \\ as /
+        f"https://evil.example%2F@ecert.dazu.gov.cn/v/{TOKEN}?c=X",
+        f"https://ecert.dazu.gov.cn/redirect/https://evil.example/v/{TOKEN}?c=X",  # other path
+        f"https://ecert.dazu.gov.cn/v/x/v/{TOKEN}?c=X",
+        "https://ecert.dazu.gov.cn/v/?c=X",
+        f"https://ecert.dazu.gov.cn/v/{TOKEN}/extra?c=X",
+        f" https://ecert.dazu.gov.cn\t/v/{TOKEN}?c=X",
+        f"https://ecert.dazu.gov.cn\u202e/v/{TOKEN}?c=X",
+        f"ecert.dazu.gov.cn/v/{TOKEN}?c=X",
+        f"//ecert.dazu.gov.cn/v/{TOKEN}?c=X",
+        f"/v/{TOKEN}?c=X",
+        "",
+    ],
+)
+def test_official_base_for_refuses_other_sites(url: str) -> None:
+    from ecert.qr_claim import official_base_for
+
+    assert official_base_for(url, (WORST_BASE,)) is None
+    assert official_base_for(url, ()) is None
+
+
+def test_official_base_for_with_a_path_prefix() -> None:
+    from ecert.qr_claim import official_base_for
+
+    bases = ("https://gov.example/ecert",)
+    assert official_base_for(f"https://gov.example/ecert/v/{TOKEN}?c=X", bases) == bases[0]
+    assert official_base_for(f"https://gov.example/v/{TOKEN}?c=X", bases) is None
+    assert official_base_for(f"https://gov.example/ecert2/v/{TOKEN}?c=X", bases) is None
+
+
+def test_keyset_with_base_urls_round_trip(key: Key) -> None:
+    keyset = key.keyset().with_base_urls(["HTTPS://Ecert.Dazu.gov.cn/", WORST_BASE, "http://127.0.0.1:8000"])
+    assert keyset.verify_base_urls == (WORST_BASE, "http://127.0.0.1:8000")
+    document = json.loads(keyset.dumps())
+    assert list(document) == ["issuer", "verify_base_urls", "keys"]
+    assert document["verify_base_urls"] == [WORST_BASE, "http://127.0.0.1:8000"]
+    assert loads_keyset(keyset.dumps()) == keyset
+    # An older key set (no field) still loads: the site is unknown.
+    assert loads_keyset(key.keyset().dumps()).verify_base_urls == ()
+
+
+@pytest.mark.parametrize("bases", ["https://ecert.dazu.gov.cn", [1], ["ecert.dazu.gov.cn"], ["ftp://x"], [None]])
+def test_bad_verify_base_urls_are_refused(key: Key, bases: object) -> None:
+    document = json.loads(key.keyset().dumps())
+    document["verify_base_urls"] = bases
+    with pytest.raises(KeySetError):
+        parse_keyset(document)
+
+
+def test_development_signer_publishes_the_public_url(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    published = home / "published" / "qr-keys.json"
+    first = build_claim_signer(Settings(home=home, database_url="sqlite://", public_url="https://Ecert.Dazu.gov.cn/"))
+    text = first.sign(FIELDS)
+    assert loads_keyset(published.read_text()).verify_base_urls == (WORST_BASE,)
+    # A new public URL is added; the old one stays (codes printed with it are in circulation).
+    moved = build_claim_signer(Settings(home=home, database_url="sqlite://", public_url="https://ecert.cq.gov.cn"))
+    assert decode_claim(moved.sign(FIELDS), TOKEN).kid == "dev-2026-1"
+    keyset = loads_keyset(published.read_text())
+    assert keyset.verify_base_urls == (WORST_BASE, "https://ecert.cq.gov.cn")
+    assert [k.kid for k in keyset.keys] == ["dev-2026-1"] and verify_claim(text, TOKEN, keyset).ok
+    assert isinstance(moved, DevelopmentClaimSigner) and moved.keyset() == keyset
+
+
+def test_development_keys_made_before_base_urls_get_them(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    published = home / "published" / "qr-keys.json"
+    old = DevelopmentClaimSigner(home / "qr-keys", published, "办")  # as before: no base URLs
+    old.sign(FIELDS)
+    assert "verify_base_urls" not in json.loads(published.read_text())
+    build_claim_signer(Settings(home=home, database_url="sqlite://")).sign(FIELDS)
+    assert loads_keyset(published.read_text()).verify_base_urls == ("http://127.0.0.1:8000",)
+    assert sorted(p.name for p in (home / "qr-keys").glob("*.pem")) == ["dev-2026-1.key.pem"]
+
+
+def test_configured_signer_refuses_a_public_url_its_key_set_does_not_list(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from issuer import PKIError
+
+    k = Key("dazu-2026-1")
+    key_file = tmp_path / "qr.key.pem"
+    key_file.write_bytes(
+        k.private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    keyset_file = tmp_path / "qr-keys.json"
+    keyset_file.write_text(k.keyset().with_base_urls([WORST_BASE]).dumps())
+    env = {
+        "ECERT_HOME": str(tmp_path / "home"),
+        "ECERT_QR_KEY_FILE": str(key_file),
+        "ECERT_QR_KEY_ID": "dazu-2026-1",
+        "ECERT_QR_KEYSET_FILE": str(keyset_file),
+    }
+    with pytest.raises(PKIError, match="not the public URL"):
+        build_claim_signer(Settings.from_env({**env, "ECERT_PUBLIC_URL": "https://evil.example"}))
+    assert isinstance(
+        build_claim_signer(Settings.from_env({**env, "ECERT_PUBLIC_URL": "https://ECERT.dazu.gov.cn/"})),
+        ConfiguredClaimSigner,
+    )
+
+
+# --------------------------------------------------------------------------- verify-qr report
+
+
+def _report(text: str, keyset: KeySet, capsys: pytest.CaptureFixture[str], **kwargs: bool) -> tuple[int, str]:
+    from verifier.qr_cli import report
+
+    status = report(text, keyset, "keys.json", **kwargs)
+    return status, capsys.readouterr().out
+
+
+def test_report_refuses_a_real_claim_on_a_foreign_host(key: Key, capsys: pytest.CaptureFixture[str]) -> None:
+    keyset = key.keyset().with_base_urls([WORST_BASE])
+    claim = key.claim()
+    for foreign in ("https://evil.example", "http://ecert.dazu.gov.cn", "https://ecert.dazu.gov.cn:8443"):
+        status, out = _report(f"{foreign}/v/{TOKEN}?c={claim}", keyset, capsys)
+        assert status == 1, out
+        assert "二维码指向的网址不是发证机关的官方网址" in out
+        assert f"(the QR points to {foreign}, not the issuing office's site {WORST_BASE}): do not trust it" in out
+        assert "结论 result:" in out and out.rstrip().splitlines()[-3].endswith("无效 INVALID")
+        assert "有效 VALID" not in out.replace("无效 INVALID", "")
+        assert f"{WORST_BASE}/v/{TOKEN}" in out  # where the real page is
+        assert "open the URL above" not in out and "[未经验证 unverified]" in out
+        assert "请勿打开二维码中的网址" in out and "Do not open the URL in this QR code" in out
+    # --any-host never overrides a published site.
+    assert _report(f"https://evil.example/v/{TOKEN}?c={claim}", keyset, capsys, any_host=True)[0] == 1
+
+
+@pytest.mark.parametrize(
+    "url", [f"{WORST_BASE}/v/{TOKEN}?c=", f"https://ECERT.dazu.Gov.CN/v/{TOKEN}/?c=", f"https://ecert.dazu.gov.cn:443/v/{TOKEN}?c="]
+)
+def test_report_accepts_the_official_site(key: Key, capsys: pytest.CaptureFixture[str], url: str) -> None:
+    keyset = key.keyset().with_base_urls([WORST_BASE + "/"])
+    status, out = _report(url + key.claim(), keyset, capsys)
+    assert status == 0, out
+    assert f"官方网址 OFFICIAL — {WORST_BASE}" in out and "有效 VALID" in out and "unverified" not in out
+    assert f"官方验证页 official page: {WORST_BASE}/v/{TOKEN}\n" in out
+    assert "open the URL above" not in out and "the official page above" in out
+
+
+def test_report_with_a_key_set_that_publishes_no_site(key: Key, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"https://evil.example/v/{TOKEN}?c={key.claim()}"
+    status, out = _report(url, key.keyset(), capsys)
+    assert status == 1 and "UNCHECKED" in out and "--any-host" in out and "https://evil.example" in out
+    status, out = _report(url, key.keyset(), capsys, any_host=True)
+    assert status == 0 and "NOT CHECKED (--any-host)" in out and "official page" not in out
+
+
+def test_report_hostless_text_checks_only_the_signature(key: Key, capsys: pytest.CaptureFixture[str]) -> None:
+    keyset = key.keyset().with_base_urls([WORST_BASE])
+    status, out = _report(f"/v/{TOKEN}?c={key.claim()}", keyset, capsys)
+    assert status == 0 and "no host in the text" in out and f"{WORST_BASE}/v/{TOKEN}" in out
+    # Without a scheme but with a host-like start, a browser may still open it: not hostless.
+    status, out = _report(f"evil.example/v/{TOKEN}?c={key.claim()}", keyset, capsys)
+    assert status == 1 and "the QR points to evil.example" in out
+
+
+def test_report_escapes_terminal_controls(key: Key, capsys: pytest.CaptureFixture[str]) -> None:
+    keyset = key.keyset().with_base_urls([WORST_BASE])
+    status, out = _report(f"https://evil.example\x1b[2K\u202e/v/{TOKEN}?c={key.claim()}", keyset, capsys)
+    assert status == 1 and "\x1b" not in out and "\u202e" not in out and "\\x1b[2K" in out
