@@ -10,9 +10,20 @@ As on the pages, an unknown number, a wrong name and an unknown or malformed tok
 give the same ``404 not_found``: the API cannot be used to learn that a number exists.
 
 Rate limits per client address (``app.config``): ``VERIFIER_API_RATELIMIT`` (60/minute)
-for single lookups, ``VERIFIER_API_BATCH_RATELIMIT`` (300/minute) counted per *item*
-of a batch, so a batch is no way around the single limit, ``VERIFIER_API_VERIFY_RATELIMIT``
-(10/minute) for PDF checks.
+for single lookups, ``VERIFIER_API_BATCH_RATELIMIT`` (300/minute) for batches, counted per
+*item* (a batch of 100 costs 100; a batch refused as a whole costs 1), and
+``VERIFIER_API_VERIFY_RATELIMIT`` (10/minute) for PDF checks. The buckets are separate:
+a client may make 60 single *and* 300 batched lookups a minute. (One shared bucket at
+the single rate would make a batch of 100 impossible, so they are kept apart on purpose.)
+
+Untrusted sizes: the batch body is parsed once (:func:`_batch_body`), nesting too deep
+for the parser is ``400 invalid_json``; numbers echoed in batch results are cut to
+``MAX_ECHO`` characters and over-long numbers or names are a per-item ``too_long``.
+
+``POST /verify`` answers ``503 unavailable`` with ``Retry-After`` when the file could not
+be checked right now (e.g. every sandbox slot busy): that is not a verdict on the file.
+``VERIFIER_SANDBOX_LIMITS`` (a ``verifier.sandbox.SandboxLimits``) in ``app.config``, if
+set, is passed to the check.
 """
 
 from __future__ import annotations
@@ -38,6 +49,9 @@ from verifier.verdict import verdict_for
 
 PREFIX = "/api/v1"
 MAX_BATCH = 100
+MAX_FIELD = 64  # longest number or name a batch item may have (the OpenAPI maxLength)
+MAX_ECHO = 64  # longest number echoed back in a batch result
+RETRY_AFTER_SECONDS = 30  # when the PDF check is unavailable for now
 OPENAPI_FILE = Path(__file__).with_name("openapi.yaml")
 
 API_RATELIMIT = "60/minute"
@@ -65,6 +79,7 @@ _HTTP_MESSAGES = {
     429: "请求过于频繁，请稍后再试 (too many requests: slow down and retry later)",
     500: "服务内部错误 (internal error)",
 }
+UNAVAILABLE_MESSAGE = "暂时无法检查此文件，请稍后再试 (could not check the file right now; try again shortly)"
 NOT_FOUND_MESSAGE = (
     "未找到与此对应的证书；请核对证书编号与姓名 (no matching certificate: check the number and the name)"
 )
@@ -89,9 +104,14 @@ def _verify_limit() -> str:
 
 
 def _batch_cost() -> int:
-    body = request.get_json(silent=True)
+    """Rate-limit cost of a batch: its number of items; 1 for a batch that is refused
+    (bad JSON, no items, more than ``MAX_BATCH``), which is answered without a lookup."""
+    try:
+        body = _batch_body()
+    except HTTPException:  # e.g. 413: the view raises it again and answers JSON
+        return 1
     items = body.get("items") if isinstance(body, dict) else None
-    return max(1, min(len(items), MAX_BATCH)) if isinstance(items, list) else 1
+    return len(items) if isinstance(items, list) and 0 < len(items) <= MAX_BATCH else 1
 
 
 # --------------------------------------------------------------------------- views
@@ -149,8 +169,13 @@ def verify() -> Response:
         raise ApiError(503, "unavailable", "PDF 查验暂不可用 (PDF verification is not available)") from None
     from verifier.web import runtime
 
-    result = pdf_check.verify_pdf(data, db=kernel().db, trust_roots=runtime().trust_roots)
-    return json_response(pdf_verdict_json(result))
+    result = pdf_check.verify_pdf(
+        data,
+        db=kernel().db,
+        trust_roots=runtime().trust_roots,
+        limits=current_app.config.get("VERIFIER_SANDBOX_LIMITS"),
+    )
+    return pdf_verdict_response(result)
 
 
 @bp.get("/openapi.yaml")
@@ -203,6 +228,16 @@ def certificate_json(certificate: PublicCertificate) -> dict[str, Any]:
     return data
 
 
+def pdf_verdict_response(result: Any) -> Response:
+    """200 with the verdict; 503 ``unavailable`` when the file could not be checked right
+    now (``PdfVerdict.unavailable``: e.g. every checker busy), which says nothing about it."""
+    if getattr(result, "unavailable", False):
+        response = error_response(503, "unavailable", UNAVAILABLE_MESSAGE)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return json_response(pdf_verdict_json(result))
+
+
 def pdf_verdict_json(result: Any) -> dict[str, Any]:
     """Our own, documented shape built from ``verifier.pdf_check.PdfVerdict``'s fields, so
     that the API contract does not change with that module's internals."""
@@ -251,11 +286,38 @@ def openapi_document() -> dict[str, Any]:
 # --------------------------------------------------------------------------- batch input
 
 
+_INVALID_JSON = object()
+_BODY_KEY = "ecert.api.batch_body"  # per request (g may outlive one in tests)
+
+
+def _batch_body() -> Any:
+    """The batch request's JSON body, parsed once per request (the rate-limit cost and the
+    view both need it); ``_INVALID_JSON`` when it is not JSON, not UTF-8, or nested too
+    deep for the parser (RecursionError: ``"[" * 100000``). Its size is bounded by
+    ``MAX_CONTENT_LENGTH`` (over it: 413, raised again on every call)."""
+    cached: tuple[str, Any] | None = request.environ.get(_BODY_KEY)
+    if cached is None:
+        try:
+            if not request.is_json:
+                cached = ("ok", None)
+            else:
+                cached = ("ok", json.loads(request.get_data(cache=True)))
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+            cached = ("ok", _INVALID_JSON)
+        except HTTPException as error:
+            cached = ("raise", error)
+        request.environ[_BODY_KEY] = cached
+    kind, value = cached
+    if kind == "raise":
+        raise cast(HTTPException, value)
+    return value
+
+
 def _batch_items() -> list[Any]:
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "请以 Content-Type: application/json 提交 (send JSON)")
-    body = request.get_json(silent=True)
-    if body is None:
+    body = _batch_body()
+    if body is _INVALID_JSON:
         raise ApiError(400, "invalid_json", "请求内容不是有效的 JSON (the body is not valid JSON)")
     items = body.get("items") if isinstance(body, dict) else None
     if not isinstance(items, list) or not items:
@@ -273,7 +335,7 @@ def _batch_result(session: Any, index: int, item: Any) -> dict[str, Any]:
     number = item.get("number") if isinstance(item, dict) else None
     result: dict[str, Any] = {
         "index": index,
-        "number": number if isinstance(number, str) else None,
+        "number": number[:MAX_ECHO] if isinstance(number, str) else None,
         "status": "error",
         "certificate": None,
         "error": None,
@@ -285,6 +347,10 @@ def _batch_result(session: Any, index: int, item: Any) -> dict[str, Any]:
         result["error"] = _error("number_required", "缺少证书编号 number (the certificate number is required)")
     elif not isinstance(name, str) or not name.strip():
         result["error"] = _error("name_required", "缺少持证人姓名 name (the holder's full name is required)")
+    elif len(number) > MAX_FIELD or len(name) > MAX_FIELD:
+        result["error"] = _error(
+            "too_long", f"证书编号或姓名超过 {MAX_FIELD} 个字符 (number or name longer than {MAX_FIELD} characters)"
+        )
     else:
         try:
             certificate = lookup.by_number_text_and_name(session, number, name)

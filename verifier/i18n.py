@@ -15,6 +15,9 @@ from __future__ import annotations
 from typing import Any, Final
 
 from flask import Flask, Response, request, url_for
+from werkzeug.routing import BuildError
+
+from ecert.qr_claim import MAX_CLAIM_CHARS
 
 ZH: Final = "zh-CN"
 EN: Final = "en"
@@ -118,15 +121,35 @@ def pick(lang: str, zh: str, en: str) -> str:
     return en if lang == EN else zh
 
 
+# Query arguments the switch link keeps, each with the longest value worth keeping: the
+# page must not echo what a visitor (or an attacker's link) put in the URL at any length.
+KEPT_ARGS: Final[dict[str, int]] = {"c": MAX_CLAIM_CHARS}  # the QR claim
+MAX_PATH_ARG: Final = 128  # longer path parts (a junk /v/<token>) are not echoed either
+
+
 def switch_url(lang: str) -> str:
-    """This page in the other language, keeping its query (the QR claim ``c`` above all)."""
-    other = ZH if lang == EN else EN
-    args = {key: value for key, value in request.args.items() if key != "lang"}
-    args["lang"] = "zh" if other == ZH else "en"
+    """This page in the other language, keeping its QR claim ``c`` (when it could be one).
+
+    Bounded: other query arguments, a ``c`` longer than any claim and over-long path parts
+    are dropped, so a huge URL does not make a huge page."""
+    other = "zh" if lang == EN else "en"
+    args: dict[str, Any] = {key: value for key, value in request.args.items() if len(value) <= KEPT_ARGS.get(key, -1)}
+    args["lang"] = other
+    view_args = request.view_args or {}
     if request.endpoint and request.url_rule is not None and request.method == "GET":
-        return url_for(request.endpoint, **{**args, **(request.view_args or {})})
+        if all(len(str(value)) <= MAX_PATH_ARG for value in view_args.values()):
+            return url_for(request.endpoint, **{**args, **view_args})
+        try:  # the endpoint's own default for the junk part (/v/ for /v/<token>), else home
+            return url_for(request.endpoint, **args)
+        except BuildError:
+            return f"/?lang={other}"
     # A POSTed form (lookup result) or an error page without a route: the page's own path.
-    return url_for(request.endpoint, lang=args["lang"]) if request.endpoint else f"{request.path}?lang={args['lang']}"
+    if request.endpoint:
+        try:
+            return url_for(request.endpoint, lang=other)
+        except BuildError:
+            pass
+    return f"{request.path}?lang={other}" if len(request.path) <= MAX_PATH_ARG else f"/?lang={other}"
 
 
 def install(app: Flask) -> None:

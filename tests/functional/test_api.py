@@ -210,6 +210,38 @@ def test_batch_bad_requests(client, body: bytes, content_type: str, status: int,
     assert_error(response, BATCH, "post", status, code)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"items": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        '{"items": [{"number": ' + '{"a":' * 100_000 + "1" + "}" * 100_000 + "}]}",
+        b'{"items": "\xff\xfe"}',  # not UTF-8
+    ],
+    ids=["array", "items", "item", "not-utf8"],
+)
+def test_batch_json_nested_too_deep_or_not_utf8_is_invalid_json(client, body: str | bytes) -> None:  # type: ignore[no-untyped-def]
+    response = client.post(BATCH, data=body, content_type="application/json")
+    assert_error(response, BATCH, "post", 400, "invalid_json")
+
+
+def test_batch_does_not_echo_long_values(issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
+    issued = issue_decision(issuance, factories.decision(name="王小明"))
+    items = [
+        {"number": "Z" * 1_000_000, "name": "王小明"},
+        {"number": issued.number, "name": "王" * 65},
+        {"number": issued.number + " " * 100, "name": "王小明"},  # over 64 characters too
+        {"number": issued.number, "name": "王小明"},
+    ]
+    response = client.post(BATCH, json={"items": items})
+    assert len(response.get_data()) < 4096
+    body = assert_openapi(response, BATCH, "post")  # BatchResult.number has maxLength 64
+    assert [r["status"] for r in body["results"]] == ["error", "error", "error", "valid"]
+    assert [r["error"]["code"] for r in body["results"][:3]] == ["too_long"] * 3
+    assert body["results"][0]["number"] == "Z" * 64
+    assert body["results"][1]["number"] == issued.number
+
+
 # --------------------------------------------------------------------------- errors are JSON
 
 
@@ -249,3 +281,16 @@ def test_verify_an_issued_pdf_and_a_junk_file(issuance: Issuance, client) -> Non
     junk = assert_openapi(client.post(VERIFY, data=b"\xff\xd8\xff\xe0 not a pdf", content_type="application/pdf"), VERIFY, "post")
     assert junk["valid"] is False
     assert any(check["passed"] is False for check in junk["checks"])
+
+
+def test_verify_is_503_when_no_checker_is_free(issuance: Issuance, app, client) -> None:  # type: ignore[no-untyped-def]
+    """Every sandbox slot busy (here: none at all, and no waiting) is not a verdict on the
+    file: 503 ``unavailable`` with Retry-After, never ``valid: false``."""
+    from verifier.sandbox import SandboxLimits
+
+    issued = issue_decision(issuance, factories.decision(name="王小明"))
+    app.config["VERIFIER_SANDBOX_LIMITS"] = SandboxLimits(max_jobs=0, wait=0)
+    response = client.post(VERIFY, data=issuance.store.get(issued.sha256), content_type="application/pdf")
+    error = assert_error(response, VERIFY, "post", 503, "unavailable")
+    assert error["message"] == "暂时无法检查此文件，请稍后再试 (could not check the file right now; try again shortly)"
+    assert response.headers["Retry-After"] == "30"

@@ -126,6 +126,43 @@ def test_revoked_answers_in_the_same_shape_as_unknown(issuance: Issuance, client
     assert skeleton(unknown) == [name for name in skeleton(revoked) if name != "fields"]
 
 
+def lang_href(html: str) -> str:
+    match = re.search(r'<a class="lang" href="([^"]*)"', html)
+    assert match, html
+    return match.group(1)
+
+
+def test_huge_urls_are_not_echoed(issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
+    """The language switch keeps the QR claim, but neither a ``c`` longer than any claim
+    nor a junk path of any length comes back: the page stays small and looks like any
+    other "not found"."""
+    plain = client.get(f"/v/{UNKNOWN_TOKEN}").get_data(as_text=True)
+    bad_claim = client.get(f"/v/{UNKNOWN_TOKEN}?c=CLAIM").get_data(as_text=True)
+    assert 'class="claim bad"' in bad_claim
+
+    huge_claim = client.get(f"/v/{UNKNOWN_TOKEN}?c={'A' * 60_000}&x={'B' * 60_000}")
+    assert huge_claim.status_code == 404
+    html = assert_light_page(huge_claim)
+    assert lang_href(html) == f"/v/{UNKNOWN_TOKEN}?lang=en"
+    assert re.sub(r'<p class="claim bad">[^<]*', "", without_clock(html)) == re.sub(
+        r'<p class="claim bad">[^<]*', "", without_clock(bad_claim)
+    )
+
+    huge_path = client.get(f"/v/{'A' * 60_000}")
+    assert huge_path.status_code == 404
+    html = assert_light_page(huge_path)
+    assert lang_href(html) == "/v/?lang=en"
+    assert without_clock(html) == without_clock(plain)
+    both = client.get(f"/v/{'A' * 60_000}?c={'A' * 60_000}")
+    assert len(both.get_data()) < 50 * 1024 and "AAAAAAAAAAAAAAAAAAAAAAAAA" not in both.get_data(as_text=True)
+
+    elsewhere = client.get(f"/lookup?c={'A' * 60_000}")
+    assert lang_href(assert_light_page(elsewhere)) == "/lookup?lang=en"
+    missing = client.get(f"/{'A' * 60_000}")
+    assert missing.status_code == 404 and len(missing.get_data()) < 50 * 1024
+    assert lang_href(missing.get_data(as_text=True)) == "/?lang=en"
+
+
 # --------------------------------------------------------------------------- language
 
 
@@ -278,6 +315,17 @@ def test_batch_items_count_against_the_limit(limited_client) -> None:  # type: i
     response = limited_client.post("/api/v1/batch", json={"items": items})  # 6 items > 5/minute
     assert response.status_code == 429
     assert assert_openapi(response, "/api/v1/batch", "post")["error"]["code"] == "rate_limited"
+
+
+def test_a_refused_batch_costs_one(limited_client) -> None:  # type: ignore[no-untyped-def]
+    item = {"number": "ZC500111-2026-000123-Y", "name": "张三"}
+    too_many = limited_client.post("/api/v1/batch", json={"items": [item] * 101})
+    assert too_many.status_code == 400 and too_many.get_json()["error"]["code"] == "too_many_items"
+    # The cost function parses the body too: a body nested too deep is 400 there as well.
+    deep = limited_client.post("/api/v1/batch", data="[" * 100_000 + "]" * 100_000, content_type="application/json")
+    assert deep.status_code == 400 and deep.get_json()["error"]["code"] == "invalid_json"
+    assert limited_client.post("/api/v1/batch", json={"items": [item] * 3}).status_code == 200  # 1 + 1 + 3 = 5
+    assert limited_client.post("/api/v1/batch", json={"items": [item]}).status_code == 429
 
 
 # --------------------------------------------------------------------------- the QR claim
