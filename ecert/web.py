@@ -34,6 +34,16 @@ def init_web(app: Flask, settings: Settings) -> None:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     csrf.init_app(app)
+
+    # Registered before the limiter's own hook so that it runs after it (Flask runs
+    # after-request hooks in reverse): Flask-Limiter puts Retry-After on every limited
+    # response, which tells a client that got its answer to come back later.
+    @app.after_request
+    def retry_after_only_when_refused(response: Response) -> Response:
+        if response.status_code not in (429, 503):
+            response.headers.pop("Retry-After", None)
+        return response
+
     limiter.init_app(app)
 
     @app.after_request

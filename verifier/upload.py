@@ -54,7 +54,12 @@ def verify_upload() -> Response:
     if not form.validate_on_submit():
         return _page("verifier/upload.html", 400 if request.method == "POST" else 200, form=form)
     data = form.file.data.read(MAX_PDF_BYTES + 1)
-    verdict = verify_pdf(data, db=kernel().db, trust_roots=runtime().trust_roots)
+    verdict = verify_pdf(
+        data,
+        db=kernel().db,
+        trust_roots=runtime().trust_roots,
+        limits=current_app.config.get("VERIFIER_SANDBOX_LIMITS"),
+    )
     if verdict.unavailable:
         response = _page("verifier/upload_unavailable.html", 503, verdict=verdict, form=UploadForm(formdata=None))
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -278,7 +278,10 @@ def limited_client(issuance: Issuance):  # type: ignore[no-untyped-def]
 
 def test_landing_page_is_rate_limited_with_a_friendly_page(limited_client) -> None:  # type: ignore[no-untyped-def]
     for _ in range(3):
-        assert limited_client.get(f"/v/{UNKNOWN_TOKEN}").status_code == 404
+        allowed = limited_client.get(f"/v/{UNKNOWN_TOKEN}")
+        assert allowed.status_code == 404
+        # an answered request is not told to retry (Flask-Limiter would say so on every one)
+        assert "Retry-After" not in allowed.headers and "X-RateLimit-Remaining" in allowed.headers
     response = limited_client.get(f"/v/{UNKNOWN_TOKEN}")
     assert response.status_code == 429
     html = assert_light_page(response)
