@@ -396,26 +396,32 @@ def test_development_signer_creates_key_and_published_set(tmp_path: Path) -> Non
     assert decode_claim(signer.sign(replace(FIELDS, issue_date=date(2032, 1, 1))), TOKEN).kid == "dev-2031-1"
 
 
-def test_configured_signer(tmp_path: Path) -> None:
+def _configured_key_env(tmp_path: Path, key: Key, keyset: KeySet) -> dict[str, str]:
+    """A production-style QR key: the private key and the published key set as files."""
     from cryptography.hazmat.primitives import serialization
 
-    from issuer import PKIError
-
-    k = Key("dazu-2026-1")
     key_file = tmp_path / "qr.key.pem"
     key_file.write_bytes(
-        k.private.private_bytes(
+        key.private.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
     )
     keyset_file = tmp_path / "qr-keys.json"
-    keyset_file.write_text(k.keyset().dumps())
-    env = {
+    keyset_file.write_text(keyset.dumps())
+    return {
         "ECERT_HOME": str(tmp_path / "home"),
         "ECERT_QR_KEY_FILE": str(key_file),
-        "ECERT_QR_KEY_ID": "dazu-2026-1",
+        "ECERT_QR_KEY_ID": key.kid,
         "ECERT_QR_KEYSET_FILE": str(keyset_file),
     }
+
+
+def test_configured_signer(tmp_path: Path) -> None:
+    from issuer import PKIError
+
+    k = Key("dazu-2026-1")
+    env = _configured_key_env(tmp_path, k, k.keyset())
+    keyset_file = tmp_path / "qr-keys.json"
     settings = Settings.from_env(env)
     assert settings.qr_keyset_path == keyset_file
     signer = build_claim_signer(settings)
@@ -572,25 +578,10 @@ def test_development_keys_made_before_base_urls_get_them(tmp_path: Path) -> None
 
 
 def test_configured_signer_refuses_a_public_url_its_key_set_does_not_list(tmp_path: Path) -> None:
-    from cryptography.hazmat.primitives import serialization
-
     from issuer import PKIError
 
     k = Key("dazu-2026-1")
-    key_file = tmp_path / "qr.key.pem"
-    key_file.write_bytes(
-        k.private.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    keyset_file = tmp_path / "qr-keys.json"
-    keyset_file.write_text(k.keyset().with_base_urls([WORST_BASE]).dumps())
-    env = {
-        "ECERT_HOME": str(tmp_path / "home"),
-        "ECERT_QR_KEY_FILE": str(key_file),
-        "ECERT_QR_KEY_ID": "dazu-2026-1",
-        "ECERT_QR_KEYSET_FILE": str(keyset_file),
-    }
+    env = _configured_key_env(tmp_path, k, k.keyset().with_base_urls([WORST_BASE]))
     with pytest.raises(PKIError, match="not the public URL"):
         build_claim_signer(Settings.from_env({**env, "ECERT_PUBLIC_URL": "https://evil.example"}))
     assert isinstance(
