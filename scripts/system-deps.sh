@@ -9,6 +9,7 @@ packages=(
   softhsm2 opensc  # PKCS#11 signing, tested against SoftHSM2
   libzbar0         # pyzbar QR decoding in the tests
   postgresql-15    # a throwaway cluster for the PostgreSQL test run
+  chromium         # headless, driven by Playwright: the public pages as a 360 px phone shows them
 )
 missing=()
 for package in "${packages[@]}"; do
