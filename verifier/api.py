@@ -51,7 +51,7 @@ PREFIX = "/api/v1"
 MAX_BATCH = 100
 MAX_FIELD = 64  # longest number or name a batch item may have (the OpenAPI maxLength)
 MAX_ECHO = 64  # longest number echoed back in a batch result
-RETRY_AFTER_SECONDS = 30  # when the PDF check is unavailable for now
+RETRY_AFTER_SECONDS = 30  # when the PDF check is unavailable for now (API and upload page)
 OPENAPI_FILE = Path(__file__).with_name("openapi.yaml")
 
 API_RATELIMIT = "60/minute"

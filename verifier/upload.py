@@ -20,13 +20,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ecert.kernel import kernel
 from ecert.web import limiter
+from verifier.api import RETRY_AFTER_SECONDS
 from verifier.pdf_check import MAX_PDF_BYTES, verify_pdf
 from verifier.web import runtime
 
 bp = Blueprint("verifier_upload", __name__, template_folder="templates")
 
 UPLOAD_RATELIMIT = "10/minute"
-RETRY_AFTER_SECONDS = 30
 # The multipart envelope around the file (boundaries, headers, the CSRF token field).
 _ENVELOPE = 64 * 1024
 
