@@ -34,11 +34,12 @@ def create_app(settings: Settings | None = None, config: Mapping[str, Any] | Non
     init_web(app, settings)
 
     # Features are imported here, never at module level, so the kernel stays independent.
-    import issuer.runtime
-    import verifier.web
+    import issuer.extension
+    import legacy_import.extension
+    import verifier.extension
 
-    issuer.runtime.init_app(app)
-    verifier.web.init_app(app)
+    for feature in (issuer.extension, verifier.extension, legacy_import.extension):
+        feature.init_app(app)
 
     @app.get("/")
     def home() -> str:

@@ -1,6 +1,6 @@
 """The signed QR claim: format, published key set, and offline verification.
 
-Public material only (no private key): the issuer signs claims (``issuer.qr_signing``),
+Public material only (no private key): the issuer signs claims (``issuer.qr.claims``),
 the verifier and any offline tool check them with the published key set.
 
 The QR URL is ``{public_url}/v/<token>?c=<claim>``.  ``<claim>`` is RFC 4648 base32,
@@ -79,7 +79,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ecert import EcertError
-from ecert.numbering import CertificateNumber, parse_number
+from ecert.vocab.numbering import CertificateNumber, parse_number
 
 FORMAT_VERSION = 1
 QUERY_PARAMETER = "c"

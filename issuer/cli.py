@@ -15,12 +15,12 @@ from flask.cli import with_appcontext
 from ecert.clock import office_date
 from ecert.kernel import kernel
 from ecert import NumberFormatError
-from ecert.numbering import parse_number
+from ecert.vocab.numbering import parse_number
 from issuer import DecisionFileError, IssuerError
 from issuer.decisions import parse_decisions
-from issuer.lifecycle import RevocationReason, correct, revoke
+from issuer.services.lifecycle import RevocationReason, correct, revoke
 from issuer.runtime import runtime
-from issuer.services import IssueOutcome, IssueStatus, issue_decisions, split_printable
+from issuer.services.issuance import IssueOutcome, IssueStatus, issue_decisions, split_printable
 
 EXIT_INVALID = 1
 EXIT_PARTIAL = 3  # --skip-invalid: the valid rows were issued, some rows were not
@@ -174,7 +174,7 @@ def export_roots() -> None:
     if settings.trust_roots_file:
         click.echo(settings.trust_roots_file.read_text(), nl=False)
         return
-    from issuer.pki import DevelopmentPKI
+    from issuer.pki.development import DevelopmentPKI
 
     pki = DevelopmentPKI.load_or_create(settings.pki_dir, settings.office_name, settings.public_url)
     click.echo(pki.roots_pem(), nl=False)
@@ -188,7 +188,7 @@ def init_pki() -> None:
     if settings.signer != "development":
         click.echo(f"signer is {settings.signer}: no development PKI needed")
         return
-    from issuer.pki import DevelopmentPKI
+    from issuer.pki.development import DevelopmentPKI
 
     DevelopmentPKI.load_or_create(settings.pki_dir, settings.office_name, settings.public_url)
     click.echo(f"development PKI ready in {settings.pki_dir} (DEVELOPMENT ONLY, not for production)")

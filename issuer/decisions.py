@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from ecert.idnumber import birth_date, check_id_number, gender_of, normalise_id_number, upgrade_15_to_18
-from ecert.titles import (
+from ecert.vocab.idnumber import birth_date, check_id_number, gender_of, normalise_id_number, upgrade_15_to_18
+from ecert.vocab.titles import (
     HAN,
     LEVELS,
     check_doc_no,
@@ -30,7 +30,7 @@ from ecert.titles import (
     normalise_series,
 )
 from issuer import DecisionFileError, RenderingError
-from issuer.photos import normalize_photo
+from issuer.rendering.photos import normalize_photo
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "name",

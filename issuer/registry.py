@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ecert.models import Certificate, Decision, Holder, NumberCounter
-from ecert.numbering import seq_is_usable
+from ecert.vocab.numbering import seq_is_usable
 
 TOKEN_BYTES = 15  # 120 bits, 24 base32 characters, no padding
 

@@ -13,7 +13,7 @@ from functools import cached_property
 from flask import Flask
 
 from ecert.kernel import Kernel, kernel
-from issuer.services import Issuance
+from issuer.services.issuance import Issuance
 
 
 class IssuerRuntime:
@@ -23,25 +23,25 @@ class IssuerRuntime:
 
     @cached_property
     def renderer(self):  # type: ignore[no-untyped-def]
-        from issuer.rendering import CertificateRenderer
+        from issuer.rendering.layout import CertificateRenderer
 
         return CertificateRenderer()
 
     @cached_property
     def seal_png(self) -> bytes:
-        from issuer.seal import make_seal_png
+        from issuer.signing.seal import make_seal_png
 
         return make_seal_png(self.kernel.settings.office_name)
 
     @cached_property
     def signer(self):  # type: ignore[no-untyped-def]
-        from issuer.signing import build_document_signer
+        from issuer.signing.signers import build_document_signer
 
         return build_document_signer(self.kernel.settings)
 
     @cached_property
     def claim_signer(self):  # type: ignore[no-untyped-def]
-        from issuer.qr_signing import build_claim_signer
+        from issuer.qr.claims import build_claim_signer
 
         return build_claim_signer(self.kernel.settings)
 
@@ -58,14 +58,6 @@ class IssuerRuntime:
                 actor=actor,
                 claim_signer=self.claim_signer,
             )
-
-
-def init_app(app: Flask) -> None:
-    app.extensions["issuer"] = IssuerRuntime(kernel(app))
-    from issuer.cli import correct_command, issue_command, pki_group, revoke_command
-
-    for command in (issue_command, revoke_command, correct_command, pki_group):
-        app.cli.add_command(command)
 
 
 def runtime(app: Flask) -> IssuerRuntime:

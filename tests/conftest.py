@@ -42,7 +42,7 @@ OFFICE = "重庆市大足区职称改革办公室"
 
 @pytest.fixture(scope="session")
 def pki_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from issuer.pki import DevelopmentPKI
+    from issuer.pki.development import DevelopmentPKI
 
     home = tmp_path_factory.mktemp("pki-home")
     DevelopmentPKI.load_or_create(home / "pki", OFFICE, "http://127.0.0.1:8000")
@@ -51,22 +51,22 @@ def pki_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def trust_roots(pki_home: Path) -> list:
-    from issuer.pki import DevelopmentPKI
-    from verifier.signature import load_roots_pem
+    from issuer.pki.development import DevelopmentPKI
+    from verifier.pdf.signature import load_roots_pem
 
     return load_roots_pem(DevelopmentPKI.load_or_create(pki_home / "pki", OFFICE, "http://127.0.0.1:8000").roots_pem())
 
 
 @pytest.fixture(scope="session")
 def renderer():  # type: ignore[no-untyped-def]
-    from issuer.rendering import CertificateRenderer
+    from issuer.rendering.layout import CertificateRenderer
 
     return CertificateRenderer()
 
 
 @pytest.fixture(scope="session")
 def seal_png() -> bytes:
-    from issuer.seal import make_seal_png
+    from issuer.signing.seal import make_seal_png
 
     return make_seal_png(OFFICE)
 
@@ -74,7 +74,7 @@ def seal_png() -> bytes:
 @pytest.fixture(scope="session")
 def signer(pki_home: Path):  # type: ignore[no-untyped-def]
     from ecert.settings import Settings
-    from issuer.signing import build_document_signer
+    from issuer.signing.signers import build_document_signer
 
     return build_document_signer(Settings(home=pki_home, database_url="sqlite://"))
 
@@ -95,8 +95,8 @@ def issuance(database_url: str, tmp_path: Path, pki_home: Path, renderer, signer
     from ecert.db import connect
     from ecert.settings import Settings
     from ecert.storage import FileBlobStore
-    from issuer.qr_signing import build_claim_signer
-    from issuer.services import Issuance
+    from issuer.qr.claims import build_claim_signer
+    from issuer.services.issuance import Issuance
 
     home = make_home(tmp_path, pki_home)
     settings = Settings(home=home, database_url=database_url)

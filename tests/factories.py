@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from ecert.idnumber import id_check_character
+from ecert.vocab.idnumber import id_check_character
 from issuer.decisions import Decision
 
 _sequence = itertools.count(1)

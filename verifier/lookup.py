@@ -16,8 +16,8 @@ from datetime import date, datetime
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from ecert.masking import mask_name
-from ecert.numbering import parse_number
+from ecert.vocab.masking import mask_name
+from ecert.vocab.numbering import parse_number
 from ecert.models import Certificate, CertificateStatus, Decision
 
 

@@ -13,11 +13,11 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from issuer.lifecycle import RevocationReason, correct, revoke
-from issuer.services import Issuance, issue_decision
+from issuer.services.lifecycle import RevocationReason, correct, revoke
+from issuer.services.issuance import Issuance, issue_decision
 from tests import factories
 
-OPENAPI = Path(__file__).resolve().parents[2] / "verifier" / "openapi.yaml"
+OPENAPI = Path(__file__).resolve().parents[2] / "verifier" / "views" / "openapi.yaml"
 _BASE = "urn:ecert:openapi"
 
 
@@ -286,7 +286,7 @@ def test_verify_an_issued_pdf_and_a_junk_file(issuance: Issuance, client) -> Non
 def test_verify_is_503_when_no_checker_is_free(issuance: Issuance, app, client) -> None:  # type: ignore[no-untyped-def]
     """Every sandbox slot busy (here: none at all, and no waiting) is not a verdict on the
     file: 503 ``unavailable`` with Retry-After, never ``valid: false``."""
-    from verifier.sandbox import SandboxLimits
+    from ecert.sandbox import SandboxLimits
 
     issued = issue_decision(issuance, factories.decision(name="王小明"))
     app.config["VERIFIER_SANDBOX_LIMITS"] = SandboxLimits(max_jobs=0, wait=0)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from issuer.lifecycle import RevocationReason, revoke
-from issuer.services import Issuance, issue_decision
+from issuer.services.lifecycle import RevocationReason, revoke
+from issuer.services.issuance import Issuance, issue_decision
 from tests import factories
 from tests.functional.test_pages import assert_light_page, verdict_section
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from issuer.lifecycle import RevocationReason, correct, revoke
-from issuer.services import Issuance, issue_decision
+from issuer.services.lifecycle import RevocationReason, correct, revoke
+from issuer.services.issuance import Issuance, issue_decision
 from tests import factories
 from tests.functional.test_api import assert_openapi
 

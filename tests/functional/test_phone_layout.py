@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from issuer import lifecycle, services
-from issuer.lifecycle import RevocationReason
-from issuer.services import Issuance
+from issuer.services import issuance as services, lifecycle
+from issuer.services.lifecycle import RevocationReason
+from issuer.services.issuance import Issuance
 from tests import factories
 
 WIDTH, HEIGHT = 360, 740

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ecert.app import create_app
-from issuer.services import Issuance
+from issuer.services.issuance import Issuance
 
 CONFIG = {"TESTING": True, "RATELIMIT_ENABLED": True, "VERIFIER_PAGE_RATELIMIT": "2/minute"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from issuer.services import Issuance, issue_decision
+from issuer.services.issuance import Issuance, issue_decision
 from tests import factories
 
 
@@ -86,7 +86,7 @@ def test_missing_file_is_400_with_a_message(client) -> None:  # type: ignore[no-
 
 
 def test_oversize_upload_is_a_friendly_413(client) -> None:  # type: ignore[no-untyped-def]
-    from verifier.pdf_check import MAX_PDF_BYTES
+    from verifier.pdf.check import MAX_PDF_BYTES
 
     response = upload(client, b"%PDF-1.7\n" + b"0" * (MAX_PDF_BYTES + 100 * 1024))
     assert response.status_code == 413
@@ -120,7 +120,7 @@ def test_uploads_are_rate_limited(issuance: Issuance) -> None:
 
 
 def test_a_checker_that_cannot_run_is_a_friendly_503_not_a_verdict(issuance: Issuance, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from verifier import sandbox
+    from ecert import sandbox
 
     issued = issue_decision(issuance, factories.decision())
     token = csrf_token(client)

@@ -16,7 +16,7 @@ from ecert import audit
 from ecert.db import connect
 from ecert.models import AuditEvent, Certificate, CertificateStatus
 from issuer.decisions import Decision
-from ecert.numbering import parse_number, seq_is_usable
+from ecert.vocab.numbering import parse_number, seq_is_usable
 from tests import factories
 from tests.conftest import make_home
 

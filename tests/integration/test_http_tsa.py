@@ -12,10 +12,10 @@ import pytest
 from asn1crypto import tsp
 
 from ecert.settings import Settings
-from issuer.pki import DevelopmentPKI, DevelopmentTimeStamper
-from issuer.signing import build_document_signer
+from issuer.pki.development import DevelopmentPKI, DevelopmentTimeStamper
+from issuer.signing.signers import build_document_signer
 from tests.conftest import OFFICE, make_home
-from verifier.signature import validate_signed_pdf
+from verifier.pdf.signature import validate_signed_pdf
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def tsa_url(pki_home: Path) -> Iterator[str]:
 def test_signing_with_an_external_tsa_url(tsa_url: str, tmp_path: Path, pki_home: Path, renderer, seal_png, trust_roots) -> None:  # type: ignore[no-untyped-def]
     from datetime import date
 
-    from issuer.rendering import SEAL_BOX, CertificateView
+    from issuer.rendering.layout import SEAL_BOX, CertificateView
 
     home = make_home(tmp_path, pki_home)
     signer = build_document_signer(Settings(home=home, database_url="sqlite://", tsa_url=tsa_url))

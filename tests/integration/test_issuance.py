@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from ecert import audit
 from ecert.models import AuditEvent, Certificate, CertificateStatus
-from ecert.numbering import parse_number, seq_is_usable
-from issuer.services import Issuance, IssueStatus, issue_decision, issue_decisions
+from ecert.vocab.numbering import parse_number, seq_is_usable
+from issuer.services.issuance import Issuance, IssueStatus, issue_decision, issue_decisions
 from tests import factories
-from verifier.signature import validate_signed_pdf
+from verifier.pdf.signature import validate_signed_pdf
 
 
 def test_decision_in_signed_certificate_out(issuance: Issuance, trust_roots: list, tmp_path: Path) -> None:

@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from ecert import audit
 from ecert.models import AuditEvent, Certificate, CertificateStatus
-from issuer.lifecycle import LifecycleError, RevocationReason, correct, revoke
-from issuer.services import Issuance, issue_decision
+from issuer.services.lifecycle import LifecycleError, RevocationReason, correct, revoke
+from issuer.services.issuance import Issuance, issue_decision
 from tests import factories
 from verifier import lookup
-from verifier.signature import validate_signed_pdf
+from verifier.pdf.signature import validate_signed_pdf
 
 
 def test_revoke_records_reason_and_doc_no(issuance: Issuance) -> None:

@@ -45,8 +45,8 @@ def corpus(tmp_path_factory, pki_home: Path, renderer, signer, seal_png, trust_r
     from ecert.migrate import upgrade
     from ecert.settings import Settings
     from ecert.storage import FileBlobStore
-    from issuer.lifecycle import RevocationReason, correct, revoke
-    from issuer.services import Issuance, issue_decision
+    from issuer.services.lifecycle import RevocationReason, correct, revoke
+    from issuer.services.issuance import Issuance, issue_decision
 
     tmp = tmp_path_factory.mktemp("pdf-check")
     url = f"sqlite:///{tmp / 'ecert.sqlite3'}"
@@ -79,7 +79,7 @@ def corpus(tmp_path_factory, pki_home: Path, renderer, signer, seal_png, trust_r
 
 
 def check(corpus: Corpus, data: bytes, **kwargs):  # type: ignore[no-untyped-def]
-    from verifier.pdf_check import verify_pdf
+    from verifier.pdf.check import verify_pdf
 
     verdict = verify_pdf(data, db=corpus.db, trust_roots=corpus.roots, office_names=(OFFICE,), **kwargs)
     assert [c.code for c in verdict.checks] == CODES
@@ -492,7 +492,7 @@ def test_non_pdfs_fail_the_first_check(corpus: Corpus, data: bytes, label: str) 
 
 
 def test_oversize_file_is_refused_before_parsing(corpus: Corpus) -> None:
-    from verifier.pdf_check import MAX_PDF_BYTES
+    from verifier.pdf.check import MAX_PDF_BYTES
 
     verdict = check(corpus, b"%PDF-1.7\n" + b"\0" * MAX_PDF_BYTES)
     assert verdict.check("is_pdf").passed is False and "MB" in verdict.check("is_pdf").explanation_en
@@ -511,7 +511,7 @@ def test_inflation_bomb_is_contained(corpus: Corpus) -> None:
 
 
 def test_timeout_and_memory_limits_answer_not_valid(corpus: Corpus) -> None:
-    from verifier.sandbox import SandboxLimits
+    from ecert.sandbox import SandboxLimits
 
     tight = check(corpus, corpus.good, limits=SandboxLimits(timeout=0.01))
     assert not tight.valid and tight.check("is_pdf").passed is False
@@ -521,7 +521,7 @@ def test_timeout_and_memory_limits_answer_not_valid(corpus: Corpus) -> None:
 
 
 def test_signer_must_be_the_offices(corpus: Corpus) -> None:
-    from verifier.pdf_check import verify_pdf
+    from verifier.pdf.check import verify_pdf
 
     verdict = verify_pdf(corpus.good, db=corpus.db, trust_roots=corpus.roots, office_names=("另一个办公室",))
     assert not verdict.valid and verdict.failed[0] == "trusted_signer"
@@ -531,7 +531,7 @@ def test_signer_must_be_the_offices(corpus: Corpus) -> None:
 def test_sandbox_enforces_memory_and_time_limits() -> None:
     import time
 
-    from verifier.sandbox import SandboxLimits, run_sandboxed
+    from ecert.sandbox import SandboxLimits, run_sandboxed
 
     hog = run_sandboxed("builtins:bytearray", 2 * 1024**3, limits=SandboxLimits(memory_bytes=512 * 1024**2))
     assert hog.failure == "memory"
@@ -581,7 +581,7 @@ def test_document_timestamp_must_come_from_a_trusted_tsa(corpus: Corpus) -> None
 def _concurrent(corpus: Corpus, count: int, limits):  # type: ignore[no-untyped-def]
     import threading
 
-    from verifier.pdf_check import verify_pdf
+    from verifier.pdf.check import verify_pdf
 
     results: list = []
     barrier = threading.Barrier(count)
@@ -602,7 +602,7 @@ def _concurrent(corpus: Corpus, count: int, limits):  # type: ignore[no-untyped-
 
 
 def test_a_busy_checker_answers_unavailable_never_not_valid(corpus: Corpus) -> None:
-    from verifier.sandbox import SandboxLimits
+    from ecert.sandbox import SandboxLimits
 
     results = _concurrent(corpus, 6, SandboxLimits(max_jobs=1, wait=0.05, timeout=10))
     assert all(v.valid or v.unavailable for v in results), [v.to_dict() for v in results]
@@ -616,7 +616,7 @@ def test_a_busy_checker_answers_unavailable_never_not_valid(corpus: Corpus) -> N
 
 
 def test_waiting_for_a_slot_does_not_count_against_the_files_time_limit(corpus: Corpus) -> None:
-    from verifier.sandbox import SandboxLimits
+    from ecert.sandbox import SandboxLimits
 
     # one checker at a time: the last of five waits for four checks, longer than `timeout`
     results = _concurrent(corpus, 5, SandboxLimits(max_jobs=1, wait=60, timeout=2.0))
@@ -627,7 +627,7 @@ def test_waiting_for_a_slot_does_not_count_against_the_files_time_limit(corpus: 
 def test_sandbox_time_limit_starts_when_the_child_runs() -> None:
     import threading
 
-    from verifier.sandbox import SandboxLimits, run_sandboxed
+    from ecert.sandbox import SandboxLimits, run_sandboxed
 
     limits = SandboxLimits(max_jobs=1, wait=30, timeout=0.8)
     outcomes: list = []
@@ -642,7 +642,7 @@ def test_sandbox_time_limit_starts_when_the_child_runs() -> None:
 
 
 def test_checker_that_cannot_start_is_unavailable(corpus: Corpus, monkeypatch: pytest.MonkeyPatch) -> None:
-    from verifier import sandbox
+    from ecert import sandbox
 
     def refuse(self) -> None:  # type: ignore[no-untyped-def]
         raise OSError(11, "Resource temporarily unavailable")
@@ -661,7 +661,7 @@ def test_a_dead_forkserver_is_restarted() -> None:
     import signal
     from multiprocessing import forkserver
 
-    from verifier.sandbox import run_sandboxed
+    from ecert.sandbox import run_sandboxed
 
     assert run_sandboxed("math:sqrt", 9.0).value == 3.0
     pid = forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]

@@ -14,9 +14,9 @@ from fpdf import FPDF
 from PIL import Image, ImageDraw
 
 from ecert.settings import PKCS11Config, Settings
-from issuer.pki import DevelopmentPKI
-from issuer.signing import build_document_signer
-from verifier.signature import load_roots_pem, validate_signed_pdf
+from issuer.pki.development import DevelopmentPKI
+from issuer.signing.signers import build_document_signer
+from verifier.pdf.signature import load_roots_pem, validate_signed_pdf
 
 OFFICE = "重庆市大足区职称改革办公室"
 MODULE = Path("/usr/lib/softhsm/libsofthsm2.so")

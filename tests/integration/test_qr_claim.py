@@ -17,11 +17,11 @@ import pytest
 from PIL import Image
 
 from ecert.models import CertificateStatus
-from ecert.numbering import format_number, next_usable_seq
+from ecert.vocab.numbering import format_number, next_usable_seq
 from ecert.qr_claim import KeySet, decode_claim, loads_keyset, published_key
-from issuer.qr import MAX_VERSION, qr_modules
-from issuer.rendering import CertificateView
-from issuer.services import Issuance, _Reservation, certificate_view, issue_decision
+from issuer.rendering.qr import MAX_VERSION, qr_modules
+from issuer.rendering.layout import CertificateView
+from issuer.services.issuance import Issuance, _Reservation, certificate_view, issue_decision
 from tests import factories
 
 zxingcpp = pytest.importorskip("zxingcpp")
@@ -176,7 +176,7 @@ def test_well_known_endpoint_fails_closed_on_a_broken_file(client, issuance: Iss
 
 def test_claim_status_against_the_registry(app, issuance: Issuance, issued) -> None:  # type: ignore[no-untyped-def]
     from verifier import lookup
-    from verifier.qr_check import claim_status, load_published_keyset
+    from verifier.qr.check import claim_status, load_published_keyset
 
     _, outcome, png = issued
     claim = _decode_both(png).split("?c=", 1)[1]

@@ -15,9 +15,9 @@ import pytest
 from PIL import Image
 
 from issuer import RenderingError
-from issuer.fonts import FontSpec, LoadedFont
-from issuer.qr import qr_modules
-from issuer.rendering import (
+from issuer.rendering.fonts import FontSpec, LoadedFont
+from issuer.rendering.qr import qr_modules
+from issuer.rendering.layout import (
     SEAL_BOX,
     CertificateRenderer,
     CertificateView,
@@ -25,7 +25,7 @@ from issuer.rendering import (
     normalize_photo,
     printed_fields,
 )
-from issuer.seal import make_seal_png
+from issuer.signing.seal import make_seal_png
 
 TOKEN = "K7Q2M4X9TB3ZHRW5NPD6FJ8CYA"  # 26 characters of base32
 URL = f"http://127.0.0.1:8000/v/{TOKEN}"

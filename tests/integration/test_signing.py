@@ -1,4 +1,4 @@
-"""PAdES B-LTA signing (issuer.signing) checked by the verifier (verifier.signature). No mocks."""
+"""PAdES B-LTA signing (issuer.signing.signers) checked by the verifier (verifier.pdf.signature). No mocks."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from PIL import Image, ImageDraw
 
 from ecert.settings import PKCS12Config, Settings
 from issuer import PKIError
-from issuer.pki import DevelopmentPKI
-from issuer.signing import DocumentSigner, build_document_signer
-from verifier.signature import load_roots_pem, validate_signed_pdf
+from issuer.pki.development import DevelopmentPKI
+from issuer.signing.signers import DocumentSigner, build_document_signer
+from verifier.pdf.signature import load_roots_pem, validate_signed_pdf
 
 OFFICE = "重庆市大足区职称改革办公室"
 PUBLIC_URL = "http://127.0.0.1:8000"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from issuer.lifecycle import RevocationReason, revoke
-from issuer.services import Issuance, issue_decision
+from issuer.services.lifecycle import RevocationReason, revoke
+from issuer.services.issuance import Issuance, issue_decision
 from tests import factories
 
 CODES = ["is_pdf", "issued_by_us", "signature_intact", "trusted_signer", "coverage", "registry_status"]
@@ -90,7 +90,7 @@ def test_revoked_and_not_a_pdf_via_the_cli_runner(issuance: Issuance, app, tmp_p
 
 
 def test_could_not_check_exits_3(issuance: Issuance, app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    from verifier import sandbox
+    from ecert import sandbox
 
     issued = issue_decision(issuance, factories.decision())
     good = tmp_path / "good.pdf"

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from ecert.idnumber import (
+from ecert.vocab.idnumber import (
     birth_date,
     check_id_number,
     gender_of,

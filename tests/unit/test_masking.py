@@ -1,10 +1,10 @@
-"""The one masking rule for public pages and API answers (ecert.masking)."""
+"""The one masking rule for public pages and API answers (ecert.vocab.masking)."""
 
 from __future__ import annotations
 
 import pytest
 
-from ecert.masking import mask_id_number, mask_name
+from ecert.vocab.masking import mask_id_number, mask_name
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 import pytest
 
 from ecert import NumberFormatError
-from ecert.numbering import (
+from ecert.vocab.numbering import (
     ALPHABET,
     MAX_SEQ,
     CertificateNumber,

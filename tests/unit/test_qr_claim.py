@@ -12,7 +12,7 @@ import pytest
 import segno
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ecert.masking import mask_name
+from ecert.vocab.masking import mask_name
 from ecert.qr_claim import (
     ClaimFields,
     ClaimFormatError,
@@ -29,16 +29,16 @@ from ecert.qr_claim import (
     verify_claim,
 )
 from ecert.settings import Settings
-from issuer.qr import MAX_VERSION, qr_modules, qr_segments
-from issuer.qr_signing import ConfiguredClaimSigner, DevelopmentClaimSigner, build_claim_signer
+from issuer.rendering.qr import MAX_VERSION, qr_modules, qr_segments
+from issuer.qr.claims import ConfiguredClaimSigner, DevelopmentClaimSigner, build_claim_signer
 from verifier.lookup import PublicCertificate, PublicStatus
-from verifier.qr_check import claim_status
+from verifier.qr.check import claim_status
 
 TOKEN = "K7Q2M4X9TB3ZHRW5NPD6FJ8C"  # 24 base32 characters, as issuer.registry makes them
 
 
 def _number(seq: int = 123) -> str:
-    from ecert.numbering import format_number, next_usable_seq
+    from ecert.vocab.numbering import format_number, next_usable_seq
 
     return format_number("500111", 2026, next_usable_seq("500111", 2026, seq))
 
@@ -594,7 +594,7 @@ def test_configured_signer_refuses_a_public_url_its_key_set_does_not_list(tmp_pa
 
 
 def _report(text: str, keyset: KeySet, capsys: pytest.CaptureFixture[str], **kwargs: bool) -> tuple[int, str]:
-    from verifier.qr_cli import report
+    from verifier.cli.qr import report
 
     status = report(text, keyset, "keys.json", **kwargs)
     return status, capsys.readouterr().out

@@ -1,6 +1,6 @@
 import pytest
 
-from ecert.titles import (
+from ecert.vocab.titles import (
     GRANT_ROUTES,
     LEVELS,
     SERIES_QUALIFICATIONS,

@@ -32,9 +32,10 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from ecert import NumberFormatError
 from ecert.clock import OFFICE_TZ
 from ecert.kernel import kernel
-from ecert.numbering import parse_number
+from ecert.vocab.numbering import parse_number
 from ecert.web import limiter
-from verifier import i18n, lookup
+from verifier import lookup
+from verifier.views import i18n
 from verifier.lookup import PublicCertificate
 from verifier.verdict import Verdict, format_date, verdict_for
 
@@ -144,13 +145,13 @@ class ClaimLine:
 def _claim_line(token: str, certificate: PublicCertificate | None) -> ClaimLine | None:
     """Check the signed claim ``?c=`` of the QR URL against the registry's record.
 
-    ``verifier.qr_check`` is imported lazily: it loads the published key set, and the
+    ``verifier.qr.check`` is imported lazily: it loads the published key set, and the
     page must still give the registry's verdict if that part is not deployed.
     """
     try:
-        qr_check = importlib.import_module("verifier.qr_check")
+        qr_check = importlib.import_module("verifier.qr.check")
     except ModuleNotFoundError as error:
-        if error.name != "verifier.qr_check":
+        if error.name != "verifier.qr.check":
             raise
         return None
     try:

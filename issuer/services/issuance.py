@@ -30,12 +30,12 @@ from ecert.db import Database
 from ecert.models import Certificate, CertificateStatus
 from ecert.settings import Settings
 from ecert.storage import BlobStore
-from ecert.titles import GRANT_ROUTES
+from ecert.vocab.titles import GRANT_ROUTES
 from issuer import registry
 from issuer.decisions import Decision, RowError
-from ecert.numbering import format_number
+from ecert.vocab.numbering import format_number
 from ecert.qr_claim import ClaimFields, claim_url
-from issuer.rendering import SEAL_BOX, CertificateView
+from issuer.rendering.layout import SEAL_BOX, CertificateView
 
 RECORD_SCHEMA = "https://ecert.invalid/schema/certificate/1"
 
@@ -50,7 +50,7 @@ class Signer(Protocol):
 
 
 class ClaimSigner(Protocol):
-    """Signs the QR claim (``issuer.qr_signing``): fields in, base32 claim text out."""
+    """Signs the QR claim (``issuer.qr.claims``): fields in, base32 claim text out."""
 
     def sign(self, fields: ClaimFields) -> str: ...
 

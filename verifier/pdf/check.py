@@ -20,7 +20,7 @@ Checks (stable codes, reported in this order, every one listed):
 
 ``passed`` is None when a check was not run because an earlier one failed. The file is
 valid only when 1, 3, 4, 5 and 6 pass. The parent process only looks at the magic bytes
-and the hash; parsing runs in :mod:`verifier.sandbox` (memory and time limits), and any
+and the hash; parsing runs in :mod:`ecert.sandbox` (memory and time limits), and any
 failure there is a failed check with a reason, never an exception.
 
 One outcome is not a verdict on the file: ``unavailable`` (no free checker within the
@@ -47,7 +47,7 @@ from ecert.clock import office_date
 from ecert.db import Database
 from verifier import lookup
 from verifier.lookup import PublicCertificate, PublicStatus
-from verifier.sandbox import SandboxLimits, SandboxOutcome, run_sandboxed
+from ecert.sandbox import SandboxLimits, SandboxOutcome, run_sandboxed
 
 __all__ = ["CHECK_CODES", "MAX_PDF_BYTES", "Check", "PdfVerdict", "verify_pdf"]
 
@@ -240,7 +240,7 @@ def verify_pdf(
 
     # (1b, 3–5) everything that parses runs in the sandbox
     outcome = run_sandboxed(
-        "verifier.pdf_worker:inspect_pdf",
+        "verifier.pdf.worker:inspect_pdf",
         data,
         [root.dump() for root in trust_roots],
         names,

@@ -54,7 +54,7 @@ from issuer import PKIError, SigningError
 
 if TYPE_CHECKING:
     from ecert.settings import Settings
-    from issuer.pki import DevelopmentPKI
+    from issuer.pki.development import DevelopmentPKI
 
 __all__ = ["DocumentSigner", "build_document_signer"]
 
@@ -404,7 +404,7 @@ def _read_secret(path: Path | None, what: str) -> str | None:
 
 def _existing_dev_pki(settings: Settings) -> DevelopmentPKI | None:
     """The development PKI if it already exists (non-production only; never created here)."""
-    from issuer.pki import DevelopmentPKI, _complete
+    from issuer.pki.development import DevelopmentPKI, _complete
 
     if settings.is_production or not _complete(settings.pki_dir):
         return None
@@ -441,7 +441,7 @@ def build_document_signer(
     settings: Settings, *, seal_png_provider: Callable[[], bytes] | None = None
 ) -> DocumentSigner:
     """Build the process's DocumentSigner from settings (call once; keep the result)."""
-    from issuer.pki import DevelopmentPKI, build_timestamper
+    from issuer.pki.development import DevelopmentPKI, build_timestamper
 
     production = settings.is_production
     pki: DevelopmentPKI | None = None

@@ -31,7 +31,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import select
 
 from ecert.kernel import kernel
-from ecert.masking import mask_name
+from ecert.vocab.masking import mask_name
 from ecert.models import Certificate, Decision
 from ecert.qr_claim import Claim, KeySet, KeySetError, load_keyset, verify_claim
 from verifier.lookup import PublicCertificate

@@ -1,7 +1,7 @@
 """What runs inside the sandbox for one uploaded PDF: parse, validate, read the record.
 
 Everything that parses the hostile file's structure lives here and runs only in the
-limited child process (see :mod:`verifier.sandbox`). The result is plain, picklable data
+limited child process (see :mod:`ecert.sandbox`). The result is plain, picklable data
 (:class:`Inspection`); the parent turns it into a verdict with the registry's status.
 
 Importing this module loads pyHanko (the forkserver preloads it once).
@@ -22,7 +22,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature  # noqa: F401 - preload
 from pyhanko.sign.validation.ades import ades_lta_validation  # noqa: F401 - preload
 
-from verifier.signature import Inspection, SignerIdentity, validate_signed_reader
+from verifier.pdf.signature import Inspection, SignerIdentity, validate_signed_reader
 
 RECORD_NAME = "certificate.json"
 MAX_RECORD_BYTES = 256 * 1024

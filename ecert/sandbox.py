@@ -49,7 +49,7 @@ __all__ = ["SandboxLimits", "SandboxOutcome", "run_sandboxed"]
 
 # Imported in the forkserver once, so each job starts warm. Not "__main__": children are
 # launched without the main module (see _Popen), so a job never re-runs the main script.
-PRELOAD = ["verifier.pdf_worker"]
+PRELOAD = ["verifier.pdf.worker"]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ for the parser is ``400 invalid_json``; numbers echoed in batch results are cut 
 
 ``POST /verify`` answers ``503 unavailable`` with ``Retry-After`` when the file could not
 be checked right now (e.g. every sandbox slot busy): that is not a verdict on the file.
-``VERIFIER_SANDBOX_LIMITS`` (a ``verifier.sandbox.SandboxLimits``) in ``app.config``, if
+``VERIFIER_SANDBOX_LIMITS`` (a ``ecert.sandbox.SandboxLimits``) in ``app.config``, if
 set, is passed to the check.
 """
 
@@ -162,12 +162,12 @@ def verify() -> Response:
         raise ApiError(415, "unsupported_media_type", "请以 Content-Type: application/pdf 上传 PDF 文件 (send the PDF as application/pdf)")
     data = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH: 413, answered as JSON below
     try:
-        pdf_check = importlib.import_module("verifier.pdf_check")
+        pdf_check = importlib.import_module("verifier.pdf.check")
     except ModuleNotFoundError as error:
-        if error.name != "verifier.pdf_check":
+        if error.name != "verifier.pdf.check":
             raise
         raise ApiError(503, "unavailable", "PDF 查验暂不可用 (PDF verification is not available)") from None
-    from verifier.web import runtime
+    from verifier.runtime import runtime
 
     result = pdf_check.verify_pdf(
         data,
@@ -239,7 +239,7 @@ def pdf_verdict_response(result: Any) -> Response:
 
 
 def pdf_verdict_json(result: Any) -> dict[str, Any]:
-    """Our own, documented shape built from ``verifier.pdf_check.PdfVerdict``'s fields, so
+    """Our own, documented shape built from ``verifier.pdf.check.PdfVerdict``'s fields, so
     that the API contract does not change with that module's internals."""
     certificate = getattr(result, "certificate", None)
     return {

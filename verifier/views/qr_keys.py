@@ -20,7 +20,7 @@ CACHE_CONTROL = "public, max-age=3600"
 
 @bp.get("/.well-known/ecert-qr-keys.json")
 def published_keys() -> Response:
-    from verifier.qr_check import load_published_keyset
+    from verifier.qr.check import load_published_keyset
 
     try:
         keyset = load_published_keyset(current_app)

@@ -290,7 +290,7 @@ def _keyset(keys_file: Path | None) -> tuple[KeySet, str]:
         except KeySetError as exc:
             raise _Usage(str(exc)) from None
     from ecert.kernel import kernel
-    from verifier.qr_check import with_own_base_url
+    from verifier.qr.check import with_own_base_url
 
     settings = kernel().settings
     keys_file = settings.qr_keyset_path

@@ -32,8 +32,8 @@ def verify_command(file: Path, as_json: bool) -> None:
       3  could not check the file right now (busy or checker failed); try again
     """
     from ecert.kernel import kernel
-    from verifier.pdf_check import MAX_PDF_BYTES, verify_pdf
-    from verifier.web import runtime
+    from verifier.pdf.check import MAX_PDF_BYTES, verify_pdf
+    from verifier.runtime import runtime
 
     try:
         with file.open("rb") as handle:

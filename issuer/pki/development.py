@@ -1,7 +1,7 @@
 """Development PKI: root CA → issuing CA → document signer, plus a timestamp authority.
 
 DEVELOPMENT ONLY. Every subject says so ("… DEVELOPMENT … NOT FOR PRODUCTION"); production
-refuses these parts (see ``issuer.signing.build_document_signer``).
+refuses these parts (see ``issuer.signing.signers.build_document_signer``).
 
 Generated on first use under one directory (``Settings.pki_dir``)::
 

@@ -21,14 +21,14 @@ from sqlalchemy.orm import Session
 from ecert import audit
 from ecert.clock import office_date
 from ecert.models import Certificate, CertificateStatus, Decision, Holder
-from ecert.titles import normalise_doc_no
+from ecert.vocab.titles import normalise_doc_no
 from issuer import IssuerError
 from issuer.decisions import Decision as DecisionRecord
 from issuer.decisions import RowError, validate_record
 from issuer import registry
 from issuer.registry import new_token
-from issuer.rendering import SEAL_BOX
-from issuer.services import Issuance, _Reservation, certificate_view, unprintable_fields
+from issuer.rendering.layout import SEAL_BOX
+from issuer.services.issuance import Issuance, _Reservation, certificate_view, unprintable_fields
 
 
 class LifecycleError(IssuerError):

@@ -2,7 +2,7 @@
 
 No JavaScript (the CSP forbids it): a plain multipart form with a CSRF token. The file is
 read into memory (at most ``MAX_PDF_BYTES``), never stored, and checked by
-:func:`verifier.pdf_check.verify_pdf` (the hostile-file parsing runs in the sandbox). A
+:func:`verifier.pdf.check.verify_pdf` (the hostile-file parsing runs in the sandbox). A
 bad file is a "not valid" page with status 200, never a 500; an oversize upload is a
 friendly 413 page. When the file could not be checked at all (every checker busy, or the
 checker failed to start: ``verdict.unavailable``) the answer is a friendly 503 page with
@@ -20,9 +20,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ecert.kernel import kernel
 from ecert.web import limiter
-from verifier.api import RETRY_AFTER_SECONDS
-from verifier.pdf_check import MAX_PDF_BYTES, verify_pdf
-from verifier.web import runtime
+from verifier.views.api import RETRY_AFTER_SECONDS
+from verifier.pdf.check import MAX_PDF_BYTES, verify_pdf
+from verifier.runtime import runtime
 
 bp = Blueprint("verifier_upload", __name__, template_folder="templates")
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageFont
 
 from issuer import RenderingError
-from issuer.fonts import DEFAULT_SERIF_BOLD, FontSpec
+from issuer.rendering.fonts import DEFAULT_SERIF_BOLD, FontSpec
 
 SEAL_RED = (215, 25, 32)  # #d71920
 SEAL_ALPHA = 225  # of 255: slightly translucent

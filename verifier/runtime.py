@@ -1,4 +1,4 @@
-"""Wires the verifier into the app: blueprints, CLI commands, and what it keeps per process.
+"""What the verifier keeps per process: the pinned trust roots.
 
 The verifier reads the registry and the published trust material (pinned trust roots,
 the QR claim key set); it never imports ``issuer`` and holds no private key, so a
@@ -27,19 +27,9 @@ class VerifierRuntime:
 
     @cached_property
     def trust_roots(self) -> list:  # list[asn1crypto.x509.Certificate]
-        from verifier.signature import load_roots_pem
+        from verifier.pdf.signature import load_roots_pem
 
         return load_roots_pem(self.trust_roots_path.read_text())
-
-
-def init_app(app: Flask) -> None:
-    app.extensions["verifier"] = VerifierRuntime(kernel(app))
-    from verifier import api, pages, pdf_cli, qr_cli, qr_keys, upload
-
-    for blueprint in (pages.bp, upload.bp, api.bp, qr_keys.bp):
-        app.register_blueprint(blueprint)
-    app.cli.add_command(pdf_cli.verify_command)
-    app.cli.add_command(qr_cli.verify_qr_command)
 
 
 def runtime(app: Flask | None = None) -> VerifierRuntime:

@@ -20,7 +20,7 @@ is chosen over 2b because only PDF/A-3 allows a non-PDF attachment; it is not du
 into XMP (custom XMP properties would need a PDF/A extension schema).  Read it back with
 ``pikepdf.Pdf.attachments["certificate.json"].get_file().read_bytes()``.
 
-Speed: fonts are parsed once per process (:mod:`issuer.fonts`), only the glyphs used are
+Speed: fonts are parsed once per process (:mod:`issuer.rendering.fonts`), only the glyphs used are
 subset per document with HarfBuzz, the placeholder photo is made once per renderer.
 Measured: ~70 ms per certificate after warm-up (median of 20), ~55 KB.
 """
@@ -38,10 +38,10 @@ from fpdf import FPDF
 from PIL import Image, ImageDraw
 
 from issuer import RenderingError
-from issuer.fonts import FontSet, default_font_set
-from issuer.photos import PHOTO_PX as _PHOTO_PX
-from issuer.photos import normalize_photo
-from issuer.qr import draw_qr, qr_modules
+from issuer.rendering.fonts import FontSet, default_font_set
+from issuer.rendering.photos import PHOTO_PX as _PHOTO_PX
+from issuer.rendering.photos import normalize_photo
+from issuer.rendering.qr import draw_qr, qr_modules
 
 PT_PER_MM = 72 / 25.4
 PAGE_W_MM, PAGE_H_MM = 210.0, 297.0
