@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export ECERT_HOME ?= $(CURDIR)/instance
 
-.PHONY: run test setup system-deps lint clean
+.PHONY: run test setup system-deps lint clean translations catalogues
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,20 @@ $(STAMP): pyproject.toml
 system-deps:
 	@bash scripts/system-deps.sh
 
+# The message catalogues: `make translations` extracts every message of the code and
+# templates and merges it into translations/*/LC_MESSAGES/messages.po (then fill in the
+# English); the set-up compiles them (the .mo files are not committed).
+PACKAGES := ecert issuer verifier legacy_import
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _n:1,2 --no-location --sort-output \
+		--project=ecert -o translations/messages.pot $(PACKAGES)
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+catalogues: $(STAMP)
+	$(BIN)/pybabel compile -d translations --statistics
+
 # Migrated database, development PKI and demo certificates under $ECERT_HOME.
-setup: system-deps $(STAMP)
+setup: system-deps $(STAMP) catalogues
 	$(BIN)/ecert db upgrade
 	$(BIN)/ecert pki init
 	$(BIN)/ecert issue examples/decisions.csv --out $(ECERT_HOME)/demo-certificates

@@ -2,35 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from flask import Flask, render_template
 
 from ecert.db import connect
+from ecert.i18n import init_i18n
 from ecert.kernel import Kernel
 from ecert.settings import Settings
 from ecert.storage import FileBlobStore
 from ecert.web import init_web
 
 
-def create_app(settings: Settings | None = None, config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app; ``config`` overrides Flask settings (tests turn rate limits off)."""
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app from ``settings`` (read from the environment when not given)."""
     settings = settings or Settings.from_env()
     settings.home.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key or _development_secret(settings),
-        JSON_AS_ASCII=False,
-        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
     )
-    app.config.update(config or {})
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese in JSON as itself, not \uXXXX
     app.extensions["ecert"] = Kernel(
         settings=settings,
         db=connect(settings.database_url),
         store=FileBlobStore(settings.blob_dir),
     )
 
+    init_i18n(app)
     init_web(app, settings)
 
     # Features are imported here, never at module level, so the kernel stays independent.

@@ -2,16 +2,61 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 import click
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, run_command
 
 from ecert.app import create_app
+from ecert.i18n import CLI_META_KEY
 from ecert.kernel import kernel
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=True, load_dotenv=False)
+def _remember_lang(context: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    # Kept in the context's meta, which every subcommand shares; ecert.i18n reads it.
+    if value:
+        context.meta[CLI_META_KEY] = value
+    return value
+
+
+class EcertGroup(FlaskGroup):
+    """Flask's command group, showing operators our commands and options only.
+
+    Flask's ``routes`` and ``shell`` are left out, ``run`` is kept, and Flask's own options
+    (``--app``, ``--env-file``, ``--debug``) still work but are not listed."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        for param in self.params:
+            if param.name in {"app", "env_file", "debug"} and isinstance(param, click.Option):
+                param.hidden = True
+
+    def _load_plugin_commands(self) -> None:
+        super()._load_plugin_commands()  # type: ignore[misc]
+        self.commands.pop("limiter", None)  # Flask-Limiter's maintenance group, not for operators
+
+
+@click.group(
+    cls=EcertGroup,
+    create_app=create_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    expose_value=False,
+    is_eager=True,
+    callback=_remember_lang,
+    help="Language of messages: zh (default) or en; LANG=en_US.UTF-8 also selects English.",
+)
+@click.version_option(version("ecert"), "--version", prog_name="ecert", message="%(prog)s %(version)s")
 def main() -> None:
     """职称电子证书 ecert: issue and verify electronic title certificates."""
+
+
+main.add_command(run_command)
 
 
 @main.group("db")

@@ -45,22 +45,13 @@ from multiprocessing import popen_forkserver, spawn, util
 from multiprocessing.context import ForkServerProcess, reduction, set_spawning_popen  # type: ignore[attr-defined]
 from typing import Any
 
+from ecert.settings import SandboxLimits
+
 __all__ = ["SandboxLimits", "SandboxOutcome", "run_sandboxed"]
 
 # Imported in the forkserver once, so each job starts warm. Not "__main__": children are
 # launched without the main module (see _Popen), so a job never re-runs the main script.
 PRELOAD = ["verifier.pdf.worker"]
-
-
-@dataclass(frozen=True)
-class SandboxLimits:
-    timeout: float = 10.0  # wall-clock seconds per job, from the moment its child runs
-    # Seconds to wait for a free slot before answering "busy". With the default timeout,
-    # wait + timeout stays under a 30 s front-end/gunicorn request timeout.
-    wait: float = 15.0
-    memory_bytes: int = 1024 * 1024 * 1024  # RLIMIT_AS of the child
-    cpu_seconds: int = 12  # RLIMIT_CPU backstop (the wall clock usually fires first)
-    max_jobs: int = max(2, os.cpu_count() or 2)  # concurrent children per process
 
 
 @dataclass(frozen=True)

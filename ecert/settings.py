@@ -40,6 +40,32 @@ class PKCS11Config:
 
 
 @dataclass(frozen=True)
+class RateLimits:
+    """Requests per client (or per API key, later) for each public route, Flask-Limiter syntax."""
+
+    enabled: bool = True  #: ECERT_RATELIMIT_ENABLED; production refuses 0 (benchmarks only)
+    page: str = "30/minute"  #: ECERT_RATELIMIT_PAGE, the QR landing page /v/<token>
+    lookup: str = "10/minute"  #: ECERT_RATELIMIT_LOOKUP, /lookup by number and name
+    upload: str = "10/minute"  #: ECERT_RATELIMIT_UPLOAD, /verify (PDF upload page)
+    api: str = "60/minute"  #: ECERT_RATELIMIT_API, single look-ups in /api/v1
+    api_batch: str = "300/minute"  #: ECERT_RATELIMIT_API_BATCH, items of /api/v1/batch
+    api_verify: str = "10/minute"  #: ECERT_RATELIMIT_API_VERIFY, /api/v1/verify (PDF body)
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """Limits of the confined child that parses one hostile file (``ecert.sandbox``)."""
+
+    timeout: float = 10.0  #: ECERT_SANDBOX_TIMEOUT, wall-clock seconds per file once its child runs
+    # Seconds to wait for a free slot before answering "busy". With the default timeout,
+    # wait + timeout stays under a 30 s front-end/gunicorn request timeout.
+    wait: float = 15.0  #: ECERT_SANDBOX_WAIT
+    memory_bytes: int = 1024 * 1024 * 1024  #: ECERT_SANDBOX_MEMORY_MB (RLIMIT_AS of the child)
+    cpu_seconds: int = 12  #: ECERT_SANDBOX_CPU_SECONDS, RLIMIT_CPU backstop (the wall clock usually fires first)
+    max_jobs: int = max(2, os.cpu_count() or 2)  #: ECERT_SANDBOX_WORKERS, children at once per process
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path
     database_url: str
@@ -64,6 +90,12 @@ class Settings:
     qr_key_file: Path | None = None
     qr_key_id: str | None = None
     qr_keyset_file: Path | None = None
+    ratelimits: RateLimits = field(default_factory=RateLimits)
+    sandbox: SandboxLimits = field(default_factory=SandboxLimits)
+    # The largest PDF a verifier checks, and the largest request body the web accepts
+    # (a PDF plus its multipart envelope, or a batch).
+    max_pdf_bytes: int = 10 * 1024 * 1024  #: ECERT_MAX_PDF_BYTES
+    max_request_bytes: int = 16 * 1024 * 1024  #: ECERT_MAX_REQUEST_BYTES
 
     @property
     def is_production(self) -> bool:
@@ -132,6 +164,24 @@ class Settings:
             qr_key_file=_optional_path(env, "ECERT_QR_KEY_FILE"),
             qr_key_id=env.get("ECERT_QR_KEY_ID") or None,
             qr_keyset_file=_optional_path(env, "ECERT_QR_KEYSET_FILE"),
+            ratelimits=RateLimits(
+                enabled=_flag(env, "ECERT_RATELIMIT_ENABLED", True),
+                page=_rate(env, "ECERT_RATELIMIT_PAGE", RateLimits.page),
+                lookup=_rate(env, "ECERT_RATELIMIT_LOOKUP", RateLimits.lookup),
+                upload=_rate(env, "ECERT_RATELIMIT_UPLOAD", RateLimits.upload),
+                api=_rate(env, "ECERT_RATELIMIT_API", RateLimits.api),
+                api_batch=_rate(env, "ECERT_RATELIMIT_API_BATCH", RateLimits.api_batch),
+                api_verify=_rate(env, "ECERT_RATELIMIT_API_VERIFY", RateLimits.api_verify),
+            ),
+            sandbox=SandboxLimits(
+                timeout=_seconds(env, "ECERT_SANDBOX_TIMEOUT", SandboxLimits.timeout),
+                wait=_seconds(env, "ECERT_SANDBOX_WAIT", SandboxLimits.wait),
+                memory_bytes=_count(env, "ECERT_SANDBOX_MEMORY_MB", SandboxLimits.memory_bytes // 2**20) * 2**20,
+                cpu_seconds=_count(env, "ECERT_SANDBOX_CPU_SECONDS", SandboxLimits.cpu_seconds),
+                max_jobs=_count(env, "ECERT_SANDBOX_WORKERS", SandboxLimits.max_jobs),
+            ),
+            max_pdf_bytes=_count(env, "ECERT_MAX_PDF_BYTES", Settings.max_pdf_bytes),
+            max_request_bytes=_count(env, "ECERT_MAX_REQUEST_BYTES", Settings.max_request_bytes),
         )
         settings.check()
         return settings
@@ -142,6 +192,10 @@ class Settings:
             raise ConfigurationError("ECERT_OFFICE_CODE must be a 6-digit division code (GB/T 2260)")
         if (self.qr_key_file is None) != (self.qr_key_id is None):
             raise ConfigurationError("ECERT_QR_KEY_FILE and ECERT_QR_KEY_ID must be set together")
+        if self.max_request_bytes < self.max_pdf_bytes:
+            raise ConfigurationError("ECERT_MAX_REQUEST_BYTES must be at least ECERT_MAX_PDF_BYTES")
+        if self.sandbox.memory_bytes < 64 * 2**20 or self.sandbox.max_jobs < 1:
+            raise ConfigurationError("ECERT_SANDBOX_MEMORY_MB must be at least 64 and ECERT_SANDBOX_WORKERS at least 1")
         if not self.is_production:
             return
         problems = []
@@ -160,6 +214,8 @@ class Settings:
                 problems.append("ECERT_QR_KEY_FILE and ECERT_QR_KEY_ID must name the Ed25519 QR claim key and its key id")
         if self.qr_keyset_file is None:
             problems.append("ECERT_QR_KEYSET_FILE must name the published QR key set (JSON)")
+        if not self.ratelimits.enabled:
+            problems.append("ECERT_RATELIMIT_ENABLED=0 is for benchmarks only; production keeps rate limits on")
         if problems:
             raise ConfigurationError("production settings incomplete: " + "; ".join(problems))
 
@@ -171,11 +227,46 @@ def _required(env: Mapping[str, str], name: str) -> str:
     return value
 
 
-def _count(env: Mapping[str, str], name: str) -> int:
-    value = env.get(name, "0")
+def _count(env: Mapping[str, str], name: str, default: int = 0) -> int:
+    value = env.get(name, str(default)).strip()
     if not value.isdigit():
         raise ConfigurationError(f"{name} must be a whole number, not {value!r}")
     return int(value)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < 3600:
+        raise ConfigurationError(f"{name} must be a number of seconds (0 to 3600), not {value!r}")
+    return seconds
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = env.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"{name} must be 1 or 0, not {value!r}")
+
+
+def _rate(env: Mapping[str, str], name: str, default: str) -> str:
+    from limits import parse_many
+
+    value = env.get(name, "").strip() or default
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a rate limit such as 30/minute, not {value!r}") from None
+    return value
 
 
 def _optional_path(env: Mapping[str, str], name: str) -> Path | None:

@@ -27,8 +27,9 @@ CONTENT_SECURITY_POLICY = (
 
 
 def init_web(app: Flask, settings: Settings) -> None:
-    app.config.setdefault("RATELIMIT_STORAGE_URI", settings.ratelimit_storage_uri)
-    app.config.setdefault("RATELIMIT_ENABLED", True)
+    # Flask-Limiter reads its own keys from app.config; ours come from Settings only.
+    app.config["RATELIMIT_STORAGE_URI"] = settings.ratelimit_storage_uri
+    app.config["RATELIMIT_ENABLED"] = settings.ratelimits.enabled
     if settings.trusted_proxies:
         # Behind N proxies the client is the Nth address from the right of X-Forwarded-For.
         n = settings.trusted_proxies

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
+from ecert.settings import RateLimits
 
 from tests import postgres
 
@@ -122,7 +125,8 @@ def app(issuance, renderer, signer, seal_png):  # type: ignore[no-untyped-def]
     from ecert.app import create_app
     from issuer.runtime import runtime
 
-    app = create_app(issuance.settings, config={"TESTING": True, "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": True})
+    app = create_app(replace(issuance.settings, ratelimits=RateLimits(enabled=False)))
+    app.testing = True
     runtime(app).__dict__.update(renderer=renderer, signer=signer, seal_png=seal_png)
     yield app
     app.extensions["ecert"].db.dispose()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import re
 from functools import cache
 from pathlib import Path
@@ -283,14 +285,16 @@ def test_verify_an_issued_pdf_and_a_junk_file(issuance: Issuance, client) -> Non
     assert any(check["passed"] is False for check in junk["checks"])
 
 
-def test_verify_is_503_when_no_checker_is_free(issuance: Issuance, app, client) -> None:  # type: ignore[no-untyped-def]
+def test_verify_is_503_when_no_checker_is_free(issuance: Issuance, app) -> None:  # type: ignore[no-untyped-def]
     """Every sandbox slot busy (here: none at all, and no waiting) is not a verdict on the
     file: 503 ``unavailable`` with Retry-After, never ``valid: false``."""
-    from ecert.sandbox import SandboxLimits
+    from ecert.settings import SandboxLimits
 
     issued = issue_decision(issuance, factories.decision(name="王小明"))
-    app.config["VERIFIER_SANDBOX_LIMITS"] = SandboxLimits(max_jobs=0, wait=0)
-    response = client.post(VERIFY, data=issuance.store.get(issued.sha256), content_type="application/pdf")
+    from ecert.app import create_app
+
+    starved = create_app(replace(app.extensions["ecert"].settings, sandbox=SandboxLimits(max_jobs=0, wait=0)))
+    response = starved.test_client().post(VERIFY, data=issuance.store.get(issued.sha256), content_type="application/pdf")
     error = assert_error(response, VERIFY, "post", 503, "unavailable")
     assert error["message"] == "暂时无法检查此文件，请稍后再试 (could not check the file right now; try again shortly)"
     assert response.headers["Retry-After"] == "30"

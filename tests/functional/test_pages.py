@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import json
 import re
 from collections.abc import Iterator
@@ -260,18 +262,10 @@ def limited_client(issuance: Issuance):  # type: ignore[no-untyped-def]
     """The app with rate limits on and set low (the shared ``app`` fixture turns them off)."""
     from ecert.app import create_app
 
-    app = create_app(
-        issuance.settings,
-        config={
-            "TESTING": True,
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "VERIFIER_PAGE_RATELIMIT": "3/minute",
-            "VERIFIER_LOOKUP_RATELIMIT": "2/minute",
-            "VERIFIER_API_RATELIMIT": "2/minute",
-            "VERIFIER_API_BATCH_RATELIMIT": "5/minute",
-        },
-    )
+    from ecert.settings import RateLimits
+
+    limits = RateLimits(page="3/minute", lookup="2/minute", api="2/minute", api_batch="5/minute")
+    app = create_app(replace(issuance.settings, ratelimits=limits))
     yield app.test_client()
     app.extensions["ecert"].db.dispose()
 

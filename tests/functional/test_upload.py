@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import re
 
 from issuer.services.issuance import Issuance, issue_decision
@@ -100,15 +102,9 @@ def test_oversize_upload_is_a_friendly_413(client) -> None:  # type: ignore[no-u
 def test_uploads_are_rate_limited(issuance: Issuance) -> None:
     from ecert.app import create_app
 
-    app = create_app(
-        issuance.settings,
-        config={
-            "TESTING": True,
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "VERIFIER_UPLOAD_RATELIMIT": "2/minute",
-        },
-    )
+    from ecert.settings import RateLimits
+
+    app = create_app(replace(issuance.settings, ratelimits=RateLimits(upload="2/minute")))
     try:
         client = app.test_client()
         token = csrf_token(client)

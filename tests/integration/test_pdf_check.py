@@ -511,7 +511,7 @@ def test_inflation_bomb_is_contained(corpus: Corpus) -> None:
 
 
 def test_timeout_and_memory_limits_answer_not_valid(corpus: Corpus) -> None:
-    from ecert.sandbox import SandboxLimits
+    from ecert.settings import SandboxLimits
 
     tight = check(corpus, corpus.good, limits=SandboxLimits(timeout=0.01))
     assert not tight.valid and tight.check("is_pdf").passed is False
@@ -531,7 +531,8 @@ def test_signer_must_be_the_offices(corpus: Corpus) -> None:
 def test_sandbox_enforces_memory_and_time_limits() -> None:
     import time
 
-    from ecert.sandbox import SandboxLimits, run_sandboxed
+    from ecert.sandbox import run_sandboxed
+    from ecert.settings import SandboxLimits
 
     hog = run_sandboxed("builtins:bytearray", 2 * 1024**3, limits=SandboxLimits(memory_bytes=512 * 1024**2))
     assert hog.failure == "memory"
@@ -602,7 +603,7 @@ def _concurrent(corpus: Corpus, count: int, limits):  # type: ignore[no-untyped-
 
 
 def test_a_busy_checker_answers_unavailable_never_not_valid(corpus: Corpus) -> None:
-    from ecert.sandbox import SandboxLimits
+    from ecert.settings import SandboxLimits
 
     results = _concurrent(corpus, 6, SandboxLimits(max_jobs=1, wait=0.05, timeout=10))
     assert all(v.valid or v.unavailable for v in results), [v.to_dict() for v in results]
@@ -616,7 +617,7 @@ def test_a_busy_checker_answers_unavailable_never_not_valid(corpus: Corpus) -> N
 
 
 def test_waiting_for_a_slot_does_not_count_against_the_files_time_limit(corpus: Corpus) -> None:
-    from ecert.sandbox import SandboxLimits
+    from ecert.settings import SandboxLimits
 
     # one checker at a time: the last of five waits for four checks, longer than `timeout`
     results = _concurrent(corpus, 5, SandboxLimits(max_jobs=1, wait=60, timeout=2.0))
@@ -627,7 +628,8 @@ def test_waiting_for_a_slot_does_not_count_against_the_files_time_limit(corpus: 
 def test_sandbox_time_limit_starts_when_the_child_runs() -> None:
     import threading
 
-    from ecert.sandbox import SandboxLimits, run_sandboxed
+    from ecert.sandbox import run_sandboxed
+    from ecert.settings import SandboxLimits
 
     limits = SandboxLimits(max_jobs=1, wait=30, timeout=0.8)
     outcomes: list = []

@@ -47,7 +47,8 @@ from ecert.clock import office_date
 from ecert.db import Database
 from verifier import lookup
 from verifier.lookup import PublicCertificate, PublicStatus
-from ecert.sandbox import SandboxLimits, SandboxOutcome, run_sandboxed
+from ecert.sandbox import SandboxOutcome, run_sandboxed
+from ecert.settings import SandboxLimits
 
 __all__ = ["CHECK_CODES", "MAX_PDF_BYTES", "Check", "PdfVerdict", "verify_pdf"]
 

@@ -54,9 +54,6 @@ MAX_ECHO = 64  # longest number echoed back in a batch result
 RETRY_AFTER_SECONDS = 30  # when the PDF check is unavailable for now (API and upload page)
 OPENAPI_FILE = Path(__file__).with_name("openapi.yaml")
 
-API_RATELIMIT = "60/minute"
-BATCH_RATELIMIT = "300/minute"
-VERIFY_RATELIMIT = "10/minute"
 
 bp = Blueprint("verifier_api", __name__, url_prefix=PREFIX)
 csrf.exempt(bp)  # no cookies, no session: nothing for a cross-site request to ride on
@@ -92,15 +89,15 @@ class ApiError(Exception):
 
 
 def _api_limit() -> str:
-    return str(current_app.config.get("VERIFIER_API_RATELIMIT", API_RATELIMIT))
+    return kernel().settings.ratelimits.api
 
 
 def _batch_limit() -> str:
-    return str(current_app.config.get("VERIFIER_API_BATCH_RATELIMIT", BATCH_RATELIMIT))
+    return kernel().settings.ratelimits.api_batch
 
 
 def _verify_limit() -> str:
-    return str(current_app.config.get("VERIFIER_API_VERIFY_RATELIMIT", VERIFY_RATELIMIT))
+    return kernel().settings.ratelimits.api_verify
 
 
 def _batch_cost() -> int:
@@ -173,7 +170,7 @@ def verify() -> Response:
         data,
         db=kernel().db,
         trust_roots=runtime().trust_roots,
-        limits=current_app.config.get("VERIFIER_SANDBOX_LIMITS"),
+        limits=kernel().settings.sandbox,
     )
     return pdf_verdict_response(result)
 

@@ -41,16 +41,14 @@ from verifier.verdict import Verdict, format_date, verdict_for
 
 bp = Blueprint("verifier_pages", __name__, template_folder="templates")
 
-PAGE_RATELIMIT = "30/minute"
-LOOKUP_RATELIMIT = "10/minute"
 
 
 def _page_limit() -> str:
-    return str(current_app.config.get("VERIFIER_PAGE_RATELIMIT", PAGE_RATELIMIT))
+    return kernel().settings.ratelimits.page
 
 
 def _lookup_limit() -> str:
-    return str(current_app.config.get("VERIFIER_LOOKUP_RATELIMIT", LOOKUP_RATELIMIT))
+    return kernel().settings.ratelimits.lookup
 
 
 @bp.record_once

@@ -26,13 +26,12 @@ from verifier.runtime import runtime
 
 bp = Blueprint("verifier_upload", __name__, template_folder="templates")
 
-UPLOAD_RATELIMIT = "10/minute"
 # The multipart envelope around the file (boundaries, headers, the CSRF token field).
 _ENVELOPE = 64 * 1024
 
 
 def _upload_limit() -> str:
-    return str(current_app.config.get("VERIFIER_UPLOAD_RATELIMIT", UPLOAD_RATELIMIT))
+    return kernel().settings.ratelimits.upload
 
 
 class UploadForm(FlaskForm):
@@ -58,7 +57,7 @@ def verify_upload() -> Response:
         data,
         db=kernel().db,
         trust_roots=runtime().trust_roots,
-        limits=current_app.config.get("VERIFIER_SANDBOX_LIMITS"),
+        limits=kernel().settings.sandbox,
     )
     if verdict.unavailable:
         response = _page("verifier/upload_unavailable.html", 503, verdict=verdict, form=UploadForm(formdata=None))
