@@ -15,6 +15,19 @@ from ecert.settings import RateLimits
 from tests import postgres
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile the message catalogues, so that pytest run on its own (not only through
+    ``make test``) sees the English of every message."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in (Path(__file__).resolve().parents[1] / "translations").glob("*/LC_MESSAGES/messages.po"):
+        with po_path.open("rb") as source:
+            catalog = read_po(source, locale=po_path.parents[1].name)
+        with po_path.with_suffix(".mo").open("wb") as target:
+            write_mo(target, catalog)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     if not postgres.available():
