@@ -45,11 +45,14 @@ run: setup
 	@echo
 	$(BIN)/ecert run --host 127.0.0.1 --port 8000
 
+# Lint, import order and formatting (ruff), types (mypy), the dependency rule (import-linter).
 lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: setup
-	$(BIN)/lint-imports
+test: setup lint
 	$(BIN)/pytest -q
 
 clean:
