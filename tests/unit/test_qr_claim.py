@@ -32,7 +32,7 @@ from ecert.settings import Settings
 from issuer.rendering.qr import MAX_VERSION, qr_modules, qr_segments
 from issuer.qr.claims import ConfiguredClaimSigner, DevelopmentClaimSigner, build_claim_signer
 from verifier.lookup import PublicCertificate, PublicStatus
-from verifier.qr.check import claim_status
+from verifier.qr.check import claim_status, verification_words
 
 TOKEN = "K7Q2M4X9TB3ZHRW5NPD6FJ8C"  # 24 base32 characters, as issuer.registry makes them
 
@@ -178,7 +178,7 @@ def test_tampered_byte_is_invalid(key: Key) -> None:
     tampered = base64.b32encode(bytes(raw)).decode().rstrip("=")
     result = verify_claim(tampered, TOKEN, key.keyset())
     assert (result.ok, result.reason) == (False, "bad_signature")
-    assert "篡改" in result.message_zh
+    assert "篡改" in verification_words(result)[0]
 
 
 def test_claim_moved_to_another_token_is_invalid(key: Key) -> None:
@@ -203,8 +203,10 @@ def test_key_not_valid_on_the_claims_date_is_invalid() -> None:
     expired = Key("old-2020-1", date(2020, 1, 1), date(2024, 12, 31))
     result = verify_claim(expired.claim(), TOKEN, expired.keyset())
     assert (result.ok, result.reason) == (False, "key_not_valid_on_date")
-    assert "2026-11-26" in result.message_en and "2020-01-01 to 2024-12-31" in result.message_en
-    assert "有效期" in result.message_zh
+    assert result.params == {"day": date(2026, 11, 26), "start": date(2020, 1, 1), "end": date(2024, 12, 31)}
+    zh, en = verification_words(result)
+    assert "2026-11-26" in en and "2020-01-01 to 2024-12-31" in en
+    assert "有效期" in zh
     not_yet = Key("new-2027-1", date(2027, 1, 1), date(2031, 12, 31))
     assert verify_claim(not_yet.claim(), TOKEN, not_yet.keyset()).reason == "key_not_valid_on_date"
 

@@ -43,6 +43,7 @@ from ecert.qr_claim import (
     url_origin,
     verify_claim,
 )
+from verifier.qr.check import verification_words
 
 MAX_IMAGE_PIXELS = 60_000_000  # a 10 KiB PNG can claim 81 megapixels
 
@@ -103,7 +104,8 @@ def report(text: str, keyset: KeySet, keys_source: str, *, any_host: bool = Fals
             f"signing period {key.not_before} to {key.not_after}"
         )
     else:
-        click.echo(f"{_pad('签名 signature:', W)}无效 INVALID — {result.message_zh} ({result.message_en})")
+        zh, en = verification_words(result)
+        click.echo(f"{_pad('签名 signature:', W)}无效 INVALID — {zh} ({en})")
     if result.ok and official is not None:
         # The token is covered by the signature: this is the certificate's page on the official site.
         click.echo(f"{_pad('官方验证页 official page:', W)}{official.rstrip('/')}/v/{token}")

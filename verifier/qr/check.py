@@ -33,7 +33,7 @@ from sqlalchemy import select
 from ecert.kernel import kernel
 from ecert.vocab.masking import mask_name
 from ecert.models import Certificate, Decision
-from ecert.qr_claim import Claim, KeySet, KeySetError, load_keyset, verify_claim
+from ecert.qr_claim import Claim, KeySet, KeySetError, Verification, VerificationCode, load_keyset, verify_claim
 from verifier.lookup import PublicCertificate
 
 ClaimState = Literal["absent", "valid", "mismatch", "invalid"]
@@ -46,6 +46,31 @@ _FIELD_NAMES = {
     "qualification": ("资格名称", "qualification"),
     "grant_date": ("取得资格时间", "grant date"),
 }
+
+
+# The words for ``ecert.qr_claim.VerificationCode`` (the kernel gives codes and parameters only).
+_VERIFICATION_WORDS: dict[VerificationCode, tuple[str, str]] = {
+    VerificationCode.OK: ("二维码签名有效", "The QR claim's signature is valid"),
+    VerificationCode.MALFORMED: ("二维码中的签名信息无法识别或不完整", "The QR claim is malformed or incomplete"),
+    VerificationCode.UNKNOWN_KEY: (
+        "二维码签名所用的密钥不在发证机关公布的密钥中",
+        "The QR claim is signed with a key the issuer has not published",
+    ),
+    VerificationCode.BAD_SIGNATURE: (
+        "二维码签名无效：内容可能被篡改",
+        "The QR claim's signature does not hold: the content may have been altered",
+    ),
+    VerificationCode.KEY_NOT_VALID_ON_DATE: (
+        "二维码签名无效：签名密钥在签发日期 {day} 不在有效期（{start} 至 {end}）内",
+        "The QR claim is invalid: its key was not valid on the issue date {day} (signing period {start} to {end})",
+    ),
+}
+
+
+def verification_words(verification: Verification) -> tuple[str, str]:
+    """(Chinese, English) sentence for a claim verification outcome."""
+    zh, en = _VERIFICATION_WORDS[verification.reason]
+    return zh.format(**verification.params), en.format(**verification.params)
 
 
 @dataclass(frozen=True)
@@ -83,9 +108,8 @@ def claim_status(
     except Exception:  # noqa: BLE001 - verify_claim does not raise; fail closed if it ever does
         return ClaimStatus("invalid", "无法核验二维码中的签名。", "The QR claim could not be checked.", reason="malformed")
     if not verification.ok:
-        return ClaimStatus(
-            "invalid", verification.message_zh + "。", verification.message_en + ".", reason=verification.reason
-        )
+        zh, en = verification_words(verification)
+        return ClaimStatus("invalid", zh + "。", en + ".", reason=verification.reason)
     decoded = verification.claim
     assert decoded is not None
     if certificate is None:
