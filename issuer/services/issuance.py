@@ -33,6 +33,7 @@ from ecert.storage import BlobStore
 from ecert.vocab.titles import GRANT_ROUTES
 from issuer import registry
 from issuer.decisions import Decision, RowError
+from issuer.decisions.fields import snapshot_values
 from ecert.vocab.numbering import format_number
 from ecert.qr_claim import ClaimFields, claim_url
 from issuer.rendering.layout import SEAL_BOX, CertificateView
@@ -291,19 +292,9 @@ def certificate_view(
 
 def _decision_values(decision: Decision, holder_id: int, photo_sha256: str | None, now: Any) -> dict[str, Any]:
     return {
+        **snapshot_values(decision),
         "identity_key": decision.identity_key,
         "holder_id": holder_id,
-        "name": decision.name,
-        "gender": decision.gender,
-        "employer": decision.employer,
-        "series": decision.series,
-        "specialty": decision.specialty,
-        "level": decision.level,
-        "qualification": decision.qualification,
-        "grant_route": decision.grant_route,
-        "approval_date": decision.approval_date,
-        "approving_body": decision.approving_body,
-        "doc_no": decision.doc_no,
         "photo_sha256": photo_sha256,
         "source": "csv",
         "created_at": now,

@@ -25,6 +25,7 @@ from ecert.vocab.titles import normalise_doc_no
 from issuer import IssuerError
 from issuer.decisions import Decision as DecisionRecord
 from issuer.decisions import RowError, validate_record
+from issuer.decisions.fields import record_of, snapshot_values
 from issuer import registry
 from issuer.registry import new_token
 from issuer.rendering.layout import SEAL_BOX
@@ -92,7 +93,7 @@ def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason:
         assert decision is not None
         holder = session.get(Holder, decision.holder_id)
         assert holder is not None
-        record = {**_as_record(decision, holder.id_number), **changes}
+        record = {**record_of(decision, holder.id_number), **changes}
         photo_sha256 = decision.photo_sha256
         previous = (current.id, current.version, decision.identity_key)
     validated = validate_record(record, base_dir=issuance.settings.home, today=office_date(now))
@@ -163,17 +164,7 @@ def _reserve_version(
             # original decision stays the identity used by idempotent issuance.
             identity_key=audit.sha256_text(f"{original_key}:v{version}"),
             holder_id=original.holder_id,
-            name=corrected.name,
-            gender=corrected.gender,
-            employer=corrected.employer,
-            series=corrected.series,
-            specialty=corrected.specialty,
-            level=corrected.level,
-            qualification=corrected.qualification,
-            grant_route=corrected.grant_route,
-            approval_date=corrected.approval_date,
-            approving_body=corrected.approving_body,
-            doc_no=corrected.doc_no,
+            **snapshot_values(corrected),
             photo_sha256=photo_sha256,
             source="correction",
             created_at=now,
@@ -212,21 +203,3 @@ def _current(session: Session, number: str) -> Certificate:
     if certificate is None:
         raise LifecycleError(f"no issued certificate with number {number}")
     return certificate
-
-
-def _as_record(decision: Decision, id_number: str) -> dict[str, str]:
-    return {
-        "name": decision.name,
-        "gender": decision.gender,
-        "id_number": id_number,
-        "employer": decision.employer,
-        "series": decision.series,
-        "specialty": decision.specialty,
-        "level": decision.level,
-        "qualification": decision.qualification,
-        "grant_route": decision.grant_route,
-        "approval_date": decision.approval_date.isoformat(),
-        "approving_body": decision.approving_body,
-        "doc_no": decision.doc_no,
-    }
-

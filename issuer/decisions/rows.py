@@ -30,37 +30,15 @@ from ecert.vocab.titles import (
     normalise_series,
 )
 from issuer import DecisionFileError, RenderingError
+from issuer.decisions.fields import BY_NAME, COLUMNS, CORRECTABLE_COLUMNS, HEADER_NAMES, REQUIRED_COLUMNS
 from issuer.rendering.photos import normalize_photo
 
-REQUIRED_COLUMNS: tuple[str, ...] = (
-    "name",
-    "gender",
-    "id_number",
-    "employer",
-    "series",
-    "specialty",
-    "level",
-    "qualification",
-    "grant_route",
-    "approval_date",
-    "approving_body",
-    "doc_no",
-)
-OPTIONAL_COLUMNS: tuple[str, ...] = ("photo",)
-COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-
-MAX_NAME_LENGTH = 30
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 # Titles are granted by the People's Republic's system; earlier dates are typing errors.
 EARLIEST_APPROVAL = date(1949, 10, 1)
 MINIMUM_AGE_AT_APPROVAL = 16
 
-_GENDERS = {"男": "男", "女": "女", "m": "男", "male": "男", "f": "女", "female": "女"}
 _TRIM = re.compile(r"^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$")
-_INNER_SPACES = re.compile(r"\s+")
-# Middle dots of other code points that input methods produce for U+00B7 in names
-# such as 阿依古丽·买买提; one canonical dot keeps names comparable.
-_NAME_DOTS = dict.fromkeys(map(ord, "\u2022\u2027\u30fb\uff65\u2219\u22c5"), "\u00b7")
 _HAN_CHAR = re.compile(f"[{HAN}]")
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff\U000f0000-\U0010ffff]")
 # Excel shows long digit strings as 5.00111E+17 and saves them so: the digits are lost.
@@ -175,14 +153,15 @@ def _read_header(cells: Sequence[str]) -> dict[int, str]:
     seen: set[str] = set()
     unknown: list[str] = []
     for position, cell in enumerate(cells):
-        name = _trim(cell).lower()
-        if not name:
+        typed = _trim(cell)
+        if not typed:
             continue
+        name = HEADER_NAMES.get(typed) or HEADER_NAMES.get(typed.lower()) or typed.lower()
         if name in seen:
             raise DecisionFileError(f"column {name} appears twice in the header")
         seen.add(name)
         if name not in COLUMNS:
-            unknown.append(name)
+            unknown.append(typed)
         header[position] = name
     problems = []
     if unknown:
@@ -214,7 +193,7 @@ def _parse_row(
         if not values[column]:
             problem(column, "is required")
 
-    name = _normalise_name(values["name"])
+    name = BY_NAME["name"].normalise(values["name"])
     if name:
         problem("name", _check_name(name))
 
@@ -227,7 +206,7 @@ def _parse_row(
         problem("id_number", id_problem)
         readable_id = id_number if id_problem is None else _upgraded_or_none(id_number, today)
 
-    gender = _GENDERS.get(values["gender"].lower(), "")
+    gender = BY_NAME["gender"].normalise(values["gender"])
     if values["gender"]:
         if not gender:
             problem("gender", f"gender {values['gender']} is not one of 男, 女 (or M, F)")
@@ -287,14 +266,11 @@ def _column_rank(error: RowError) -> int:
     return COLUMNS.index(error.column) if error.column in COLUMNS else len(COLUMNS)
 
 
-def _normalise_name(text: str) -> str:
-    return _INNER_SPACES.sub(" ", text.translate(_NAME_DOTS))
-
-
 def _check_name(name: str) -> str | None:
     # Code points, not UTF-16 units: an Extension B character counts as one.
-    if len(name) > MAX_NAME_LENGTH:
-        return f"name has {len(name)} characters; at most {MAX_NAME_LENGTH} are allowed"
+    limit = BY_NAME["name"].max_length
+    if limit is not None and len(name) > limit:
+        return f"name has {len(name)} characters; at most {limit} are allowed"
     if any(char.isdigit() for char in name):
         return "name must not contain digits"
     private = _PRIVATE_USE.search(name)
@@ -396,8 +372,8 @@ def _check_photo(path: Path, as_given: str) -> str | None:
 def validate_record(values: Mapping[str, str], *, base_dir: Path, today: date, row: int = 0) -> Decision | list[RowError]:
     """Validate one decision given as column → text, by the same rules as a file row
     (used when staff correct a certificate)."""
-    unknown = sorted(set(values) - set(COLUMNS))
+    unknown = sorted(set(values) - set(CORRECTABLE_COLUMNS))
     if unknown:
-        return [RowError(row, name, "is not a column of a decision") for name in unknown]
+        return [RowError(row, name, "is not a column of a decision that can be corrected") for name in unknown]
     header = dict(enumerate(COLUMNS))
     return _parse_row(row, [_trim(values.get(name, "")) for name in COLUMNS], header, base_dir=base_dir, today=today)

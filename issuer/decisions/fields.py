@@ -1,0 +1,99 @@
+"""The fields of an approved decision, defined once.
+
+The CSV header, the row checks, the decision snapshot stored per certificate version and
+the columns staff may correct (``ecert correct --set COLUMN=VALUE``) all read this table,
+so that a field added here is read, stored and corrected everywhere at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ecert.vocab.idnumber import normalise_id_number
+from ecert.vocab.titles import normalise_doc_no, normalise_grant_route, normalise_series
+
+_INNER_SPACES = re.compile(r"\s+")
+# Middle dots of other code points that input methods produce for U+00B7 in names
+# such as 阿依古丽·买买提; one canonical dot keeps names comparable.
+_NAME_DOTS = dict.fromkeys(map(ord, "\u2022\u2027\u30fb\uff65\u2219\u22c5"), "\u00b7")
+_GENDERS = {"男": "男", "女": "女", "m": "男", "male": "男", "f": "女", "female": "女"}
+
+
+def normalise_name(text: str) -> str:
+    return _INNER_SPACES.sub(" ", text.translate(_NAME_DOTS))
+
+
+def normalise_gender(text: str) -> str:
+    """``男`` or ``女`` for the accepted spellings, else the empty string."""
+    return _GENDERS.get(text.lower(), "")
+
+
+def _as_typed(text: str) -> str:
+    return text
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    # Header cells accepted for the field besides ``name`` itself (as spreadsheets have them).
+    aliases: tuple[str, ...]
+    required: bool = True
+    # Code points; sized to the database columns (ecert/models.py) so a row never fails on insert.
+    max_length: int | None = None
+    normalise: Callable[[str], str] = _as_typed
+    # Stored under the same name in each version's decision snapshot (``decisions`` table);
+    # the ID number lives with the holder, the photo as a blob hash.
+    snapshot: bool = True
+    # May be changed by ``ecert correct --set``.
+    correctable: bool = True
+
+    @property
+    def label(self) -> str:
+        """The Chinese column name staff know the field by."""
+        return self.aliases[0]
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("name", ("姓名",), max_length=30, normalise=normalise_name),
+    Field("gender", ("性别",), normalise=normalise_gender),
+    Field("id_number", ("身份证号", "身份证号码", "公民身份号码"), normalise=normalise_id_number, snapshot=False),
+    Field("employer", ("工作单位",), max_length=200),
+    Field("series", ("系列",), max_length=64, normalise=normalise_series),
+    Field("specialty", ("专业",), max_length=128),
+    Field("level", ("层级", "级别"), max_length=16),
+    Field("qualification", ("资格名称",), max_length=64),
+    Field("grant_route", ("取得方式",), normalise=lambda text: normalise_grant_route(text) or ""),
+    Field("approval_date", ("审批时间", "批准日期", "审批日期")),
+    Field("approving_body", ("审批机关", "评审委员会"), max_length=200),
+    Field("doc_no", ("文号",), max_length=64, normalise=normalise_doc_no),
+    Field("photo", ("照片",), required=False, snapshot=False, correctable=False),
+)
+
+BY_NAME: Mapping[str, Field] = {field.name: field for field in FIELDS}
+COLUMNS: tuple[str, ...] = tuple(field.name for field in FIELDS)
+REQUIRED_COLUMNS: tuple[str, ...] = tuple(field.name for field in FIELDS if field.required)
+CORRECTABLE_COLUMNS: tuple[str, ...] = tuple(field.name for field in FIELDS if field.correctable)
+SNAPSHOT_COLUMNS: tuple[str, ...] = tuple(field.name for field in FIELDS if field.snapshot)
+# Every header spelling → the field name; English names are matched case-insensitively.
+HEADER_NAMES: Mapping[str, str] = {
+    spelling: field.name for field in FIELDS for spelling in (field.name, *field.aliases)
+}
+
+
+def snapshot_values(decision: object) -> dict[str, Any]:
+    """The snapshot columns of a validated decision, for a ``decisions`` row."""
+    return {name: getattr(decision, name) for name in SNAPSHOT_COLUMNS}
+
+
+def record_of(snapshot: object, id_number: str) -> dict[str, str]:
+    """A stored snapshot as the column → text record a decisions-file row would give."""
+    record = {name: _text(getattr(snapshot, name)) for name in SNAPSHOT_COLUMNS}
+    return {**record, "id_number": id_number}
+
+
+def _text(value: object) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
