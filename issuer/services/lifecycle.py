@@ -13,20 +13,22 @@ Each state change commits with its audit event.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ecert import audit
-from ecert.clock import office_date
+from ecert.clock import Clock, office_date
+from ecert.db import Database
 from ecert.models import Certificate, CertificateStatus, Decision, Holder
 from ecert.vocab.titles import normalise_doc_no
-from issuer import IssuerError
+from issuer import IssuerError, registry
 from issuer.decisions import Decision as DecisionRecord
 from issuer.decisions import RowError, validate_record
 from issuer.decisions.fields import record_of, snapshot_values
-from issuer import registry
 from issuer.registry import new_token
 from issuer.rendering.layout import SEAL_BOX
 from issuer.services.issuance import Issuance, _Reservation, certificate_view, unprintable_fields
@@ -59,27 +61,51 @@ class Changed:
     sha256: str | None
 
 
-def revoke(issuance: Issuance, number: str, *, reason: RevocationReason, doc_no: str, note: str = "") -> Changed:
+def revoke(
+    db: Database, number: str, *, reason: RevocationReason, doc_no: str, actor: str, clock: Clock, note: str = ""
+) -> Changed:
+    """Revoke the current version of ``number``. Needs no signer: a key-less deployment can revoke."""
+    return revoke_many(db, [number], reason=reason, doc_no=doc_no, actor=actor, clock=clock, note=note)[0]
+
+
+def revoke_many(
+    db: Database,
+    numbers: Iterable[str],
+    *,
+    reason: RevocationReason,
+    doc_no: str,
+    actor: str,
+    clock: Clock,
+    note: str = "",
+) -> list[Changed]:
+    """Revoke the current version of each of ``numbers`` (one decision, one 文号): all or none.
+
+    One transaction: if any number is unknown or its current version is not valid, nothing
+    is revoked. Each revocation writes its audit event in that transaction.
+    """
     doc_no = normalise_doc_no(doc_no)
-    now = issuance.clock()
-    with issuance.db.write() as session:
-        current = _current(session, number)
-        if current.status is not CertificateStatus.VALID:
-            raise LifecycleError(f"certificate {number} v{current.version} is {current.status.value}, not valid")
-        text = reason.label + (f"：{note}" if note else "")
-        current.status = CertificateStatus.REVOKED
-        current.revoked_at = now
-        current.revocation_reason = text
-        current.revocation_doc_no = doc_no
-        audit.append(
-            session,
-            actor=issuance.actor,
-            action="certificate.revoked",
-            subject=f"certificate:{number}/v{current.version}",
-            payload={"reason": reason.value, "doc_no": doc_no, "note": note},
-            at=now,
-        )
-        return Changed(number, current.version, current.token, current.status.value, current.pdf_sha256)
+    now = clock()
+    text = reason.label + (f"：{note}" if note else "")
+    changed = []
+    with db.write() as session:
+        for number in dict.fromkeys(numbers):
+            current = _current(session, number)
+            if current.status is not CertificateStatus.VALID:
+                raise LifecycleError(f"certificate {number} v{current.version} is {current.status.value}, not valid")
+            current.status = CertificateStatus.REVOKED
+            current.revoked_at = now
+            current.revocation_reason = text
+            current.revocation_doc_no = doc_no
+            audit.append(
+                session,
+                actor=actor,
+                action="certificate.revoked",
+                subject=f"certificate:{number}/v{current.version}",
+                payload={"reason": reason.value, "doc_no": doc_no, "note": note},
+                at=now,
+            )
+            changed.append(Changed(number, current.version, current.token, current.status.value, current.pdf_sha256))
+    return changed
 
 
 def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason: str) -> Changed | list[RowError]:

@@ -130,7 +130,7 @@ def test_number_typos_and_missing_name_are_400(issuance: Issuance, client) -> No
 
 def test_revoked_and_superseded_by_token(issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
     revoked = issue_decision(issuance, factories.decision(name="李四"))
-    revoke(issuance, revoked.number, reason=RevocationReason.FRAUD, doc_no="足人社发〔2026〕3号")
+    revoke(issuance.db, revoked.number, reason=RevocationReason.FRAUD, doc_no="足人社发〔2026〕3号", actor=issuance.actor, clock=issuance.clock)
     old = issue_decision(issuance, factories.decision(name="赵六", employer="重庆市大足区中医院"))
     new = correct(issuance, old.number, {"employer": "重庆市大足区人民医院"}, reason="工作单位填写错误")
     assert not isinstance(new, list)
@@ -162,7 +162,7 @@ def test_unknown_and_malformed_tokens_answer_alike(issuance: Issuance, client) -
 def test_batch_mixed_results_in_order(issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
     valid = issue_decision(issuance, factories.decision(name="王小明"))
     revoked = issue_decision(issuance, factories.decision(name="李四"))
-    revoke(issuance, revoked.number, reason=RevocationReason.WRONGLY_GRANTED, doc_no="足人社发〔2026〕4号")
+    revoke(issuance.db, revoked.number, reason=RevocationReason.WRONGLY_GRANTED, doc_no="足人社发〔2026〕4号", actor=issuance.actor, clock=issuance.clock)
     items: list[Any] = [
         {"number": valid.number, "name": "王小明"},
         {"number": revoked.number, "name": "李四"},

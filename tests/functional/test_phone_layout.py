@@ -119,7 +119,7 @@ def test_valid_certificate_on_a_phone(issuance: Issuance, phone: tuple[Any, str]
 
 def test_revoked_and_superseded_on_a_phone(issuance: Issuance, phone: tuple[Any, str]) -> None:
     revoked = issue(issuance, name="李四")
-    lifecycle.revoke(issuance, revoked.number, reason=RevocationReason.FRAUD, doc_no="足人社发[2026]3号", note="材料造假" * 8)
+    lifecycle.revoke(issuance.db, revoked.number, reason=RevocationReason.FRAUD, doc_no="足人社发[2026]3号", note="材料造假" * 8, actor=issuance.actor, clock=issuance.clock)
     page = open_page(phone, f"/v/{revoked.token}", 200)
     assert_verdict_on_first_screen(page, "已撤销")
     assert_fits_the_phone(page)

@@ -61,7 +61,7 @@ def corpus(tmp_path_factory, pki_home: Path, renderer, signer, seal_png, trust_r
     bad = issue_decision(issuance, factories.decision(name="王五"))
     # 16:30 UTC on 26 November is 00:30 on the 27th in the office (Asia/Shanghai)
     late = replace(issuance, clock=lambda: datetime(2026, 11, 26, 16, 30, tzinfo=UTC))
-    revoke(late, bad.number, reason=RevocationReason.FRAUD, doc_no="足人社发〔2026〕3号", note="材料造假")
+    revoke(late.db, bad.number, reason=RevocationReason.FRAUD, doc_no="足人社发〔2026〕3号", note="材料造假", actor=late.actor, clock=late.clock)
     old = issue_decision(issuance, factories.decision(name="赵六", employer="重庆市大足区中医院"))
     new = correct(issuance, old.number, {"employer": "重庆市大足区人民医院"}, reason="工作单位填写错误")
     assert not isinstance(new, list) and new.sha256
