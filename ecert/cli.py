@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from importlib.metadata import version
+from typing import Any
 
 import click
 from flask.cli import FlaskGroup, run_command
 
+from ecert import EcertError
 from ecert.app import create_app
-from ecert.i18n import CLI_META_KEY
+from ecert.command import Failure
+from ecert.i18n import CLI_META_KEY, _
 from ecert.kernel import kernel
+from ecert.migrate import needs_current_schema
 
 
 def _remember_lang(context: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -31,8 +35,15 @@ class EcertGroup(FlaskGroup):
             if param.name in {"app", "env_file", "debug"} and isinstance(param, click.Option):
                 param.hidden = True
 
+    def invoke(self, ctx: click.Context) -> Any:
+        # The last word on the kernel's own exceptions: a sentence, never a traceback.
+        try:
+            return super().invoke(ctx)
+        except EcertError as error:
+            raise Failure(str(error)) from None
+
     def _load_plugin_commands(self) -> None:
-        super()._load_plugin_commands()  # type: ignore[misc]
+        super()._load_plugin_commands()
         self.commands.pop("limiter", None)  # Flask-Limiter's maintenance group, not for operators
 
 
@@ -70,10 +81,11 @@ def db_upgrade() -> None:
     from ecert.migrate import upgrade
 
     upgrade(kernel().settings.database_url)
-    click.echo("database schema is up to date")
+    click.echo(_("数据库表结构已是最新版本"))
 
 
 @db_group.command("verify-audit")
+@needs_current_schema
 def db_verify_audit() -> None:
     """Recompute the audit hash chain; exit 1 if any event was altered or removed."""
     from ecert.audit import verify_chain
@@ -82,13 +94,17 @@ def db_verify_audit() -> None:
         report = verify_chain(session)
     for problem in report.problems:
         click.echo(problem, err=True)
-    click.echo(f"{report.events} audit events, chain {'intact' if report.ok else 'BROKEN'}")
+    if report.ok:
+        click.echo(_("审计日志 %(events)s 条，哈希链完整", events=report.events))
+    else:
+        click.echo(_("审计日志 %(events)s 条，哈希链已被破坏", events=report.events))
     if not report.ok:
         raise SystemExit(1)
 
 
 @main.command("list")
 @click.option("--limit", default=20, show_default=True)
+@needs_current_schema
 def list_certificates(limit: int) -> None:
     """The most recently issued certificates with their verification pages."""
     from sqlalchemy import select
@@ -103,5 +119,5 @@ def list_certificates(limit: int) -> None:
             .order_by(Certificate.id.desc())
             .limit(limit)
         ).all()
-    for number, version, status, token in rows:
-        click.echo(f"{number}  v{version}  {status.value:<10}  {app_kernel.settings.verify_url(token)}")
+    for number, number_version, status, token in rows:
+        click.echo(f"{number}  v{number_version}  {status.value:<10}  {app_kernel.settings.verify_url(token)}")

@@ -15,6 +15,8 @@ import re
 from datetime import date
 from typing import Literal
 
+from ecert.vocab.problem import Problem
+
 # Province-level prefixes of GB/T 2260.  Checking only the province keeps us free of a
 # 3,000-line table that changes every year as counties merge; it still catches the
 # usual mistakes (leading zeros, shifted columns, a phone number pasted in).
@@ -55,7 +57,7 @@ def id_check_character(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character of the first 17 digits."""
     if len(first17) != 17 or not (first17.isascii() and first17.isdigit()):
         raise ValueError("the check character is computed over exactly 17 ASCII digits")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS))
+    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
     return _CHECK_CHARS[total % 11]
 
 
@@ -91,35 +93,30 @@ def gender_of(id_number: str) -> Literal["男", "女"]:
     return "男" if int(digit) % 2 else "女"
 
 
-def check_id_number(text: str, today: date | None = None, *, show_upgrade: bool = True) -> str | None:
+def check_id_number(text: str, today: date | None = None) -> Problem | None:
     """None when ``text`` is a valid 18-character number, else what is wrong with it.
 
-    ``today`` enables the "born in the future" check.  ``show_upgrade=False`` keeps the
-    upgraded number out of the message (it is personal data) and explains the two
-    edits instead, for messages that end up in logs.
+    ``today`` enables the "born in the future" check.  No problem carries the number or its
+    upgraded form (they are personal data and problems end up in logs): an old 15-digit
+    number gets the check character to append instead.  A wrong check character says only
+    that the number is wrong: the right one would turn a typo into a valid-looking number
+    of someone else, so the operator must look at the ID card.
     """
     number = normalise_id_number(text)
     if len(number) == 15 and number.isascii() and number.isdigit():
         problem = _check_region(number) or _check_birth(number, today)
         if problem:
             return problem
-        upgraded = upgrade_15_to_18(number)
-        if show_upgrade:
-            return f"ID number has a 15-digit old format; upgrade it to 18 digits: {upgraded}"
-        return (
-            "ID number has a 15-digit old format; upgrade it to 18 digits: insert 19 before "
-            f"the 2-digit birth year and append the check character {upgraded[-1]}"
-        )
+        return Problem("id_number.old_format", {"check": upgrade_15_to_18(number)[-1]})
     if len(number) != 18:
-        return f"ID number must be 18 characters (got {len(number)})"
+        return Problem("id_number.length", {"length": len(number)})
     if not (number[:17].isascii() and number[:17].isdigit()) or number[17] not in "0123456789X":
-        return "ID number must be 17 digits followed by a digit or X"
+        return Problem("id_number.characters")
     problem = _check_region(number) or _check_birth(number, today)
     if problem:
         return problem
-    expected = id_check_character(number[:17])
-    if number[17] != expected:
-        return f"ID number check character should be {expected}, not {number[17]}"
+    if number[17] != id_check_character(number[:17]):
+        return Problem("id_number.checksum")
     return None
 
 
@@ -131,21 +128,21 @@ def _birth_digits(number: str) -> str | None:
     return None
 
 
-def _check_region(number: str) -> str | None:
+def _check_region(number: str) -> Problem | None:
     if number[:2] not in PROVINCE_CODES:
-        return f"ID number region code {number[:6]} is not a valid division code"
+        return Problem("id_number.region", {"region": number[:6]})
     return None
 
 
-def _check_birth(number: str, today: date | None) -> str | None:
+def _check_birth(number: str, today: date | None) -> Problem | None:
     digits = _birth_digits(number)
     assert digits is not None
     try:
         born = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
     except ValueError:
-        return f"ID number contains an invalid birth date {digits}"
+        return Problem("id_number.birth_date", {"digits": digits})
     if born.year < _EARLIEST_BIRTH_YEAR:
-        return f"ID number contains an invalid birth date {digits}"
+        return Problem("id_number.birth_date", {"digits": digits})
     if today is not None and born > today:
-        return f"ID number birth date {born.isoformat()} is in the future"
+        return Problem("id_number.birth_future", {"born": born.isoformat()})
     return None

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from ecert.vocab.problem import Problem
+
 LEVELS: tuple[str, ...] = ("正高级", "副高级", "中级", "助理级", "员级")
 
 GRANT_ROUTES: dict[str, str] = {
@@ -100,7 +102,7 @@ def qualifications_for(series: str, level: str) -> tuple[str, ...]:
     return (main, *_ALSO_ACCEPTED.get(series, {}).get(level, ()))
 
 
-def check_qualification(series: str, level: str, qualification: str) -> str | None:
+def check_qualification(series: str, level: str, qualification: str) -> Problem | None:
     """What is wrong with the (series, level, qualification) triple, or None.
 
     An unknown series is fine: we cannot list every series.
@@ -108,19 +110,25 @@ def check_qualification(series: str, level: str, qualification: str) -> str | No
     series = normalise_series(series)
     qualification = qualification.strip()
     if level not in LEVELS:
-        return f"level {level} is not one of {', '.join(LEVELS)}"
+        return check_level(level)
     by_level = SERIES_QUALIFICATIONS.get(series)
     if by_level is None:
         return None
     accepted = qualifications_for(series, level)
     if not accepted:
-        return f"series {series} has no level {level} (its levels: {', '.join(by_level)})"
+        return Problem("qualification.no_such_level", {"series": series, "level": level, "levels": tuple(by_level)})
     if qualification in accepted:
         return None
-    return (
-        f"qualification {qualification} does not match level {level} in series {series} "
-        f"(expected {_or_list(accepted)})"
+    return Problem(
+        "qualification.mismatch",
+        {"qualification": qualification, "level": level, "series": series, "expected": accepted},
     )
+
+
+def check_level(level: str) -> Problem | None:
+    if level in LEVELS:
+        return None
+    return Problem("level.unknown", {"level": level, "levels": LEVELS})
 
 
 def normalise_grant_route(text: str) -> str | None:
@@ -134,11 +142,11 @@ def normalise_grant_route(text: str) -> str | None:
     return _GRANT_ROUTE_ALIASES.get(value)
 
 
-def check_grant_route(text: str) -> str | None:
+def check_grant_route(text: str) -> Problem | None:
     if normalise_grant_route(text) is not None:
         return None
-    choices = ", ".join(f"{key} ({label})" for key, label in GRANT_ROUTES.items())
-    return f"grant route {text.strip()} is not one of {choices}"
+    choices = tuple(f"{key} ({label})" for key, label in GRANT_ROUTES.items())
+    return Problem("grant_route.unknown", {"value": text.strip(), "choices": choices})
 
 
 # Han ideographs of every block, including Extension B and later in planes 2 and 3
@@ -150,6 +158,7 @@ _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _WHITESPACE = re.compile(r"[\s\u200b\ufeff]+")
 # After full-width mapping, （）［］ have become () [].
 _BRACKETED_YEAR = re.compile(r"[\[(【〔〖](\d{4})[\])】〕〗]")
+DOC_NO_EXAMPLE = "渝人社发〔2021〕25号"
 _DOC_NO = re.compile(rf"(?=[A-Za-z]*[{HAN}])[{HAN}A-Za-z]+〔\d{{4}}〕\d+号")
 
 
@@ -159,17 +168,11 @@ def normalise_doc_no(text: str) -> str:
     return _BRACKETED_YEAR.sub(r"〔\1〕", compact)
 
 
-def check_doc_no(text: str) -> str | None:
+def check_doc_no(text: str) -> Problem | None:
     """None when the normalised 文号 reads organ + 〔year〕 + number + 号."""
     doc_no = normalise_doc_no(text)
     if not doc_no:
-        return "document number is empty"
+        return Problem("doc_no.empty")
     if _DOC_NO.fullmatch(doc_no):
         return None
-    return f"document number {doc_no} must look like 渝人社发〔2021〕25号"
-
-
-def _or_list(items: tuple[str, ...]) -> str:
-    if len(items) == 1:
-        return items[0]
-    return ", ".join(items[:-1]) + " or " + items[-1]
+    return Problem("doc_no.format", {"doc_no": doc_no, "example": DOC_NO_EXAMPLE})

@@ -1,10 +1,12 @@
 """The approved-decisions CSV read by ``ecert issue DECISIONS.csv`` (``docs/decisions-csv.md``).
 
-``fields`` defines the decision's fields once; ``rows`` checks one row.
+``fields`` defines the decision's fields once; ``csvfile`` reads a file (encoding, header);
+``rows`` checks one row. Problems are codes with parameters: the command says the words.
 """
 
+from issuer.decisions.csvfile import DecisionFileProblem, ParsedDecisions, parse_decisions
 from issuer.decisions.fields import COLUMNS, CORRECTABLE_COLUMNS, FIELDS, REQUIRED_COLUMNS
-from issuer.decisions.rows import Decision, ParsedDecisions, RowError, parse_decisions, validate_record
+from issuer.decisions.rows import Decision, RowError, validate_record
 
 __all__ = [
     "COLUMNS",
@@ -12,6 +14,7 @@ __all__ = [
     "FIELDS",
     "REQUIRED_COLUMNS",
     "Decision",
+    "DecisionFileProblem",
     "ParsedDecisions",
     "RowError",
     "parse_decisions",

@@ -124,7 +124,7 @@ def unprintable_fields(renderer: Renderer, decision: Decision) -> list[RowError]
         missing = renderer.unprintable(getattr(decision, column))
         if missing:
             chars = ", ".join(f"U+{ord(ch):04X} ({ch})" for ch in dict.fromkeys(missing))
-            errors.append(RowError(decision.row, column, f"no font can print {chars}; ask for a font that has it"))
+            errors.append(RowError(decision.row, column, "unprintable", {"chars": chars}))
     return errors
 
 

@@ -12,13 +12,15 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from ecert.cli import main
 from ecert.models import Certificate
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-def invoke(app, *args: str):  # type: ignore[no-untyped-def]
-    return app.test_cli_runner().invoke(args=list(args))
+def invoke(app, *args: str, lang: str = "en"):  # type: ignore[no-untyped-def]
+    """The ``ecert`` entry point on the test app; English unless ``lang`` says otherwise."""
+    return app.test_cli_runner().invoke(main, ["--lang", lang, *args])
 
 
 def certificates(app) -> int:  # type: ignore[no-untyped-def]
@@ -29,11 +31,19 @@ def certificates(app) -> int:  # type: ignore[no-untyped-def]
 def test_invalid_file_issues_nothing_and_names_each_problem(app) -> None:  # type: ignore[no-untyped-def]
     result = invoke(app, "issue", str(EXAMPLES / "decisions-invalid.csv"))
     assert result.exit_code == 1
-    assert "row 2, column id_number: ID number check character should be 2, not 5" in result.stderr
+    assert "row 2, column id_number: ID number is wrong (its check character does not match)" in result.stderr
     assert "row 4, column approval_date: approval date 2025-02-30 is not a real date" in result.stderr
     assert "row 10, column id_number: same decision as row 9" in result.stderr
     assert "nothing was issued" in result.stderr
     assert certificates(app) == 0
+
+
+def test_messages_are_chinese_by_default(app) -> None:  # type: ignore[no-untyped-def]
+    result = invoke(app, "issue", str(EXAMPLES / "decisions-invalid.csv"), lang="zh")
+    assert result.exit_code == 1
+    assert "第 2 行，身份证号 列：身份证号码有误（校验码不符）；请与身份证核对" in result.stderr
+    assert "第 10 行，身份证号 列：与第 9 行是同一审批决定" in result.stderr
+    assert "未签发任何证书" in result.stderr
 
 
 def test_json_out_and_idempotent_rerun(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -60,11 +70,13 @@ def test_skip_invalid_issues_the_valid_rows(app, tmp_path: Path) -> None:  # typ
     good = (EXAMPLES / "decisions.csv").read_text(encoding="utf-8").splitlines()
     bad_row = good[1].replace(good[1].split(",")[2], "500111198501011235")  # wrong check character (4 is right)
     path = tmp_path / "mixed.csv"
-    path.write_text("\n".join([good[0], good[1].replace(good[1].split(",")[0], "李四"), bad_row]) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join([good[0], good[1].replace(good[1].split(",")[0], "李四"), bad_row]) + "\n", encoding="utf-8"
+    )
 
     result = invoke(app, "issue", str(path), "--skip-invalid", "--json")
     assert result.exit_code == 3
-    assert "row 3, column id_number: ID number check character should be" in result.stderr
+    assert "row 3, column id_number: ID number is wrong" in result.stderr
     summary = json.loads(result.stdout.splitlines()[-1])["summary"]
     assert summary == {"issued": 1, "already_issued": 0, "invalid_rows": 1}
 
@@ -93,11 +105,11 @@ def test_console_script_end_to_end(tmp_path: Path, pki_home: Path) -> None:
     assert roots.returncode == 0 and roots.stdout.startswith("-----BEGIN CERTIFICATE-----")
     assert roots.stdout == (home / "pki" / "root-ca.cert.pem").read_text()
     shutil.copy(EXAMPLES / "decisions.csv", tmp_path / "d.csv")
-    issued = run("issue", str(tmp_path / "d.csv"), "--out", str(tmp_path / "out"))
+    issued = run("--lang", "en", "issue", str(tmp_path / "d.csv"), "--out", str(tmp_path / "out"))
     assert issued.returncode == 0, issued.stderr
     assert "issued, 0 already issued" in issued.stdout
     audit = run("db", "verify-audit")
-    assert audit.returncode == 0 and "chain intact" in audit.stdout
+    assert audit.returncode == 0 and "哈希链完整" in audit.stdout
 
 
 def _two_rows(tmp_path: Path, second_row_edit) -> Path:  # type: ignore[no-untyped-def]
@@ -124,7 +136,7 @@ def test_corrupt_photo_is_a_row_error_and_nothing_is_issued(app, tmp_path: Path)
 
 
 def test_a_character_no_font_has_is_a_row_error_before_issuing(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    path = _two_rows(tmp_path, lambda row: "张\U00031350" + row[row.index(","):])  # CJK Extension H
+    path = _two_rows(tmp_path, lambda row: "张\U00031350" + row[row.index(",") :])  # CJK Extension H
 
     result = invoke(app, "issue", str(path))
     assert result.exit_code == 1
@@ -143,3 +155,10 @@ def test_unwritable_out_dir_fails_before_issuing(app, tmp_path: Path) -> None:  
     assert "cannot write there" in result.output
     assert "Traceback" not in result.output
     assert certificates(app) == 0
+
+
+def test_chinese_header_file_is_issued(app) -> None:  # type: ignore[no-untyped-def]
+    result = invoke(app, "issue", str(EXAMPLES / "decisions-zh.csv"), lang="zh")
+    assert result.exit_code == 0, result.output
+    assert "签发 3 张，早已签发 0 张（无新内容），跳过无效行 0 行" in result.stdout
+    assert certificates(app) == 3

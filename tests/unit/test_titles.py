@@ -1,5 +1,6 @@
 import pytest
 
+from ecert.vocab.problem import Problem
 from ecert.vocab.titles import (
     GRANT_ROUTES,
     LEVELS,
@@ -11,6 +12,8 @@ from ecert.vocab.titles import (
     normalise_grant_route,
     qualifications_for,
 )
+
+LEVELS_PARAM = ("正高级", "副高级", "中级", "助理级", "员级")
 
 
 def test_levels_highest_first() -> None:
@@ -27,26 +30,34 @@ def test_every_listed_qualification_matches_its_own_level() -> None:
 def test_economics_and_accounting_have_no_clerk_level() -> None:
     assert "员级" not in SERIES_QUALIFICATIONS["经济"]
     assert "员级" not in SERIES_QUALIFICATIONS["会计"]
-    assert check_qualification("会计", "员级", "会计员") == (
-        "series 会计 has no level 员级 (its levels: 正高级, 副高级, 中级, 助理级)"
+    assert check_qualification("会计", "员级", "会计员") == Problem(
+        "qualification.no_such_level",
+        {"series": "会计", "level": "员级", "levels": ("正高级", "副高级", "中级", "助理级")},
     )
 
 
 def test_mismatch_names_the_expected_qualification() -> None:
-    assert check_qualification("工程", "中级", "高级工程师") == (
-        "qualification 高级工程师 does not match level 中级 in series 工程 (expected 工程师)"
+    assert check_qualification("工程", "中级", "高级工程师") == Problem(
+        "qualification.mismatch",
+        {"qualification": "高级工程师", "level": "中级", "series": "工程", "expected": ("工程师",)},
     )
-    assert check_qualification("中小学教师", "中级", "高级教师") == (
-        "qualification 高级教师 does not match level 中级 in series 中小学教师 (expected 一级教师)"
+    assert check_qualification("中小学教师", "中级", "高级教师") == Problem(
+        "qualification.mismatch",
+        {"qualification": "高级教师", "level": "中级", "series": "中小学教师", "expected": ("一级教师",)},
     )
 
 
 def test_parallel_names_in_health_series() -> None:
     assert check_qualification("卫生", "中级", "主管护师") is None
     assert check_qualification("卫生", "副高级", "副主任药师") is None
-    assert check_qualification("卫生", "中级", "副主任医师") == (
-        "qualification 副主任医师 does not match level 中级 in series 卫生 "
-        "(expected 主治医师, 主管护师, 主管药师 or 主管技师)"
+    assert check_qualification("卫生", "中级", "副主任医师") == Problem(
+        "qualification.mismatch",
+        {
+            "qualification": "副主任医师",
+            "level": "中级",
+            "series": "卫生",
+            "expected": ("主治医师", "主管护师", "主管药师", "主管技师"),
+        },
     )
     assert qualifications_for("农业", "中级") == ("农艺师", "畜牧师", "兽医师")
 
@@ -57,8 +68,8 @@ def test_unknown_series_is_allowed_and_series_suffix_is_ignored() -> None:
 
 
 def test_unknown_level() -> None:
-    assert check_qualification("工程", "高级", "高级工程师") == (
-        "level 高级 is not one of 正高级, 副高级, 中级, 助理级, 员级"
+    assert check_qualification("工程", "高级", "高级工程师") == Problem(
+        "level.unknown", {"level": "高级", "levels": LEVELS_PARAM}
     )
 
 
@@ -73,8 +84,9 @@ def test_grant_routes() -> None:
     assert normalise_grant_route("职称初定") == "determination"
     assert normalise_grant_route("推荐") is None
     assert check_grant_route("评审") is None
-    assert check_grant_route("推荐") == (
-        "grant route 推荐 is not one of evaluation (评审), determination (考核确定), recognition (确认)"
+    assert check_grant_route("推荐") == Problem(
+        "grant_route.unknown",
+        {"value": "推荐", "choices": ("evaluation (评审)", "determination (考核确定)", "recognition (确认)")},
     )
 
 
@@ -106,14 +118,23 @@ def test_doc_no_with_letters_and_rare_characters() -> None:
 @pytest.mark.parametrize(
     ("typed", "message"),
     [
-        ("渝人社发2021-25", "document number 渝人社发2021-25 must look like 渝人社发〔2021〕25号"),
-        ("渝人社发〔2021〕25", "document number 渝人社发〔2021〕25 must look like 渝人社发〔2021〕25号"),
-        ("〔2021〕25号", "document number 〔2021〕25号 must look like 渝人社发〔2021〕25号"),
-        ("ABC〔2021〕25号", "document number ABC〔2021〕25号 must look like 渝人社发〔2021〕25号"),
-        ("渝人社发〔21〕25号", "document number 渝人社发〔21〕25号 must look like 渝人社发〔2021〕25号"),
-        ("渝人社发[2021]第25号", "document number 渝人社发〔2021〕第25号 must look like 渝人社发〔2021〕25号"),
-        ("  ", "document number is empty"),
+        ("渝人社发2021-25", Problem("doc_no.format", {"doc_no": "渝人社发2021-25", "example": "渝人社发〔2021〕25号"})),
+        (
+            "渝人社发〔2021〕25",
+            Problem("doc_no.format", {"doc_no": "渝人社发〔2021〕25", "example": "渝人社发〔2021〕25号"}),
+        ),
+        ("〔2021〕25号", Problem("doc_no.format", {"doc_no": "〔2021〕25号", "example": "渝人社发〔2021〕25号"})),
+        ("ABC〔2021〕25号", Problem("doc_no.format", {"doc_no": "ABC〔2021〕25号", "example": "渝人社发〔2021〕25号"})),
+        (
+            "渝人社发〔21〕25号",
+            Problem("doc_no.format", {"doc_no": "渝人社发〔21〕25号", "example": "渝人社发〔2021〕25号"}),
+        ),
+        (
+            "渝人社发[2021]第25号",
+            Problem("doc_no.format", {"doc_no": "渝人社发〔2021〕第25号", "example": "渝人社发〔2021〕25号"}),
+        ),
+        ("  ", Problem("doc_no.empty")),
     ],
 )
-def test_bad_doc_no(typed: str, message: str) -> None:
+def test_bad_doc_no(typed: str, message: Problem) -> None:
     assert check_doc_no(typed) == message

@@ -1,0 +1,116 @@
+"""``ecert issue DECISIONS.csv``: validate every row, then issue; thin: parse, call the service, print."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ecert.clock import office_date
+from ecert.i18n import _
+from ecert.kernel import kernel
+from ecert.migrate import needs_current_schema
+from issuer import IssuerError
+from issuer.cli.common import EXIT_INVALID, EXIT_PARTIAL, Failure, actor, ensure_writable, read_input, write_pdf
+from issuer.cli.words import describe_problems, row_error_text
+from issuer.decisions import DecisionFileProblem, parse_decisions
+from issuer.runtime import runtime
+from issuer.services.issuance import IssueOutcome, IssueStatus, issue_decisions, split_printable
+
+
+@click.command("issue")
+@click.argument("decisions_csv", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Write DIR/<number>.pdf.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per certificate, then a summary.")
+@click.option("--skip-invalid", is_flag=True, help="Issue the valid rows and report the invalid ones.")
+@with_appcontext
+@needs_current_schema
+def issue_command(decisions_csv: Path, out_dir: Path | None, as_json: bool, skip_invalid: bool) -> None:
+    """Issue certificates for the approved decisions in DECISIONS_CSV (see docs/decisions-csv.md)."""
+    data = read_input(decisions_csv)
+    try:
+        parsed = parse_decisions(data, base_dir=decisions_csv.parent.resolve(), today=office_date(kernel().clock()))
+    except DecisionFileProblem as error:
+        raise Failure(
+            _("%(path)s：%(problem)s", path=decisions_csv, problem=describe_problems(error.problems))
+        ) from None
+    issuance = runtime(current_app).issuance(actor=actor())
+    decisions, unprintable = split_printable(issuance.renderer, parsed.decisions)
+    errors = sorted(parsed.errors + unprintable, key=lambda e: e.row)
+    for row_error in errors:
+        click.echo(row_error_text(row_error), err=True)
+    if errors and not skip_invalid:
+        click.echo(
+            _(
+                "%(path)s 有 %(count)s 处问题，未签发任何证书。请改正这些行，或加 --skip-invalid 只签发有效的行。",
+                path=decisions_csv,
+                count=len(errors),
+            ),
+            err=True,
+        )
+        sys.exit(EXIT_INVALID)
+
+    if out_dir:
+        ensure_writable(out_dir)
+
+    def emit(outcome: IssueOutcome) -> None:
+        path = None
+        if out_dir and outcome.sha256:
+            path = out_dir / f"{outcome.number}.pdf"
+            write_pdf(path, issuance.store.get(outcome.sha256))
+        if as_json:
+            record = {**outcome.__dict__, "status": outcome.status.value, "path": str(path) if path else None}
+            click.echo(json.dumps(record, ensure_ascii=False))
+
+    try:
+        if as_json or not sys.stdout.isatty():
+            outcomes = issue_decisions(issuance, decisions, on_done=emit)
+        else:
+            with click.progressbar(length=len(decisions), label=_("签发证书")) as bar:
+
+                def emit_and_advance(outcome: IssueOutcome) -> None:
+                    emit(outcome)
+                    bar.update(1)
+
+                outcomes = issue_decisions(issuance, decisions, on_done=emit_and_advance)
+    except IssuerError as error:
+        raise Failure(_("签发失败：%(reason)s", reason=error)) from None
+
+    issued = sum(1 for o in outcomes if o.status is IssueStatus.ISSUED)
+    already = len(outcomes) - issued
+    invalid_rows = len({e.row for e in errors})
+    if as_json:
+        click.echo(json.dumps({"summary": {"issued": issued, "already_issued": already, "invalid_rows": invalid_rows}}))
+    else:
+        for outcome in outcomes:
+            if outcome.status is IssueStatus.ISSUED:
+                line = _(
+                    "第 %(row)s 行：%(number)s 第 %(version)s 版 已签发",
+                    row=outcome.row,
+                    number=outcome.number,
+                    version=outcome.version,
+                )
+            else:
+                line = _(
+                    "第 %(row)s 行：%(number)s 第 %(version)s 版 早已签发，无新内容",
+                    row=outcome.row,
+                    number=outcome.number,
+                    version=outcome.version,
+                )
+            click.echo(line)
+        click.echo(
+            _(
+                "签发 %(issued)s 张，早已签发 %(already)s 张（无新内容），跳过无效行 %(invalid)s 行",
+                issued=issued,
+                already=already,
+                invalid=invalid_rows,
+            )
+        )
+    if not parsed.decisions and not errors:
+        click.echo(_("%(path)s 只有列名行，没有审批决定", path=decisions_csv), err=True)
+    if errors:
+        sys.exit(EXIT_PARTIAL)

@@ -1,0 +1,98 @@
+"""``ecert revoke`` and ``ecert correct``: changes to an issued certificate."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ecert.i18n import _
+from ecert.kernel import kernel
+from ecert.migrate import needs_current_schema
+from issuer import IssuerError
+from issuer.cli.common import EXIT_INVALID, Failure, actor, ensure_writable, parsed_number, write_pdf
+from issuer.cli.words import row_error_text
+from issuer.decisions.fields import HEADER_NAMES
+from issuer.runtime import runtime
+from issuer.services.lifecycle import RevocationReason, correct, revoke
+
+
+@click.command("revoke")
+@click.argument("number")
+@click.option("--reason", type=click.Choice([r.value for r in RevocationReason]), required=True)
+@click.option("--doc-no", required=True, help="文号 of the revocation decision, e.g. 足人社发〔2026〕3号")
+@click.option("--note", default="", help="Free text shown with the reason.")
+@with_appcontext
+@needs_current_schema
+def revoke_command(number: str, reason: str, doc_no: str, note: str) -> None:
+    """Revoke the current version of certificate NUMBER."""
+    app_kernel = kernel()  # revoking needs no signer: works where ECERT_SIGNER=none
+    try:
+        changed = revoke(
+            app_kernel.db,
+            parsed_number(number),
+            reason=RevocationReason(reason),
+            doc_no=doc_no,
+            note=note,
+            actor=actor(),
+            clock=app_kernel.clock,
+        )
+    except IssuerError as error:
+        raise Failure(str(error)) from None
+    click.echo(_("%(number)s 第 %(version)s 版 已撤销", number=changed.number, version=changed.version))
+
+
+@click.command("correct")
+@click.argument("number")
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    required=True,
+    metavar="COLUMN=VALUE",
+    help="A corrected field, by its decisions-file column name (English or Chinese); repeatable.",
+)
+@click.option("--reason", required=True, help="Why the certificate is corrected (kept in the audit log).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+@needs_current_schema
+def correct_command(number: str, assignments: tuple[str, ...], reason: str, out_dir: Path | None) -> None:
+    """Re-issue certificate NUMBER as a new version with corrected fields."""
+    changes = _changes(assignments)
+    certificate_number = parsed_number(number)
+    if out_dir:
+        ensure_writable(out_dir)
+    issuance = runtime(current_app).issuance(actor=actor())
+    try:
+        result = correct(issuance, certificate_number, changes, reason=reason)
+    except IssuerError as error:
+        raise Failure(str(error)) from None
+    if isinstance(result, list):
+        for row_error in result:
+            click.echo(row_error_text(row_error), err=True)
+        sys.exit(EXIT_INVALID)
+    if out_dir and result.sha256:
+        write_pdf(out_dir / f"{result.number}-v{result.version}.pdf", issuance.store.get(result.sha256))
+    click.echo(
+        _(
+            "%(number)s 第 %(version)s 版 已签发；第 %(previous)s 版 已被取代",
+            number=result.number,
+            version=result.version,
+            previous=result.version - 1,
+        )
+    )
+
+
+def _changes(assignments: tuple[str, ...]) -> dict[str, str]:
+    """``--set`` values by field name; a column may be named as in either header language."""
+    changes = {}
+    for assignment in assignments:
+        column, sep, value = assignment.partition("=")
+        if not sep:
+            raise Failure(_("--set %(assignment)s：应写成 列名=值", assignment=assignment))
+        typed = column.strip()
+        changes[HEADER_NAMES.get(typed) or HEADER_NAMES.get(typed.lower()) or typed] = value.strip()
+    return changes

@@ -1,0 +1,107 @@
+"""Words for the problems the decisions file and the vocabulary checks report as codes.
+
+Chinese msgids, English in the catalogue; docs/decisions-csv.md lists them in both
+languages. A column is named by its Chinese header (姓名) in Chinese and by its field name
+(``name``) in English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask_babel import LazyString
+
+from ecert.i18n import EN, _, _l, current_lang
+from ecert.vocab.problem import Param, Problem
+from issuer.decisions import RowError
+from issuer.decisions.fields import BY_NAME
+
+PROBLEM_WORDS: Mapping[str, LazyString] = {
+    "required": _l("必须填写"),
+    "too_long": _l("有 %(length)s 个字符，最多 %(max)s 个"),
+    "no_header": _l("第 %(position)s 列有值，但该列没有列名"),
+    "duplicate": _l("与第 %(first_row)s 行是同一审批决定"),
+    "not_correctable": _l("不是可更正的列（可更正：%(columns)s）"),
+    "unprintable": _l("没有字体能打印 %(chars)s；请找含有这些字的字体"),
+    "name.digits": _l("姓名不能含数字"),
+    "name.private_use": _l("姓名含私用区字符 U+%(code_point)s；请改用标准 Unicode 字符"),
+    "name.characters": _l("姓名只能含汉字、字母、· 和空格，不能含：%(chars)s"),
+    "name.no_letter": _l("姓名至少要有一个汉字或字母"),
+    "gender.unknown": _l("性别 %(value)s 应为 男 或 女（或 M、F）"),
+    "gender.mismatch": _l("性别 %(gender)s 与身份证号码不符（应为%(expected)s）"),
+    "id_number.spreadsheet": _l("身份证号码被电子表格转成了数字（%(value)s）；请把该列设为文本格式后重新输入"),
+    "id_number.old_format": _l(
+        "身份证号码是 15 位旧号码；请升级为 18 位：在 2 位出生年份前加 19，末尾加校验码 %(check)s"
+    ),
+    "id_number.length": _l("身份证号码应为 18 位（现为 %(length)s 位）"),
+    "id_number.characters": _l("身份证号码应为 17 位数字加 1 位数字或 X"),
+    "id_number.region": _l("身份证号码的地区码 %(region)s 不是有效的行政区划代码"),
+    "id_number.birth_date": _l("身份证号码中的出生日期 %(digits)s 无效"),
+    "id_number.birth_future": _l("身份证号码中的出生日期 %(born)s 晚于今天"),
+    "id_number.checksum": _l("身份证号码有误（校验码不符）；请与身份证核对"),
+    "level.unknown": _l("层级 %(level)s 应为 %(levels)s 之一"),
+    "qualification.no_such_level": _l("%(series)s 系列没有 %(level)s（其层级：%(levels)s）"),
+    "qualification.mismatch": _l("资格名称 %(qualification)s 与 %(series)s 系列的 %(level)s 不符（应为 %(expected)s）"),
+    "grant_route.unknown": _l("取得方式 %(value)s 应为 %(choices)s 之一"),
+    "doc_no.empty": _l("文号为空"),
+    "doc_no.format": _l("文号 %(doc_no)s 的格式应如 %(example)s"),
+    "date.format": _l("审批时间 %(value)s 不是日期；请用 YYYY-MM-DD 格式"),
+    "date.invalid": _l("审批时间 %(value)s 不是真实存在的日期"),
+    "date.future": _l("审批时间 %(date)s 晚于今天"),
+    "date.too_early": _l("审批时间 %(date)s 早于 %(earliest)s"),
+    "date.under_age": _l("审批时间 %(date)s 时持证人（按身份证号码）未满 %(age)s 周岁"),
+    "photo.missing": _l("照片 %(path)s 不存在"),
+    "photo.not_file": _l("照片 %(path)s 不是文件"),
+    "photo.unreadable": _l("无法读取照片 %(path)s（%(reason)s）"),
+    "photo.too_large": _l("照片 %(path)s 超过 5 MB（%(size)s 字节）"),
+    "photo.not_image": _l("照片 %(path)s 不是 JPEG 或 PNG 图片"),
+    "photo.unusable": _l("照片 %(path)s 无法使用：%(reason)s"),
+    "file.binary": _l("文件不是文本文件（含有 NUL 字节）；请另存为 CSV"),
+    "file.encoding": _l("文件既不是 UTF-8 也不是 GB18030 编码"),
+    "file.bom_gb18030": _l("文件开头是 UTF-8 的 BOM，内容却是 GB18030 编码；请另存为“CSV UTF-8（逗号分隔）”"),
+    "file.not_csv": _l("文件不是可读的 CSV 文件：%(reason)s"),
+    "file.no_header": _l("第一行必须是列名：%(columns)s"),
+    "file.duplicate_column": _l("列名 %(column)s 出现了两次"),
+    "file.unknown_columns": _l("列名行中有未知的列：%(unknown)s（可用：%(allowed)s）"),
+    "file.missing_columns": _l("列名行中缺少列：%(missing)s"),
+}
+
+_GENDER_WORDS: Mapping[str, LazyString] = {"男": _l("男性"), "女": _l("女性")}
+
+
+def describe(code: str, params: Mapping[str, Param]) -> str:
+    """The sentence for a problem code in the current language."""
+    words = PROBLEM_WORDS.get(code)
+    if words is None:  # a code this edge does not know yet: still say something exact
+        return " ".join([code, *(f"{key}={value}" for key, value in params.items())])
+    return str(words) % {key: _shown(key, value) for key, value in params.items()} if params else str(words)
+
+
+def describe_problems(problems: tuple[Problem, ...]) -> str:
+    return _("；").join(describe(problem.code, problem.params) for problem in problems)
+
+
+def column_label(column: str) -> str:
+    field = BY_NAME.get(column)
+    return column if field is None or current_lang() == EN else field.label
+
+
+def row_error_text(error: RowError) -> str:
+    """``第 3 行，身份证号 列：…`` / ``row 3, column id_number: …`` (a correction has no row)."""
+    message = describe(error.code, error.params)
+    if error.row:
+        return _(
+            "第 %(row)s 行，%(column)s 列：%(message)s",
+            row=error.row,
+            column=column_label(error.column),
+            message=message,
+        )
+    return _("%(column)s 列：%(message)s", column=column_label(error.column), message=message)
+
+
+def _shown(key: str, value: Param) -> str | int:
+    if isinstance(value, tuple):
+        return _("、").join(value)
+    if key == "expected" and isinstance(value, str) and value in _GENDER_WORDS:
+        return str(_GENDER_WORDS[value])
+    return value
