@@ -15,6 +15,8 @@ import re
 from datetime import date
 from typing import Literal
 
+from stdnum.cn import ric
+
 from ecert.vocab.problem import Problem
 
 # Province-level prefixes of GB/T 2260.  Checking only the province keeps us free of a
@@ -35,9 +37,6 @@ PROVINCE_CODES: frozenset[str] = frozenset(
     )
 )
 
-_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
-_CHECK_CHARS = "10X98765432"  # indexed by (weighted sum mod 11)
-
 # Full-width forms come from Chinese input methods; x and X are the same check value.
 _TRANSLATE = {0xFF10 + i: ord("0") + i for i in range(10)} | {
     ord("x"): "X",
@@ -57,8 +56,8 @@ def id_check_character(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character of the first 17 digits."""
     if len(first17) != 17 or not (first17.isascii() and first17.isdigit()):
         raise ValueError("the check character is computed over exactly 17 ASCII digits")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK_CHARS[total % 11]
+    # stdnum computes the check character of a full number: any 18th character will do.
+    return ric.calc_check_digit(first17 + "0")
 
 
 def upgrade_15_to_18(old: str) -> str:

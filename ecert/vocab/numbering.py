@@ -23,14 +23,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from stdnum.iso7064 import mod_37_2
+
 from ecert import NumberFormatError
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 PREFIX = "ZC"
 MAX_SEQ = 999_999
-_MODULUS = 37
-_CHECK_ALPHABET = ALPHABET + "*"  # MOD 37-2 check values 0..36
-_VALUE = {char: value for value, char in enumerate(ALPHABET)}
+_CHECK_ALPHABET = ALPHABET + "*"  # MOD 37-2 check values 0..36, stdnum's default alphabet
 
 _EXAMPLE = "ZC500111-2026-000123-Y"
 _FORMAT_MESSAGE = (
@@ -60,12 +60,9 @@ def check_character(payload: str) -> str:
     ``*`` is a legitimate result of the standard; numbers that would get it are never
     allocated (see ``next_usable_seq``).
     """
-    if not payload or any(char not in _VALUE for char in payload):
+    if not payload or any(char not in ALPHABET for char in payload):
         raise ValueError("the payload must be a non-empty string of 0-9 and A-Z")
-    total = 0
-    for char in payload:
-        total = (total + _VALUE[char]) * 2 % _MODULUS
-    return _CHECK_ALPHABET[(_MODULUS + 1 - total) % _MODULUS]
+    return mod_37_2.calc_check_digit(payload, alphabet=_CHECK_ALPHABET)
 
 
 def seq_is_usable(office_code: str, year: int, seq: int) -> bool:
