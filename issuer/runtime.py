@@ -13,7 +13,7 @@ from functools import cached_property
 from flask import Flask
 
 from ecert.kernel import Kernel, kernel
-from issuer.services.issuance import Issuance
+from issuer.services.pipeline import Issuance
 
 
 class IssuerRuntime:

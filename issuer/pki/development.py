@@ -49,6 +49,7 @@ __all__ = [
     "DevelopmentPKI",
     "DevelopmentTimeStamper",
     "build_timestamper",
+    "is_complete",
 ]
 
 ROOT_CN = "ecert DEVELOPMENT Root CA — NOT FOR PRODUCTION"
@@ -264,7 +265,8 @@ def _file_lock(lock_path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _complete(directory: Path) -> bool:
+def is_complete(directory: Path) -> bool:
+    """Whether ``directory`` holds a whole development PKI (its metadata is written last)."""
     return (directory / _META).is_file()
 
 
@@ -344,10 +346,10 @@ class DevelopmentPKI:
 
     @classmethod
     def _load_or_create(cls, directory: Path, office_name: str, public_url: str) -> DevelopmentPKI:
-        if not _complete(directory):
+        if not is_complete(directory):
             directory.parent.mkdir(parents=True, exist_ok=True)
             with _file_lock(directory.parent / f".{directory.name}.lock"):
-                if not _complete(directory):
+                if not is_complete(directory):
                     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
                     try:
                         os.chmod(tmp, 0o700)

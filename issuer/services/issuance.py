@@ -10,6 +10,9 @@ One decision goes through three steps, each safe to repeat:
    ``valid`` with its SHA-256, audit it. Guarded by ``status = 'pending'``, so if
    two workers race on the same reservation only one completes.
 
+Steps 2 and 3 are the production line every version goes through
+(``issuer.services.pipeline.produce``).
+
 A crash between 1 and 3 leaves a pending row; the next run finds it and finishes it
 with the same number and token, so numbers have no gaps and no duplicates.
 """
@@ -19,41 +22,16 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
-from typing import Any, Protocol
-
-from sqlalchemy import update
+from typing import Any
 
 from ecert import audit
-from ecert.clock import Clock, office_date
-from ecert.db import Database
+from ecert.clock import office_date
 from ecert.models import Certificate, CertificateStatus
-from ecert.settings import Settings
-from ecert.storage import BlobStore
-from ecert.vocab.titles import GRANT_ROUTES
+from ecert.vocab.numbering import format_number
 from issuer import registry
 from issuer.decisions import Decision, RowError
 from issuer.decisions.fields import snapshot_values
-from ecert.vocab.numbering import format_number
-from ecert.qr_claim import ClaimFields, claim_url
-from issuer.rendering.layout import SEAL_BOX, CertificateView
-
-RECORD_SCHEMA = "https://ecert.invalid/schema/certificate/1"
-
-
-class Renderer(Protocol):
-    def render(self, view: CertificateView) -> bytes: ...
-    def unprintable(self, text: str) -> list[str]: ...
-
-
-class Signer(Protocol):
-    def sign(self, pdf: bytes, *, seal_png: bytes, box: tuple[float, float, float, float]) -> bytes: ...
-
-
-class ClaimSigner(Protocol):
-    """Signs the QR claim (``issuer.qr.claims``): fields in, base32 claim text out."""
-
-    def sign(self, fields: ClaimFields) -> str: ...
+from issuer.services.pipeline import Issuance, Renderer, Reservation, produce, reserve_certificate
 
 
 class IssueStatus(enum.StrEnum):
@@ -70,33 +48,6 @@ class IssueOutcome:
     version: int
     certificate_status: str
     sha256: str
-
-
-@dataclass(frozen=True)
-class Issuance:
-    """What issuing needs, built once per process and passed to each call."""
-
-    db: Database
-    store: BlobStore
-    renderer: Renderer
-    signer: Signer
-    settings: Settings
-    clock: Clock
-    seal_png: bytes
-    actor: str = "system"
-    # Signs the claim carried in the QR URL; None prints a QR without a claim (tests only:
-    # the runtime always builds one).
-    claim_signer: ClaimSigner | None = None
-
-
-@dataclass(frozen=True)
-class _Reservation:
-    certificate_id: int
-    number: str
-    token: str
-    version: int
-    status: CertificateStatus
-    sha256: str | None
 
 
 PRINTED_COLUMNS = ("name", "employer", "series", "specialty", "qualification", "approving_body", "doc_no")
@@ -149,7 +100,7 @@ def issue_decision(issuance: Issuance, decision: Decision) -> IssueOutcome:
     return _sign_and_complete(issuance, decision, reservation, photo)
 
 
-def _reserve(issuance: Issuance, decision: Decision, photo_sha256: str | None) -> _Reservation:
+def _reserve(issuance: Issuance, decision: Decision, photo_sha256: str | None) -> Reservation:
     settings, now = issuance.settings, issuance.clock()
     with issuance.db.write() as session:
         holder_id = registry.holder_id(
@@ -160,20 +111,12 @@ def _reserve(issuance: Issuance, decision: Decision, photo_sha256: str | None) -
             existing = registry.latest_certificate(session, decision.identity_key)
             if existing is None:  # impossible by construction: decision and reservation commit together
                 raise RuntimeError(f"decision {decision.identity_key} has no certificate")
-            return _reservation_of(existing)
+            return Reservation.of(existing)
         year = office_date(now).year
         number = format_number(settings.office_code, year, registry.allocate_seq(session, settings.office_code, year))
-        certificate = Certificate(
-            decision_id=decision_id,
-            office_code=settings.office_code,
-            number=number,
-            version=1,
-            token=registry.new_token(),
-            status=CertificateStatus.PENDING,
-            reserved_at=now,
+        reservation = reserve_certificate(
+            session, decision_id=decision_id, office_code=settings.office_code, number=number, version=1, at=now
         )
-        session.add(certificate)
-        session.flush()
         audit.append(
             session,
             actor=issuance.actor,
@@ -182,112 +125,28 @@ def _reserve(issuance: Issuance, decision: Decision, photo_sha256: str | None) -
             payload={"decision": decision.identity_key, "number": number, "version": 1},
             at=now,
         )
-        return _reservation_of(certificate)
+        return reservation
 
 
 def _sign_and_complete(
-    issuance: Issuance, decision: Decision, reservation: _Reservation, photo: bytes | None
+    issuance: Issuance, decision: Decision, reservation: Reservation, photo: bytes | None
 ) -> IssueOutcome:
-    now = issuance.clock()
-    view = certificate_view(
-        decision,
-        reservation,
-        issuance.settings,
-        photo=photo,
-        issue_date=office_date(now),
-        claim_signer=issuance.claim_signer,
-    )
-    pdf = issuance.signer.sign(issuance.renderer.render(view), seal_png=issuance.seal_png, box=SEAL_BOX)
-    sha256 = issuance.store.put(pdf)
-    with issuance.db.write() as session:
-        completed = registry.updated_rows(
-            session,
-            update(Certificate)
-            .where(Certificate.id == reservation.certificate_id, Certificate.status == CertificateStatus.PENDING)
-            .values(status=CertificateStatus.VALID, issued_at=now, pdf_sha256=sha256, pdf_size=len(pdf)),
-        )
-        if completed:
+    with produce(issuance, decision, reservation, photo=photo) as produced:
+        if produced.completed:
+            done = produced.reservation
             audit.append(
-                session,
+                produced.session,
                 actor=issuance.actor,
                 action="certificate.issued",
-                subject=f"certificate:{reservation.number}/v{reservation.version}",
-                payload={"number": reservation.number, "version": reservation.version, "sha256": sha256},
-                at=now,
+                subject=f"certificate:{done.number}/v{done.version}",
+                payload={"number": done.number, "version": done.version, "sha256": done.sha256},
+                at=produced.at,
             )
-            done = _Reservation(**{**reservation.__dict__, "status": CertificateStatus.VALID, "sha256": sha256})
             return _outcome(decision, done, IssueStatus.ISSUED)
         # Another worker completed the same reservation first; its PDF is the one of record.
-        winner = session.get(Certificate, reservation.certificate_id)
+        winner = produced.session.get(Certificate, reservation.certificate_id)
         assert winner is not None
-        return _outcome(decision, _reservation_of(winner), IssueStatus.ALREADY_ISSUED)
-
-
-def certificate_view(
-    decision: Decision,
-    reservation: _Reservation,
-    settings: Settings,
-    *,
-    photo: bytes | None,
-    issue_date: date,
-    claim_signer: ClaimSigner | None = None,
-) -> CertificateView:
-    verify_url = settings.verify_url(reservation.token)
-    if claim_signer is not None:
-        claim = claim_signer.sign(
-            ClaimFields(
-                number=reservation.number,
-                name=decision.name,
-                qualification=decision.qualification,
-                grant_date=decision.approval_date,
-                version=reservation.version,
-                token=reservation.token,
-                issue_date=issue_date,
-            )
-        )
-        verify_url = claim_url(verify_url, claim)
-    record: dict[str, Any] = {
-        "schema": RECORD_SCHEMA,
-        "number": reservation.number,
-        "version": reservation.version,
-        "verify_url": verify_url,
-        "holder": {"name": decision.name, "gender": decision.gender, "id_number": decision.id_number},
-        "employer": decision.employer,
-        "title": {
-            "series": decision.series,
-            "specialty": decision.specialty,
-            "level": decision.level,
-            "qualification": decision.qualification,
-        },
-        "grant_route": decision.grant_route,
-        "approval_date": decision.approval_date.isoformat(),
-        "approving_body": decision.approving_body,
-        "doc_no": decision.doc_no,
-        "issue_date": issue_date.isoformat(),
-        "issuing_office": {"code": settings.office_code, "name": settings.office_name},
-    }
-    return CertificateView(
-        number=reservation.number,
-        token=reservation.token,
-        version=reservation.version,
-        verify_url=verify_url,
-        name=decision.name,
-        gender=decision.gender,
-        id_number=decision.id_number,
-        employer=decision.employer,
-        series=decision.series,
-        specialty=decision.specialty,
-        level=decision.level,
-        qualification=decision.qualification,
-        grant_route_label=GRANT_ROUTES[decision.grant_route],
-        approval_date=decision.approval_date,
-        approving_body=decision.approving_body,
-        doc_no=decision.doc_no,
-        issue_date=issue_date,
-        office_name=settings.office_name,
-        photo=photo,
-        record=record,
-    )
+        return _outcome(decision, Reservation.of(winner), IssueStatus.ALREADY_ISSUED)
 
 
 def _decision_values(decision: Decision, holder_id: int, photo_sha256: str | None, now: Any) -> dict[str, Any]:
@@ -301,18 +160,7 @@ def _decision_values(decision: Decision, holder_id: int, photo_sha256: str | Non
     }
 
 
-def _reservation_of(certificate: Certificate) -> _Reservation:
-    return _Reservation(
-        certificate_id=certificate.id,
-        number=certificate.number,
-        token=certificate.token,
-        version=certificate.version,
-        status=CertificateStatus(certificate.status),
-        sha256=certificate.pdf_sha256,
-    )
-
-
-def _outcome(decision: Decision, reservation: _Reservation, status: IssueStatus) -> IssueOutcome:
+def _outcome(decision: Decision, reservation: Reservation, status: IssueStatus) -> IssueOutcome:
     return IssueOutcome(
         row=decision.row,
         status=status,

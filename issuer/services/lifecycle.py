@@ -29,9 +29,8 @@ from issuer import IssuerError, registry
 from issuer.decisions import Decision as DecisionRecord
 from issuer.decisions import RowError, validate_record
 from issuer.decisions.fields import record_of, snapshot_values
-from issuer.registry import new_token
-from issuer.rendering.layout import SEAL_BOX
-from issuer.services.issuance import Issuance, _Reservation, certificate_view, unprintable_fields
+from issuer.services.issuance import unprintable_fields
+from issuer.services.pipeline import Issuance, Reservation, produce, reserve_certificate
 
 
 class LifecycleError(IssuerError):
@@ -135,41 +134,26 @@ def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason:
     except IntegrityError:
         raise LifecycleError(f"certificate {number} is being corrected by someone else; try again") from None
     photo = issuance.store.get(photo_sha256) if photo_sha256 else None
-    view = certificate_view(
-        corrected,
-        reservation,
-        issuance.settings,
-        photo=photo,
-        issue_date=office_date(now),
-        claim_signer=issuance.claim_signer,
-    )
-    pdf = issuance.signer.sign(issuance.renderer.render(view), seal_png=issuance.seal_png, box=SEAL_BOX)
-    sha256 = issuance.store.put(pdf)
-    with issuance.db.write() as session:
-        made_valid = registry.updated_rows(
-            session,
-            update(Certificate)
-            .where(Certificate.id == reservation.certificate_id, Certificate.status == CertificateStatus.PENDING)
-            .values(status=CertificateStatus.VALID, issued_at=issuance.clock(), pdf_sha256=sha256, pdf_size=len(pdf)),
-        )
+    with produce(issuance, corrected, reservation, photo=photo) as produced:
         superseded = registry.updated_rows(
-            session,
+            produced.session,
             update(Certificate)
             .where(Certificate.id == previous[0], Certificate.status == CertificateStatus.VALID)
             .values(status=CertificateStatus.SUPERSEDED, superseded_by_id=reservation.certificate_id),
         )
-        if not (made_valid and superseded):
+        if not (produced.completed and superseded):
             # Revoked or corrected by someone else meanwhile: nothing of this attempt commits.
             raise LifecycleError(f"certificate {number} changed while the correction was being signed; try again")
+        done = produced.reservation
         audit.append(
-            session,
+            produced.session,
             actor=issuance.actor,
             action="certificate.corrected",
-            subject=f"certificate:{number}/v{reservation.version}",
-            payload={"supersedes": previous[1], "changes": sorted(changes), "reason": reason, "sha256": sha256},
-            at=now,
+            subject=f"certificate:{number}/v{done.version}",
+            payload={"supersedes": previous[1], "changes": sorted(changes), "reason": reason, "sha256": done.sha256},
+            at=produced.at,
         )
-    return Changed(number, reservation.version, reservation.token, "valid", sha256)
+    return Changed(number, done.version, done.token, done.status.value, done.sha256)
 
 
 def _reserve_version(
@@ -179,9 +163,9 @@ def _reserve_version(
     corrected: DecisionRecord,
     photo_sha256: str | None,
     reason: str,
-) -> _Reservation:
+) -> Reservation:
     now = issuance.clock()
-    previous_id, previous_version, original_key = previous
+    _, previous_version, original_key = previous
     version = previous_version + 1
     with issuance.db.write() as session:
         original = session.scalars(select(Decision).where(Decision.identity_key == original_key)).one()
@@ -197,17 +181,10 @@ def _reserve_version(
         )
         session.add(snapshot)
         session.flush()
-        certificate = Certificate(
-            decision_id=snapshot.id,
-            office_code=issuance.settings.office_code,
-            number=number,
-            version=version,
-            token=new_token(),
-            status=CertificateStatus.PENDING,
-            reserved_at=now,
+        reservation = reserve_certificate(
+            session, decision_id=snapshot.id, office_code=issuance.settings.office_code, number=number,
+            version=version, at=now,
         )
-        session.add(certificate)
-        session.flush()
         audit.append(
             session,
             actor=issuance.actor,
@@ -216,7 +193,7 @@ def _reserve_version(
             payload={"supersedes": previous_version, "reason": reason},
             at=now,
         )
-        return _Reservation(certificate.id, number, certificate.token, version, CertificateStatus.PENDING, None)
+        return reservation
 
 
 def _current(session: Session, number: str) -> Certificate:

@@ -404,9 +404,9 @@ def _read_secret(path: Path | None, what: str) -> str | None:
 
 def _existing_dev_pki(settings: Settings) -> DevelopmentPKI | None:
     """The development PKI if it already exists (non-production only; never created here)."""
-    from issuer.pki.development import DevelopmentPKI, _complete
+    from issuer.pki.development import DevelopmentPKI, is_complete
 
-    if settings.is_production or not _complete(settings.pki_dir):
+    if settings.is_production or not is_complete(settings.pki_dir):
         return None
     return DevelopmentPKI.load_or_create(settings.pki_dir, settings.office_name, settings.public_url)
 

@@ -21,7 +21,8 @@ from ecert.vocab.numbering import format_number, next_usable_seq
 from ecert.qr_claim import KeySet, decode_claim, loads_keyset, published_key
 from issuer.rendering.qr import MAX_VERSION, qr_modules
 from issuer.rendering.layout import CertificateView
-from issuer.services.issuance import Issuance, _Reservation, certificate_view, issue_decision
+from issuer.services.issuance import Issuance, issue_decision
+from issuer.services.pipeline import Reservation, certificate_view
 from tests import factories
 
 zxingcpp = pytest.importorskip("zxingcpp")
@@ -200,7 +201,7 @@ def test_worst_case_claim_url_decodes_from_a_150_dpi_raster(renderer, issuance: 
         name=WORST_NAME, level="正高级", series="工程", specialty="电气工程", qualification=WORST_QUALIFICATION
     )
     number = format_number("500111", 2026, next_usable_seq("500111", 2026, 999_000))
-    reservation = _Reservation(1, number, "K7Q2M4X9TB3ZHRW5NPD6FJ8C", 1, CertificateStatus.PENDING, None)
+    reservation = Reservation(1, number, "K7Q2M4X3TB3ZHRW5NPD6FJ2C", 1, CertificateStatus.PENDING, None)
     view: CertificateView = certificate_view(
         decision, reservation, settings, photo=None, issue_date=date(2026, 11, 26), claim_signer=issuance.claim_signer
     )
@@ -212,9 +213,9 @@ def test_worst_case_claim_url_decodes_from_a_150_dpi_raster(renderer, issuance: 
     text = subprocess.run(
         ["pdftotext", "-raw", str(tmp_path / "certificate.pdf"), "-"], capture_output=True, text=True, check=True
     ).stdout
-    assert "https://ecert.dazu.gov.cn/v/K7Q2M4X9TB3ZHRW5NPD6FJ8C" in text and "?c=" not in text  # printed short
+    assert "https://ecert.dazu.gov.cn/v/K7Q2M4X3TB3ZHRW5NPD6FJ2C" in text and "?c=" not in text  # printed short
     keyset = loads_keyset(settings.qr_keyset_path.read_bytes())
-    status_claim = decode_claim(view.verify_url.split("?c=", 1)[1], "K7Q2M4X9TB3ZHRW5NPD6FJ8C")
+    status_claim = decode_claim(view.verify_url.split("?c=", 1)[1], "K7Q2M4X3TB3ZHRW5NPD6FJ2C")
     assert status_claim.name == WORST_NAME and keyset.get(status_claim.kid) is not None
     assert json.loads(settings.qr_keyset_path.read_text())["keys"][0]["alg"] == "Ed25519"
 

@@ -1,0 +1,212 @@
+"""The one production line of a certificate version: reserve, render, sign, store, complete.
+
+A first issue (``issuance``), a correction (``lifecycle``) and, later, a use copy differ
+only in what they reserve and in what else commits with the completion (an audit event,
+superseding the previous version). What they share is here:
+
+- :func:`reserve_certificate` adds the ``pending`` row of a version, with a new token,
+  inside the caller's reservation transaction;
+- :func:`produce` renders and signs the PDF outside any transaction (slow signing never
+  holds a lock), stores it by hash, then opens the completing transaction and flips the row
+  from ``pending`` to ``valid``. The caller writes the rest of the completion in that same
+  transaction; raising there rolls all of it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from ecert.clock import Clock, office_date
+from ecert.db import Database
+from ecert.models import Certificate, CertificateStatus
+from ecert.qr_claim import ClaimFields, claim_url
+from ecert.settings import Settings
+from ecert.storage import BlobStore
+from ecert.vocab.titles import GRANT_ROUTES
+from ecert.vocab.tokens import new_token
+from issuer import registry
+from issuer.decisions import Decision
+from issuer.qr.claims import ClaimSigner
+from issuer.rendering.layout import SEAL_BOX, CertificateView
+
+RECORD_SCHEMA = "https://ecert.invalid/schema/certificate/1"
+
+
+class Renderer(Protocol):
+    def render(self, view: CertificateView) -> bytes: ...
+    def unprintable(self, text: str) -> list[str]: ...
+
+
+class Signer(Protocol):
+    def sign(self, pdf: bytes, *, seal_png: bytes, box: tuple[float, float, float, float]) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class Issuance:
+    """What producing certificates needs, built once per process and passed to each call."""
+
+    db: Database
+    store: BlobStore
+    renderer: Renderer
+    signer: Signer
+    settings: Settings
+    clock: Clock
+    seal_png: bytes
+    actor: str = "system"
+    # Signs the claim carried in the QR URL; None prints a QR without a claim (tests only:
+    # the runtime always builds one).
+    claim_signer: ClaimSigner | None = None
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A certificate version's row as the production line sees it."""
+
+    certificate_id: int
+    number: str
+    token: str
+    version: int
+    status: CertificateStatus
+    sha256: str | None
+
+    @classmethod
+    def of(cls, certificate: Certificate) -> Reservation:
+        return cls(
+            certificate_id=certificate.id,
+            number=certificate.number,
+            token=certificate.token,
+            version=certificate.version,
+            status=CertificateStatus(certificate.status),
+            sha256=certificate.pdf_sha256,
+        )
+
+
+def reserve_certificate(
+    session: Session, *, decision_id: int, office_code: str, number: str, version: int, at: datetime
+) -> Reservation:
+    """The ``pending`` row of version ``version`` of ``number``, with a token of its own."""
+    certificate = Certificate(
+        decision_id=decision_id,
+        office_code=office_code,
+        number=number,
+        version=version,
+        token=new_token(),
+        status=CertificateStatus.PENDING,
+        reserved_at=at,
+    )
+    session.add(certificate)
+    session.flush()
+    return Reservation.of(certificate)
+
+
+@dataclass(frozen=True)
+class Produced:
+    """The completing transaction, open: ``completed`` is false when another worker
+    completed the same reservation first (its PDF is then the one of record)."""
+
+    session: Session
+    completed: bool
+    reservation: Reservation
+    at: datetime
+
+
+@contextmanager
+def produce(
+    issuance: Issuance, decision: Decision, reservation: Reservation, *, photo: bytes | None
+) -> Iterator[Produced]:
+    """Render, sign and store ``reservation``'s PDF, then complete it in a write transaction
+    that stays open for the caller's part of the completion."""
+    now = issuance.clock()
+    view = certificate_view(
+        decision,
+        reservation,
+        issuance.settings,
+        photo=photo,
+        issue_date=office_date(now),
+        claim_signer=issuance.claim_signer,
+    )
+    pdf = issuance.signer.sign(issuance.renderer.render(view), seal_png=issuance.seal_png, box=SEAL_BOX)
+    sha256 = issuance.store.put(pdf)
+    with issuance.db.write() as session:
+        completed = registry.updated_rows(
+            session,
+            update(Certificate)
+            .where(Certificate.id == reservation.certificate_id, Certificate.status == CertificateStatus.PENDING)
+            .values(status=CertificateStatus.VALID, issued_at=now, pdf_sha256=sha256, pdf_size=len(pdf)),
+        )
+        done = replace(reservation, status=CertificateStatus.VALID, sha256=sha256)
+        yield Produced(session=session, completed=bool(completed), reservation=done, at=now)
+
+
+def certificate_view(
+    decision: Decision,
+    reservation: Reservation,
+    settings: Settings,
+    *,
+    photo: bytes | None,
+    issue_date: date,
+    claim_signer: ClaimSigner | None = None,
+) -> CertificateView:
+    verify_url = settings.verify_url(reservation.token)
+    if claim_signer is not None:
+        claim = claim_signer.sign(
+            ClaimFields(
+                number=reservation.number,
+                name=decision.name,
+                qualification=decision.qualification,
+                grant_date=decision.approval_date,
+                version=reservation.version,
+                token=reservation.token,
+                issue_date=issue_date,
+            )
+        )
+        verify_url = claim_url(verify_url, claim)
+    record: dict[str, Any] = {
+        "schema": RECORD_SCHEMA,
+        "number": reservation.number,
+        "version": reservation.version,
+        "verify_url": verify_url,
+        "holder": {"name": decision.name, "gender": decision.gender, "id_number": decision.id_number},
+        "employer": decision.employer,
+        "title": {
+            "series": decision.series,
+            "specialty": decision.specialty,
+            "level": decision.level,
+            "qualification": decision.qualification,
+        },
+        "grant_route": decision.grant_route,
+        "approval_date": decision.approval_date.isoformat(),
+        "approving_body": decision.approving_body,
+        "doc_no": decision.doc_no,
+        "issue_date": issue_date.isoformat(),
+        "issuing_office": {"code": settings.office_code, "name": settings.office_name},
+    }
+    return CertificateView(
+        number=reservation.number,
+        token=reservation.token,
+        version=reservation.version,
+        verify_url=verify_url,
+        name=decision.name,
+        gender=decision.gender,
+        id_number=decision.id_number,
+        employer=decision.employer,
+        series=decision.series,
+        specialty=decision.specialty,
+        level=decision.level,
+        qualification=decision.qualification,
+        grant_route_label=GRANT_ROUTES[decision.grant_route],
+        approval_date=decision.approval_date,
+        approving_body=decision.approving_body,
+        doc_no=decision.doc_no,
+        issue_date=issue_date,
+        office_name=settings.office_name,
+        photo=photo,
+        record=record,
+    )
