@@ -8,8 +8,6 @@ counter upsert (``... DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq``
 
 from __future__ import annotations
 
-import base64
-import secrets
 from datetime import datetime
 from typing import Any, cast
 
@@ -19,12 +17,6 @@ from sqlalchemy.orm import Session
 
 from ecert.models import Certificate, Decision, Holder, NumberCounter
 from ecert.vocab.numbering import seq_is_usable
-
-TOKEN_BYTES = 15  # 120 bits, 24 base32 characters, no padding
-
-
-def new_token() -> str:
-    return base64.b32encode(secrets.token_bytes(TOKEN_BYTES)).decode("ascii")
 
 
 def _insert(session: Session, table: Table) -> Any:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 import hmac
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,7 +16,9 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from ecert.vocab.masking import mask_name
+from ecert.vocab.names import normalise_name
 from ecert.vocab.numbering import parse_number
+from ecert.vocab.tokens import normalise_token
 from ecert.models import Certificate, CertificateStatus, Decision
 
 
@@ -81,17 +82,6 @@ def _base():  # type: ignore[no-untyped-def]
     )
 
 
-# Tokens are 15 random bytes in base32 (issuer.registry.new_token): 24 of A-Z and 2-7.
-_TOKEN = re.compile(r"[A-Z2-7]{24}")
-
-
-def normalise_token(text: str) -> str | None:
-    """The token in ``text`` (case-insensitive, surrounding spaces ignored), or None if it
-    cannot be one. A cheap shape check keeps junk away from the database."""
-    candidate = text.strip().upper()
-    return candidate if _TOKEN.fullmatch(candidate) else None
-
-
 def by_token_text(session: Session, text: str) -> PublicCertificate | None:
     """``by_token`` for untrusted input: malformed text is simply not found."""
     token = normalise_token(text)
@@ -135,13 +125,10 @@ def by_number_and_name(session: Session, number: str, full_name: str) -> PublicC
     found = session.execute(
         _base().where(Certificate.number == number).order_by(Certificate.version.desc()).limit(1)
     ).first()
-    name = found.name if found else "\x00"
-    matches = hmac.compare_digest(name.encode(), _normalise_name(full_name).encode())
+    # Both sides normalised: rows stored before the rule gained NFC still match.
+    name = normalise_name(found.name) if found else "\x00"
+    matches = hmac.compare_digest(name.encode(), normalise_name(full_name).encode())
     return _public(session, found) if found and matches else None
-
-
-def _normalise_name(name: str) -> str:
-    return " ".join(name.split()).replace("•", "·").replace("・", "·")
 
 
 def _public(session: Session, row: Row) -> PublicCertificate:  # type: ignore[type-arg]

@@ -35,6 +35,7 @@ from datetime import date, timedelta
 
 from ecert import EcertError
 from ecert.vocab.numbering import CertificateNumber, parse_number
+from ecert.vocab.tokens import is_token
 
 FORMAT_VERSION = 1
 QUERY_PARAMETER = "c"
@@ -44,7 +45,6 @@ EPOCH = date(1950, 1, 1)
 MAX_CLAIM_CHARS = 400  # far above any real claim; refuses silly inputs before decoding
 KID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,32}")
 _B32 = re.compile(r"[A-Z2-7]+")
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _NUMBER_COMPACT, _NUMBER_TEXT = 0x00, 0x01
 _UTF16_FLAG = 0x80
 _MAX_TEXT_BYTES = 0x7F
@@ -88,8 +88,8 @@ def encode_payload(fields: ClaimFields, kid: str) -> bytes:
     """The payload bytes of ``fields`` under key ``kid``; ClaimFormatError if they do not fit."""
     if not KID_PATTERN.fullmatch(kid):
         raise ClaimFormatError(f"key id {kid!r} must be 1-32 characters of A-Z a-z 0-9 . _ -")
-    if not _TOKEN.fullmatch(fields.token):
-        raise ClaimFormatError("token must be 8-64 URL-safe ASCII characters")
+    if not is_token(fields.token):
+        raise ClaimFormatError("token must be 24 upper-case base32 characters")
     if not 1 <= fields.version <= 255:
         raise ClaimFormatError(f"certificate version {fields.version} is outside 1..255")
     out = bytearray([FORMAT_VERSION, len(kid)]) + kid.encode("ascii")
@@ -166,7 +166,7 @@ def decode_claim(text: str, token: str) -> Claim:
     text = text.strip()
     if not text or len(text) > MAX_CLAIM_CHARS or not _B32.fullmatch(text):
         raise ClaimFormatError("claim is not upper-case base32")
-    if not _TOKEN.fullmatch(token):
+    if not is_token(token):
         raise ClaimFormatError("token is malformed")
     try:
         raw = base64.b32decode(text + "=" * (-len(text) % 8))
