@@ -99,10 +99,8 @@ def verify_chain(session: Session) -> ChainReport:
 
 
 def _utc_iso(moment: datetime) -> str:
-    # SQLite hands back naive datetimes; everything is stored in UTC.
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.isoformat(timespec="microseconds")
+    # The canonical form of existing events: UTC wall time without an offset.
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
 def sha256_text(text: str) -> str:

@@ -7,21 +7,50 @@ stored in the blob store under ``pdf_sha256``.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Date,
     DateTime,
+    Dialect,
     Enum,
     ForeignKey,
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A moment: stored in UTC, read back as an aware UTC ``datetime`` on every database.
+
+    The column stays ``TIMESTAMP WITH TIME ZONE`` (no migration).  PostgreSQL hands back
+    the session's time zone and SQLite, which has no such type, a naive value of the
+    UTC wall time written: both are made aware UTC here, so no caller ever meets a naive
+    moment.  Writing a naive moment is refused: its zone would be a guess.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware one (ecert.clock.utc_now)")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        moment: datetime = value
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -42,7 +71,7 @@ class Holder(Base):
     id_number: Mapped[str] = mapped_column(String(18), unique=True)
     name: Mapped[str] = mapped_column(String(64))
     gender: Mapped[str] = mapped_column(String(2))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Decision(Base):
@@ -66,7 +95,7 @@ class Decision(Base):
     doc_no: Mapped[str] = mapped_column(String(64))
     photo_sha256: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(16), default="csv")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     holder: Mapped[Holder] = relationship()
 
@@ -88,11 +117,11 @@ class Certificate(Base):
         Enum(CertificateStatus, name="certificate_status", values_callable=lambda e: [m.value for m in e]),
         default=CertificateStatus.PENDING,
     )
-    reserved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reserved_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     pdf_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     pdf_size: Mapped[int | None] = mapped_column(Integer)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revocation_reason: Mapped[str | None] = mapped_column(Text)
     revocation_doc_no: Mapped[str | None] = mapped_column(String(64))
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
@@ -117,7 +146,7 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(128))
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(128))

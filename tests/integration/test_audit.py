@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import update
+from sqlalchemy.exc import StatementError
 
 from ecert import audit
 from ecert.db import connect
@@ -42,4 +44,32 @@ def test_event_rolls_back_with_its_transaction(database_url: str) -> None:
         pass
     with db.read() as session:
         assert audit.verify_chain(session).events == 0
+    db.dispose()
+
+
+def test_the_canonical_form_of_existing_events_is_unchanged() -> None:
+    # Computed by the code that wrote the first events (naive UTC from SQLite, aware from PostgreSQL).
+    event = AuditEvent(
+        seq=7,
+        occurred_at=datetime(2026, 11, 26, 16, 0, 0, 123456, tzinfo=timezone(timedelta(hours=8))),
+        actor="cli:张三",
+        action="certificate.issued",
+        subject="certificate:ZC500111-2026-000001-H",
+        payload={"version": 1, "名": "张三"},
+        prev_hash="ab" * 32,
+    )
+    assert audit.event_hash(event) == "e8255196692b06c7c48fd6bf33caeff87ca8a7feded67c271a643c2699c1ddc1"
+
+
+def test_moments_read_back_aware_utc_and_naive_ones_are_refused(database_url: str) -> None:
+    db = connect(database_url)
+    shanghai = datetime(2026, 11, 26, 16, 0, tzinfo=timezone(timedelta(hours=8)))
+    with db.write() as session:
+        audit.append(session, actor="t", action="a", subject="s", payload={}, at=shanghai)
+    with db.read() as session:
+        (event,) = session.query(AuditEvent).all()
+        assert event.occurred_at == AT and event.occurred_at.utcoffset() == timedelta(0)
+        assert audit.verify_chain(session).ok
+    with pytest.raises(StatementError, match="naive datetime"), db.write() as session:
+        audit.append(session, actor="t", action="a", subject="s", payload={}, at=AT.replace(tzinfo=None))
     db.dispose()
