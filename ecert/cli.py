@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 from flask.cli import FlaskGroup, run_command
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from ecert import EcertError
 from ecert.app import create_app
@@ -36,11 +37,17 @@ class EcertGroup(FlaskGroup):
                 param.hidden = True
 
     def invoke(self, ctx: click.Context) -> Any:
-        # The last word on the kernel's own exceptions: a sentence, never a traceback.
+        # The last word on the kernel's own exceptions and on a database that cannot be
+        # reached (a wrong DATABASE_URL, a server down): a sentence, never a traceback.
         try:
             return super().invoke(ctx)
         except EcertError as error:
             raise Failure(str(error)) from None
+        except (OperationalError, ArgumentError) as error:
+            # The app (and with it the catalogue) may not exist when the URL itself is unusable,
+            # so this one line says it in both languages.
+            reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+            raise Failure(f"无法使用数据库 (cannot use the database): {reason}") from None
 
     def _load_plugin_commands(self) -> None:
         super()._load_plugin_commands()

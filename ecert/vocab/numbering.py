@@ -32,9 +32,9 @@ PREFIX = "ZC"
 MAX_SEQ = 999_999
 _CHECK_ALPHABET = ALPHABET + "*"  # MOD 37-2 check values 0..36, stdnum's default alphabet
 
-_EXAMPLE = "ZC500111-2026-000123-Y"
+EXAMPLE = "ZC500111-2026-000123-Y"
 _FORMAT_MESSAGE = (
-    f"证书编号格式应为 {_EXAMPLE} (expected {_EXAMPLE}: ZC, 6-digit office code, "
+    f"证书编号格式应为 {EXAMPLE} (expected {EXAMPLE}: ZC, 6-digit office code, "
     "4-digit year, 6-digit sequence number, check character)"
 )
 _CHECK_MESSAGE = (
@@ -42,9 +42,20 @@ _CHECK_MESSAGE = (
     "(check character does not match: a character is mistyped or two are swapped)"
 )
 _ID_NUMBER_MESSAGE = (
-    f"这像是身份证号码，不是证书编号；证书编号形如 {_EXAMPLE} "
-    f"(this looks like an ID number, not a certificate number such as {_EXAMPLE})"
+    f"这像是身份证号码，不是证书编号；证书编号形如 {EXAMPLE} "
+    f"(this looks like an ID number, not a certificate number such as {EXAMPLE})"
 )
+
+
+class NumberProblem(NumberFormatError):
+    """What is wrong with a typed number: ``code`` for edges that say it in their own words
+    (``number.empty``, ``number.format``, ``number.id_number``, ``number.check``); the text
+    is the bilingual sentence for those that do not."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
 
 # Dashes people type or paste instead of the ASCII hyphen; NFKC already maps U+FF0D.
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"), "-")
@@ -135,16 +146,16 @@ def parse_number(text: str) -> CertificateNumber:
     """
     cleaned = _SPACES.sub("", unicodedata.normalize("NFKC", text).translate(_DASHES)).upper()
     if not cleaned:
-        raise NumberFormatError("证书编号为空 (the certificate number is empty)")
+        raise NumberProblem("number.empty", "证书编号为空 (the certificate number is empty)")
     match = _HYPHENATED.fullmatch(cleaned) or _COMPACT.fullmatch(cleaned.replace("-", ""))
     if match is None:
         if _LOOKS_LIKE_ID_NUMBER.fullmatch(cleaned):
-            raise NumberFormatError(_ID_NUMBER_MESSAGE)
-        raise NumberFormatError(_FORMAT_MESSAGE)
+            raise NumberProblem("number.id_number", _ID_NUMBER_MESSAGE)
+        raise NumberProblem("number.format", _FORMAT_MESSAGE)
     office_code, year, seq, check = match.groups()
     if int(seq) == 0 or int(year) < 1000:
-        raise NumberFormatError(_FORMAT_MESSAGE)
+        raise NumberProblem("number.format", _FORMAT_MESSAGE)
     # A mistyped number may land on an unusable sequence, whose check is *: still a typo.
     if check_character(_payload(office_code, int(year), int(seq))) != check:
-        raise NumberFormatError(_CHECK_MESSAGE)
+        raise NumberProblem("number.check", _CHECK_MESSAGE)
     return CertificateNumber(office_code, int(year), int(seq))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 
-from ecert import NumberFormatError
 from ecert.command import Failure
 from ecert.i18n import _
-from ecert.vocab.numbering import parse_number
+from ecert.vocab.numbering import EXAMPLE, NumberProblem, parse_number
+from issuer.cli.words import describe
 
 EXIT_INVALID = 1
 EXIT_PARTIAL = 3  # --skip-invalid: the valid rows were issued, some rows were not
@@ -21,8 +21,14 @@ def actor() -> str:
 def parsed_number(number: str) -> str:
     try:
         return parse_number(number).text
-    except NumberFormatError as error:
-        raise Failure(_("证书编号 %(number)s：%(problem)s", number=number.strip(), problem=str(error))) from None
+    except NumberProblem as error:
+        raise Failure(
+            _(
+                "证书编号 %(number)s：%(problem)s",
+                number=number.strip(),
+                problem=describe(error.code, {"example": EXAMPLE}),
+            )
+        ) from None
 
 
 def read_input(path: Path) -> bytes:

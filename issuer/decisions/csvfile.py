@@ -108,6 +108,8 @@ def _read_header(cells: Sequence[str]) -> dict[int, str]:
         if name in header.values():
             raise DecisionFileProblem(Problem("file.duplicate_column", {"column": typed}))
         header[position] = name
+    if not header:  # not one known column: the first row is data, or the file is not a decisions file
+        raise DecisionFileProblem(Problem("file.no_header", {"columns": REQUIRED_COLUMNS}))
     problems = []
     if unknown:
         problems.append(Problem("file.unknown_columns", {"unknown": tuple(unknown), "allowed": COLUMNS}))
