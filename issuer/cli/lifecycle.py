@@ -14,8 +14,8 @@ from ecert.kernel import kernel
 from ecert.migrate import needs_current_schema
 from issuer import IssuerError
 from issuer.cli.common import EXIT_INVALID, Failure, actor, ensure_writable, parsed_number, write_pdf
-from issuer.cli.words import row_error_text
-from issuer.decisions.fields import HEADER_NAMES
+from issuer.cli.words import describe, row_error_text
+from issuer.decisions.fields import CORRECTABLE_COLUMNS, HEADER_NAMES
 from issuer.runtime import runtime
 from issuer.services.lifecycle import RevocationReason, correct, revoke
 
@@ -94,5 +94,9 @@ def _changes(assignments: tuple[str, ...]) -> dict[str, str]:
         if not sep:
             raise Failure(_("--set %(assignment)s：应写成 列名=值", assignment=assignment))
         typed = column.strip()
-        changes[HEADER_NAMES.get(typed) or HEADER_NAMES.get(typed.lower()) or typed] = value.strip()
+        name = HEADER_NAMES.get(typed) or HEADER_NAMES.get(typed.lower())
+        if name not in CORRECTABLE_COLUMNS:
+            problem = describe("not_correctable", {"columns": CORRECTABLE_COLUMNS})
+            raise Failure(_("--set %(column)s：%(problem)s", column=typed, problem=problem))
+        changes[name] = value.strip()
     return changes

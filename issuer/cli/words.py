@@ -21,6 +21,7 @@ PROBLEM_WORDS: Mapping[str, LazyString] = {
     "too_long": _l("有 %(length)s 个字符，最多 %(max)s 个"),
     "no_header": _l("第 %(position)s 列有值，但该列没有列名"),
     "duplicate": _l("与第 %(first_row)s 行是同一审批决定"),
+    "not_a_column": _l("不是审批决定的列（列名：%(columns)s）"),
     "not_correctable": _l("不是可更正的列（可更正：%(columns)s）"),
     "unprintable": _l("没有字体能打印 %(chars)s；请找含有这些字的字体"),
     "name.digits": _l("姓名不能含数字"),

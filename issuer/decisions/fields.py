@@ -7,24 +7,16 @@ so that a field added here is read, stored and corrected everywhere at once.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from ecert.vocab.idnumber import normalise_id_number
+from ecert.vocab.names import normalise_name
 from ecert.vocab.titles import normalise_doc_no, normalise_grant_route, normalise_series
 
-_INNER_SPACES = re.compile(r"\s+")
-# Middle dots of other code points that input methods produce for U+00B7 in names
-# such as 阿依古丽·买买提; one canonical dot keeps names comparable.
-_NAME_DOTS = dict.fromkeys(map(ord, "\u2022\u2027\u30fb\uff65\u2219\u22c5"), "\u00b7")
 _GENDERS = {"男": "男", "女": "女", "m": "男", "male": "男", "f": "女", "female": "女"}
-
-
-def normalise_name(text: str) -> str:
-    return _INNER_SPACES.sub(" ", text.translate(_NAME_DOTS))
 
 
 def normalise_gender(text: str) -> str:
@@ -60,7 +52,14 @@ class Field:
 FIELDS: tuple[Field, ...] = (
     Field("name", ("姓名",), max_length=30, normalise=normalise_name),
     Field("gender", ("性别",), normalise=normalise_gender),
-    Field("id_number", ("身份证号", "身份证号码", "公民身份号码"), normalise=normalise_id_number, snapshot=False),
+    # Not correctable: the number belongs to the holder row, not to a version's snapshot.
+    Field(
+        "id_number",
+        ("身份证号", "身份证号码", "公民身份号码"),
+        normalise=normalise_id_number,
+        snapshot=False,
+        correctable=False,
+    ),
     Field("employer", ("工作单位",), max_length=200),
     Field("series", ("系列",), max_length=64, normalise=normalise_series),
     Field("specialty", ("专业",), max_length=128),

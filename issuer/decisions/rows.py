@@ -19,7 +19,7 @@ from ecert.vocab.idnumber import birth_date, check_id_number, gender_of, upgrade
 from ecert.vocab.problem import Param, Problem
 from ecert.vocab.titles import HAN, check_doc_no, check_grant_route, check_level, check_qualification
 from issuer import RenderingError
-from issuer.decisions.fields import BY_NAME, COLUMNS, CORRECTABLE_COLUMNS, FIELDS
+from issuer.decisions.fields import BY_NAME, COLUMNS, FIELDS
 from issuer.rendering.photos import normalize_photo
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -168,9 +168,9 @@ def validate_record(
 ) -> Decision | list[RowError]:
     """Validate one decision given as column → text, by the same rules as a file row
     (used when staff correct a certificate)."""
-    unknown = sorted(set(values) - set(CORRECTABLE_COLUMNS))
+    unknown = sorted(set(values) - set(COLUMNS))
     if unknown:
-        return [RowError(row, name, "not_correctable", {"columns": CORRECTABLE_COLUMNS}) for name in unknown]
+        return [RowError(row, name, "not_a_column", {"columns": COLUMNS}) for name in unknown]
     return parse_row(row, {name: trim(value) for name, value in values.items()}, base_dir=base_dir, today=today)
 
 

@@ -162,3 +162,11 @@ def test_chinese_header_file_is_issued(app) -> None:  # type: ignore[no-untyped-
     assert result.exit_code == 0, result.output
     assert "签发 3 张，早已签发 0 张（无新内容），跳过无效行 0 行" in result.stdout
     assert certificates(app) == 3
+
+
+def test_correct_names_columns_in_either_language(app) -> None:  # type: ignore[no-untyped-def]
+    issued = invoke(app, "issue", str(EXAMPLES / "decisions-zh.csv"), "--json")
+    number = json.loads(issued.stdout.splitlines()[0])["number"]
+    result = invoke(app, "correct", number, "--set", "工作单位=重庆市大足区中医院", "--reason", "单位填错", lang="zh")
+    assert result.exit_code == 0, result.output
+    assert f"{number} 第 2 版 已签发；第 1 版 已被取代" in result.stdout

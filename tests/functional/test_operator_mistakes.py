@@ -69,7 +69,12 @@ CASES: list[tuple[str, list[str], str]] = [
     (
         "correct unknown column",
         ["correct", "{number}", "--set", "remark=x", "--reason", "r"],
-        "column remark: is not a column that can be corrected",
+        "--set remark: is not a column that can be corrected",
+    ),
+    (
+        "correct the ID number",
+        ["correct", "{number}", "--set", "身份证号=500111199207210042", "--reason", "r"],
+        "--set 身份证号: is not a column that can be corrected",
     ),
     (
         "correct invalid value",

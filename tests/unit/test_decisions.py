@@ -505,3 +505,14 @@ def test_binary_file() -> None:
 def test_lengths_come_from_the_field_table() -> None:
     assert _errors(_row(employer="单" * 201)) == ["row 2, column employer: has 201 characters; at most 200 are allowed"]
     assert _errors(_row(employer="单" * 200)) == []
+
+
+def test_a_record_names_only_decision_columns() -> None:
+    from issuer.decisions import validate_record
+
+    record = GOOD | {"remark": "x"}
+    assert [row_error_text(e) for e in validate_record(record, base_dir=EXAMPLES, today=TODAY)] == [  # type: ignore[union-attr]
+        "column remark: is not a column of a decision (columns: name, gender, id_number, employer, series, specialty, "
+        "level, qualification, grant_route, approval_date, approving_body, doc_no, photo)"
+    ]
+    assert isinstance(validate_record(GOOD, base_dir=EXAMPLES, today=TODAY), Decision)
