@@ -100,7 +100,7 @@ def _render(office_name: str, size_px: int, subtitle: str, font_spec: FontSpec) 
 
     mask = mask.resize((size_px, size_px), Image.Resampling.LANCZOS)
     alpha = mask.point(lambda v: v * SEAL_ALPHA // 255)
-    img = Image.new("RGBA", (size_px, size_px), SEAL_RED + (0,))
+    img = Image.new("RGBA", (size_px, size_px), (*SEAL_RED, 0))
     img.putalpha(alpha)
     out = io.BytesIO()
     img.save(out, format="PNG", optimize=True)

@@ -12,8 +12,9 @@ import pytest
 from asn1crypto import tsp
 
 from ecert.settings import Settings
-from issuer.pki.development import DevelopmentPKI, DevelopmentTimeStamper
+from issuer.pki.development import DevelopmentPKI
 from issuer.signing.signers import build_document_signer
+from issuer.signing.timestamping import DevelopmentTimeStamper
 from tests.conftest import OFFICE, make_home
 from verifier.pdf.signature import validate_signed_pdf
 
@@ -24,7 +25,7 @@ def tsa_url(pki_home: Path) -> Iterator[str]:
     requests: list[int] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             assert self.headers["Content-Type"] == "application/timestamp-query"
             body = self.rfile.read(int(self.headers["Content-Length"]))
             response = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()

@@ -17,10 +17,12 @@ from fpdf import FPDF
 from PIL import Image, ImageDraw
 
 from ecert.settings import PKCS12Config, Settings
+from ecert.x509 import parse_certificates
 from issuer import PKIError
 from issuer.pki.development import DevelopmentPKI
-from issuer.signing.signers import DocumentSigner, build_document_signer
-from verifier.pdf.signature import load_roots_pem, validate_signed_pdf
+from issuer.signing.pades import DocumentSigner
+from issuer.signing.signers import build_document_signer
+from verifier.pdf.signature import validate_signed_pdf
 
 OFFICE = "重庆市大足区职称改革办公室"
 PUBLIC_URL = "http://127.0.0.1:8000"
@@ -62,7 +64,7 @@ def pki(home: Path) -> DevelopmentPKI:
 
 @pytest.fixture(scope="module")
 def roots(pki: DevelopmentPKI) -> list:
-    return load_roots_pem(pki.roots_pem())
+    return parse_certificates(pki.roots_pem())
 
 
 @pytest.fixture(scope="module")
@@ -92,8 +94,11 @@ def test_pki_files_and_reload(home: Path, pki: DevelopmentPKI) -> None:
     d = home / "pki"
     for key in d.glob("*.key.pem"):
         assert key.stat().st_mode & 0o777 == 0o600, key
-    assert "DEVELOPMENT" in pki.root_cert.subject.native["common_name"]
+    for cert in (pki.root_cert, pki.issuing_ca_cert, pki.signing_cert, pki.tsa_cert):
+        assert "DEVELOPMENT" in cert.subject.human_friendly and "NOT FOR PRODUCTION" in cert.subject.human_friendly
+    # The office's own name stays where validators look for it.
     assert pki.signing_cert.subject.native["common_name"] == OFFICE
+    assert pki.signing_cert.subject.native["organization_name"] == OFFICE
     assert pki.signing_cert.key_usage_value.native == {"digital_signature", "non_repudiation"}
     assert pki.tsa_cert.extended_key_usage_value.native == ["time_stamping"]
     assert pki.signing_cert.public_key.algorithm == "rsa"
@@ -179,7 +184,7 @@ def _has_image(xobject, depth: int = 0) -> bool:
 
 def test_other_root_is_not_trusted(signed: bytes, tmp_path: Path) -> None:
     other = DevelopmentPKI.load_or_create(tmp_path / "other", OFFICE, PUBLIC_URL)
-    report = validate_signed_pdf(signed, load_roots_pem(other.roots_pem()))
+    report = validate_signed_pdf(signed, parse_certificates(other.roots_pem()))
     assert report.intact and report.valid
     assert not report.trusted and not report.ltv and not report.ok
 
@@ -270,7 +275,7 @@ def test_lta_years_later_and_renewal(
     signed: bytes, roots: list, pki: DevelopmentPKI, doc_signer: DocumentSigner
 ) -> None:
     # 2035: the signer certificate (5 years) has expired; the TSA's (10 years) has not.
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=9 * 365)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=9 * 365)
     assert later > pki.signing_cert.not_valid_after
     fresh = pki.crls_at(later - dt.timedelta(hours=1))  # what the CAs would publish then
     report = validate_signed_pdf(signed, roots, validation_time=later, crls=fresh)
