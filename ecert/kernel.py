@@ -21,4 +21,5 @@ class Kernel:
 
 
 def kernel(app: Flask | None = None) -> Kernel:
-    return (app or current_app).extensions["ecert"]  # type: ignore[no-any-return]
+    found: Kernel = (app or current_app).extensions["ecert"]
+    return found

@@ -7,12 +7,11 @@ copies, and a blob can never be changed in place.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Protocol
 
 from ecert import EcertError
+from ecert.files import write_atomic
 
 
 class BlobNotFound(EcertError):
@@ -40,16 +39,7 @@ class FileBlobStore:
         if path.exists():
             return sha256
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, data, 0o600)  # holders' PDFs and photos: readable by the service only
         return sha256
 
     def get(self, sha256: str) -> bytes:

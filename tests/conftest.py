@@ -67,10 +67,10 @@ def pki_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def trust_roots(pki_home: Path) -> list:
+    from ecert.x509 import parse_certificates
     from issuer.pki.development import DevelopmentPKI
-    from verifier.pdf.signature import load_roots_pem
 
-    return load_roots_pem(DevelopmentPKI.load_or_create(pki_home / "pki", OFFICE, "http://127.0.0.1:8000").roots_pem())
+    return parse_certificates(DevelopmentPKI.load_or_create(pki_home / "pki", OFFICE, "http://127.0.0.1:8000").roots_pem())
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from ecert.kernel import Kernel, kernel
+from ecert.kernel import Kernel
+from ecert.x509 import read_certificates
 
 
 class VerifierRuntime:
@@ -27,9 +28,7 @@ class VerifierRuntime:
 
     @cached_property
     def trust_roots(self) -> list:  # list[asn1crypto.x509.Certificate]
-        from verifier.pdf.signature import load_roots_pem
-
-        return load_roots_pem(self.trust_roots_path.read_text())
+        return read_certificates(self.trust_roots_path)
 
 
 def runtime(app: Flask | None = None) -> VerifierRuntime:

@@ -28,12 +28,9 @@ Two signers, one interface (``sign(fields) -> claim text``):
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import os
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -42,6 +39,7 @@ from typing import Protocol
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ecert.files import file_lock, write_atomic
 from ecert.qr_claim import (
     ClaimFields,
     KeySet,
@@ -133,32 +131,6 @@ class ConfiguredClaimSigner:
 # --------------------------------------------------------------------------- development
 
 
-@contextlib.contextmanager
-def _file_lock(lock_path: Path) -> Iterator[None]:
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-
-def _write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 class DevelopmentClaimSigner:
     """DEVELOPMENT ONLY: keys made on first use under ``directory``; see the module doc."""
 
@@ -198,7 +170,7 @@ class DevelopmentClaimSigner:
             if found is None or not self._bases_published():
                 self.directory.mkdir(parents=True, exist_ok=True)
                 os.chmod(self.directory, 0o700)
-                with _file_lock(self.directory / ".lock"):
+                with file_lock(self.directory / ".lock"):
                     self._reload()  # another process may have made it meanwhile
                     found = self._covering(day)
                     if found is None:
@@ -256,7 +228,7 @@ class DevelopmentClaimSigner:
         pem = private_key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        _write_atomic(self.directory / f"{kid}.key.pem", pem, 0o600)
+        write_atomic(self.directory / f"{kid}.key.pem", pem, 0o600)
         keys = [
             (_retired(old) if old.not_after < day else old, priv) for old, priv in self._keys
         ] + [(key, private_key)]
@@ -269,8 +241,8 @@ class DevelopmentClaimSigner:
         keyset = KeySet(self.office_name, tuple(k for k, _ in keys), bases)
         meta = {"warning": DEV_WARNING, **keyset.as_json()}
         self.published.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self.published, keyset.dumps().encode("utf-8"))
-        _write_atomic(self.directory / _META, (json.dumps(meta, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+        write_atomic(self.published, keyset.dumps().encode("utf-8"))
+        write_atomic(self.directory / _META, (json.dumps(meta, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
         self._keys, self._bases, self._stamp = keys, bases, self._meta_stamp()
 
 

@@ -31,12 +31,13 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Any
 
 from fpdf import FPDF
 from PIL import Image, ImageDraw
 
+from ecert.clock import utc_now
 from issuer import RenderingError
 from issuer.rendering.fonts import FontSet, default_font_set
 from issuer.rendering.photos import PHOTO_PX as _PHOTO_PX
@@ -265,7 +266,7 @@ class CertificateRenderer:
         modules = qr_modules(view.verify_url)
         fields = printed_fields(view)
 
-        now = datetime.now(timezone.utc).replace(microsecond=0)
+        now = utc_now().replace(microsecond=0)
         pdf = FPDF(orientation="P", unit="mm", format="A4", enforce_compliance="PDF/A-3B")
         pdf.set_auto_page_break(False)
         pdf.set_margins(0, 0, 0)

@@ -14,9 +14,10 @@ from fpdf import FPDF
 from PIL import Image, ImageDraw
 
 from ecert.settings import PKCS11Config, Settings
+from ecert.x509 import parse_certificates
 from issuer.pki.development import DevelopmentPKI
 from issuer.signing.signers import build_document_signer
-from verifier.pdf.signature import load_roots_pem, validate_signed_pdf
+from verifier.pdf.signature import validate_signed_pdf
 
 OFFICE = "重庆市大足区职称改革办公室"
 MODULE = Path("/usr/lib/softhsm/libsofthsm2.so")
@@ -107,7 +108,7 @@ def test_sign_with_softhsm(token: tuple[Path, Path]) -> None:
         signed_again = signer.sign(pdf, seal_png=_seal(), box=BOX)  # the session stays open
     finally:
         signer.close()
-    roots = load_roots_pem(DevelopmentPKI.load_or_create(home / "pki", OFFICE, "").roots_pem())
+    roots = parse_certificates(DevelopmentPKI.load_or_create(home / "pki", OFFICE, "").roots_pem())
     for data in (signed, signed_again):
         report = validate_signed_pdf(data, roots)
         assert report.ok and report.trusted and report.lta_ok, report.problems

@@ -32,16 +32,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from collections.abc import Sequence
-
 from asn1crypto import crl as asn1_crl
-from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
 
-__all__ = ["Inspection", "SignatureReport", "SignerIdentity", "load_roots_pem", "validate_signed_pdf", "validate_signed_reader"]
+from ecert.clock import utc_now
+
+__all__ = ["Inspection", "SignatureReport", "SignerIdentity", "validate_signed_pdf", "validate_signed_reader"]
 
 _ACCEPTED_MODIFICATIONS = ("NONE", "LTA_UPDATES")
 
@@ -118,21 +118,6 @@ class Inspection:
     record_number: str | None = None
     record_version: int | None = None
     record_error: str = ""
-
-
-def load_roots_pem(text: str) -> list[asn1_x509.Certificate]:
-    """Parse a PEM bundle of trust roots (``CERTIFICATE`` blocks; other blocks ignored)."""
-    data = text.encode("ascii") if isinstance(text, str) else text
-    if not asn1_pem.detect(data):
-        raise ValueError("not a PEM bundle")
-    roots = [
-        asn1_x509.Certificate.load(der)
-        for kind, _headers, der in asn1_pem.unarmor(data, multiple=True)
-        if kind == "CERTIFICATE"
-    ]
-    if not roots:
-        raise ValueError("no CERTIFICATE in the PEM bundle")
-    return roots
 
 
 def validate_signed_pdf(
@@ -212,7 +197,7 @@ def _validate(reader: Any, pdf: bytes, roots: list, validation_time: dt.datetime
 
     # (2) validation at the time of the signature timestamp, embedded data only
     tst_time = _tst_gen_time(sig)
-    moment = tst_time or validation_time or dt.datetime.now(dt.timezone.utc)
+    moment = tst_time or validation_time or utc_now()
     vc_kwargs: dict[str, Any] = dict(
         trust_roots=roots,
         allow_fetching=False,
@@ -383,8 +368,8 @@ def _lta(sig, roots: list, validation_time: dt.datetime | None, crls: list) -> t
     from pyhanko.sign.validation.ades import ades_lta_validation
     from pyhanko.sign.validation.policy_decl import (
         CertificateFetchingRule,
-        PdfSignatureValidationSpec,
         LocalKnowledge,
+        PdfSignatureValidationSpec,
         RevinfoOnlineFetchingRule,
         RevocationInfoGatheringSpec,
         SignatureValidationSpec,
@@ -409,7 +394,7 @@ def _lta(sig, roots: list, validation_time: dt.datetime | None, crls: list) -> t
             local_knowledge=LocalKnowledge(known_crls=[CRLContainer(c) for c in crls]),
         )
     )
-    now = validation_time or dt.datetime.now(dt.timezone.utc)
+    now = validation_time or utc_now()
     timing = ValidationTimingInfo(
         validation_time=now, best_signature_time=now, point_in_time_validation=validation_time is not None
     )

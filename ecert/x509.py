@@ -1,0 +1,51 @@
+"""X.509 certificates as files hold them: PEM bundles (or one DER certificate) in, PEM out.
+
+One reader for the trust roots the verifier pins, the chain a PKCS#12/PKCS#11 signer
+is configured with and the development PKI's export, so they all accept the same files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from asn1crypto import pem as asn1_pem
+from asn1crypto import x509 as asn1_x509
+
+from ecert import EcertError
+
+
+class CertificateFormatError(EcertError, ValueError):
+    """No certificate could be read (unreadable file, neither PEM nor DER, no CERTIFICATE block)."""
+
+
+def parse_certificates(data: bytes | str) -> list[asn1_x509.Certificate]:
+    """The ``CERTIFICATE`` blocks of a PEM bundle (other blocks ignored), or one DER certificate."""
+    raw = data.encode("ascii", errors="replace") if isinstance(data, str) else data
+    try:
+        if asn1_pem.detect(raw):
+            certificates = [
+                asn1_x509.Certificate.load(der)
+                for kind, _headers, der in asn1_pem.unarmor(raw, multiple=True)
+                if kind == "CERTIFICATE"
+            ]
+        else:
+            certificates = [asn1_x509.Certificate.load(raw)]
+    except (ValueError, TypeError) as exc:
+        raise CertificateFormatError(f"not a PEM bundle or DER certificate: {exc}") from exc
+    if not certificates:
+        raise CertificateFormatError("no CERTIFICATE in the PEM bundle")
+    return certificates
+
+
+def read_certificates(path: Path) -> list[asn1_x509.Certificate]:
+    """``parse_certificates`` of the file ``path``; the error names the file."""
+    try:
+        return parse_certificates(Path(path).read_bytes())
+    except OSError as exc:
+        raise CertificateFormatError(f"cannot read certificates from {path}: {exc.strerror or exc}") from exc
+    except CertificateFormatError as exc:
+        raise CertificateFormatError(f"{path}: {exc}") from exc
+
+
+def certificate_pem(certificate: asn1_x509.Certificate) -> str:
+    return asn1_pem.armor("CERTIFICATE", certificate.dump()).decode("ascii")
