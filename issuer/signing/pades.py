@@ -147,6 +147,9 @@ class DocumentSigner:
             field_name=field_name,
             md_algorithm="sha256",
             certify=True,
+            # Key usage is checked once, when the signer is built (signers.DOCUMENT_SIGNING_USAGE:
+            # either digitalSignature or nonRepudiation); pyHanko's default demands the latter.
+            signer_key_usage=set(),
             docmdp_permissions=MDPPerm.FILL_FORMS,
             subfilter=SigSeedSubFilter.PADES,
             embed_validation_info=True,

@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from pyhanko.sign import signers
+from pyhanko.sign.validation.settings import KeyUsageConstraints
+from pyhanko_certvalidator.errors import InvalidCertificateError
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
@@ -33,6 +35,20 @@ if TYPE_CHECKING:
     from issuer.pki.development import DevelopmentPKI
 
 __all__ = ["build_document_signer"]
+
+# What a document-signing certificate must be for: either key usage (the verifier accepts
+# either too) and, when it names extended key usages, one meant for signing documents.
+DOCUMENT_SIGNING_USAGE = KeyUsageConstraints(
+    key_usage={"digital_signature", "non_repudiation"},
+    match_all_key_usages=False,
+    extd_key_usage={
+        "1.3.6.1.5.5.7.3.36",  # id-kp-documentSigning (RFC 9336)
+        "microsoft_document_signing",
+        "adobe_authentic_documents_trust",
+        "email_protection",  # common on commercial signing certificates
+    },
+    explicit_extd_key_usage_required=False,
+)
 
 # Reused validation contexts are rebuilt at the latest after this long ...
 _VC_MAX_AGE = dt.timedelta(hours=1)
@@ -186,6 +202,7 @@ def build_document_signer(
     else:  # pragma: no cover - Settings validates this
         raise PKIError(f"unknown signer {settings.signer!r}")
 
+    _check_usage(signer.signing_cert)
     timestamper = build_timestamper(tsa_url=settings.tsa_url, pki=pki, production=production)
 
     trust_roots: list[asn1_x509.Certificate] = []
@@ -213,3 +230,17 @@ def build_document_signer(
         signer_name=settings.office_name,
         reserve_margin=RESERVE_MARGIN_REMOTE if settings.tsa_url else RESERVE_MARGIN_LOCAL,
     )
+
+
+def _check_usage(cert: asn1_x509.Certificate | None) -> None:
+    """Refuse a key whose certificate is not for signing documents when the signer is built,
+    not at its first signature."""
+    if cert is None:
+        raise PKIError("the signer has no certificate")
+    try:
+        DOCUMENT_SIGNING_USAGE.validate(cert)
+    except InvalidCertificateError as error:
+        raise PKIError(
+            f"the signing certificate {cert.subject.human_friendly!r} is not for signing documents "
+            f"(key usage): {error}"
+        ) from None

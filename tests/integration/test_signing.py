@@ -351,3 +351,42 @@ def test_pkcs12_signer(home: Path, pki: DevelopmentPKI, tmp_path: Path, input_pd
     (tmp_path / "pass.txt").write_text("wrong\n")
     with pytest.raises(PKIError):
         build_document_signer(settings)
+
+
+def test_a_certificate_not_for_signing_documents_is_refused_when_the_signer_is_built(
+    pki: DevelopmentPKI, tmp_path: Path
+) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    key = serialization.load_pem_private_key(pki.signing_key_pem(), None)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, OFFICE)])
+
+    def p12_with(usage: x509.KeyUsage, eku: x509.ExtendedKeyUsage | None = None) -> Settings:
+        now = dt.datetime.now(dt.UTC)
+        builder = (
+            x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())  # type: ignore[union-attr]
+            .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(usage, critical=True)
+        )
+        if eku is not None:
+            builder = builder.add_extension(eku, critical=False)
+        cert = builder.sign(key, hashes.SHA256())  # type: ignore[arg-type]
+        path = tmp_path / f"{len(list(tmp_path.iterdir()))}.p12"
+        path.write_bytes(pkcs12.serialize_key_and_certificates(b"x", key, cert, None, serialization.NoEncryption()))  # type: ignore[arg-type]
+        return Settings(home=tmp_path, database_url="sqlite://", signer="pkcs12", pkcs12=PKCS12Config(path=path, passphrase_file=None))
+
+    flags = dict.fromkeys(
+        ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment", "key_agreement",
+         "key_cert_sign", "crl_sign", "encipher_only", "decipher_only"), False
+    )
+    with pytest.raises(PKIError, match="not for signing documents"):
+        build_document_signer(p12_with(x509.KeyUsage(**{**flags, "key_encipherment": True})))
+    with pytest.raises(PKIError, match="not for signing documents"):
+        build_document_signer(
+            p12_with(
+                x509.KeyUsage(**{**flags, "digital_signature": True}),
+                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
+            )
+        )
