@@ -27,10 +27,6 @@ class Database:
     reader: sessionmaker[Session]
     writer: sessionmaker[Session]
 
-    @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
-
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction: commits on success, rolls back on any exception."""

@@ -21,7 +21,6 @@ class BlobNotFound(EcertError):
 class BlobStore(Protocol):
     def put(self, data: bytes) -> str: ...
     def get(self, sha256: str) -> bytes: ...
-    def exists(self, sha256: str) -> bool: ...
 
 
 class FileBlobStore:
@@ -47,6 +46,3 @@ class FileBlobStore:
             return self._path(sha256).read_bytes()
         except FileNotFoundError:
             raise BlobNotFound(f"blob {sha256} is missing from {self.root}") from None
-
-    def exists(self, sha256: str) -> bool:
-        return self._path(sha256).exists()

@@ -1,9 +1,9 @@
-"""The one masking rule for personal data on public pages and in public API answers.
+"""The one masking rule for holders' names on public pages and in public API answers.
 
 Names keep their first and last character (张*三, 欧**锋 for 欧阳晓锋; two-character names 张*).
-ID numbers keep only their first and last character: a 6+4 mask would leave about
-1,900 candidates, and different masks of the same number combine, so there is one.
 Characters are counted as code points, so rare characters beyond the BMP count once.
+ID numbers are never shown at all, masked or not: a 6+4 mask would leave about 1,900
+candidates, and different masks of the same number combine.
 """
 
 from __future__ import annotations
@@ -16,10 +16,3 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def mask_id_number(id_number: str) -> str:
-    id_number = id_number.strip()
-    if len(id_number) <= 2:
-        return "*" * len(id_number)
-    return id_number[0] + "*" * (len(id_number) - 2) + id_number[-1]

@@ -1,10 +1,10 @@
-"""The one masking rule for public pages and API answers (ecert.vocab.masking)."""
+"""The one masking rule for names on public pages and API answers (ecert.vocab.masking)."""
 
 from __future__ import annotations
 
 import pytest
 
-from ecert.vocab.masking import mask_id_number, mask_name
+from ecert.vocab.masking import mask_name
 
 
 @pytest.mark.parametrize(
@@ -27,10 +27,3 @@ def test_rare_characters_beyond_the_bmp_count_once() -> None:
     # U+21484 (CJK Extension B) is one character, two UTF-16 code units.
     assert mask_name("王\U00021484明") == "王*明"
     assert mask_name("\U00021484明") == "\U00021484*"
-
-
-def test_mask_id_number_keeps_only_first_and_last_character() -> None:
-    masked = mask_id_number("50011119850312001X")
-    assert masked == "5" + "*" * 16 + "X"
-    assert "19850312" not in masked
-    assert mask_id_number("12") == "**"
