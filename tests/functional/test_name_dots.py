@@ -21,7 +21,7 @@ def test_every_middle_dot_finds_the_certificate(issuance: Issuance, client, dot:
     assert ">有效<" in verdict_section(submit(client, issued.number, typed).get_data(as_text=True))
     response = client.get(f"/api/v1/certificates/{issued.number}", query_string={"name": typed})
     assert response.status_code == 200, response.get_json()
-    assert response.get_json()["number"] == issued.number
+    assert response.get_json()["certificate"]["number"] == issued.number
 
 
 def test_a_full_stop_is_not_a_middle_dot(issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
