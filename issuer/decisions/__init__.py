@@ -5,18 +5,6 @@
 """
 
 from issuer.decisions.csvfile import DecisionFileProblem, ParsedDecisions, parse_decisions
-from issuer.decisions.fields import COLUMNS, CORRECTABLE_COLUMNS, FIELDS, REQUIRED_COLUMNS
 from issuer.decisions.rows import Decision, RowError, validate_record
 
-__all__ = [
-    "COLUMNS",
-    "CORRECTABLE_COLUMNS",
-    "FIELDS",
-    "REQUIRED_COLUMNS",
-    "Decision",
-    "DecisionFileProblem",
-    "ParsedDecisions",
-    "RowError",
-    "parse_decisions",
-    "validate_record",
-]
+__all__ = ["Decision", "DecisionFileProblem", "ParsedDecisions", "RowError", "parse_decisions", "validate_record"]
