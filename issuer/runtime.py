@@ -2,18 +2,25 @@
 
 Building them costs fonts parsed, keys loaded and (for PKCS#11) a token session
 opened; doing it once per process keeps each certificate fast. Nothing here is
-built on web requests that do not issue.
+built on web requests that do not issue, nor for commands that only read or revoke
+(they use the kernel's database alone, so they run where ``ECERT_SIGNER=none``).
 """
 
 from __future__ import annotations
 
 import threading
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from flask import Flask
 
-from ecert.kernel import Kernel, kernel
+from ecert.kernel import Kernel
 from issuer.services.pipeline import Issuance
+
+if TYPE_CHECKING:
+    from issuer.qr.claims import ClaimSigner
+    from issuer.rendering.layout import CertificateRenderer
+    from issuer.signing.pades import DocumentSigner
 
 
 class IssuerRuntime:
@@ -22,7 +29,7 @@ class IssuerRuntime:
         self._lock = threading.Lock()
 
     @cached_property
-    def renderer(self):  # type: ignore[no-untyped-def]
+    def renderer(self) -> CertificateRenderer:
         from issuer.rendering.layout import CertificateRenderer
 
         return CertificateRenderer()
@@ -34,13 +41,13 @@ class IssuerRuntime:
         return make_seal_png(self.kernel.settings.office_name)
 
     @cached_property
-    def signer(self):  # type: ignore[no-untyped-def]
+    def signer(self) -> DocumentSigner:
         from issuer.signing.signers import build_document_signer
 
         return build_document_signer(self.kernel.settings)
 
     @cached_property
-    def claim_signer(self):  # type: ignore[no-untyped-def]
+    def claim_signer(self) -> ClaimSigner:
         from issuer.qr.claims import build_claim_signer
 
         return build_claim_signer(self.kernel.settings)
@@ -61,4 +68,6 @@ class IssuerRuntime:
 
 
 def runtime(app: Flask) -> IssuerRuntime:
-    return app.extensions["issuer"]  # type: ignore[no-any-return]
+    found = app.extensions["issuer"]
+    assert isinstance(found, IssuerRuntime)
+    return found

@@ -244,10 +244,6 @@ class DevelopmentPKI:
         """The root certificate as PEM: what a verifier pins."""
         return certificate_pem(self.root_cert)
 
-    def signing_key_pem(self) -> bytes:
-        """PKCS#8 PEM of the document-signing key (for exporting to PKCS#12 / an HSM in tests)."""
-        return _key_pem(self.signing_key)
-
     # ------------------------------------------------------------------ revocation
     def crls(self) -> list[asn1_crl.CertificateList]:
         """Current CRLs of the root and issuing CA, regenerated when stale."""
@@ -262,17 +258,6 @@ class DevelopmentPKI:
                         state = self._regenerate_crl(which, state, now)
                     self._crl_state[which] = state
             return [s.crl for s in self._crl_state.values()]
-
-    def crls_at(self, moment: dt.datetime) -> list[asn1_crl.CertificateList]:
-        """CRLs as the CAs would publish them at ``moment`` (tests: validation years later).
-
-        Not stored; the on-disk CRLs are untouched.
-        """
-        out = []
-        for which, key in (("root", self._root_key), ("issuing", self._issuing_key)):
-            new = make_crl(self._pyca_certs[which], key, moment, 1000)
-            out.append(asn1_crl.CertificateList.load(new.public_bytes(serialization.Encoding.DER)))
-        return out
 
     def crl_next_update(self) -> dt.datetime:
         """Earliest nextUpdate among the current CRLs."""

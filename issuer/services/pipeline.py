@@ -59,10 +59,8 @@ class Issuance:
     settings: Settings
     clock: Clock
     seal_png: bytes
+    claim_signer: ClaimSigner  # signs the claim carried in the QR URL
     actor: str = "system"
-    # Signs the claim carried in the QR URL; None prints a QR without a claim (tests only:
-    # the runtime always builds one).
-    claim_signer: ClaimSigner | None = None
 
 
 @dataclass(frozen=True)
@@ -152,22 +150,20 @@ def certificate_view(
     *,
     photo: bytes | None,
     issue_date: date,
-    claim_signer: ClaimSigner | None = None,
+    claim_signer: ClaimSigner,
 ) -> CertificateView:
-    verify_url = settings.verify_url(reservation.token)
-    if claim_signer is not None:
-        claim = claim_signer.sign(
-            ClaimFields(
-                number=reservation.number,
-                name=decision.name,
-                qualification=decision.qualification,
-                grant_date=decision.approval_date,
-                version=reservation.version,
-                token=reservation.token,
-                issue_date=issue_date,
-            )
+    claim = claim_signer.sign(
+        ClaimFields(
+            number=reservation.number,
+            name=decision.name,
+            qualification=decision.qualification,
+            grant_date=decision.approval_date,
+            version=reservation.version,
+            token=reservation.token,
+            issue_date=issue_date,
         )
-        verify_url = claim_url(verify_url, claim)
+    )
+    verify_url = claim_url(settings.verify_url(reservation.token), claim)
     record: dict[str, Any] = {
         "schema": RECORD_SCHEMA,
         "number": reservation.number,

@@ -26,7 +26,6 @@ import logging
 import threading
 from collections.abc import Callable
 
-from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
@@ -59,6 +58,7 @@ Box = tuple[float, float, float, float]
 # an in-process TSA answers with a constant size; a remote TSA may vary more.
 RESERVE_MARGIN_LOCAL = 1024
 RESERVE_MARGIN_REMOTE = 8192
+FIELD_NAME = "Signature1"  # the one signature field of a certificate
 
 
 VCFactory = Callable[[], tuple[ValidationContext, dt.datetime]]
@@ -74,7 +74,6 @@ class DocumentSigner:
         timestamper: TimeStamper,
         validation_context_factory: VCFactory,
         *,
-        seal_png_provider: Callable[[], bytes] | None = None,
         on_close: Callable[[], None] | None = None,
         signer_name: str | None = None,
         reserve_margin: int = RESERVE_MARGIN_REMOTE,
@@ -84,7 +83,6 @@ class DocumentSigner:
         self._vc_factory = validation_context_factory
         self._vc: ValidationContext | None = None
         self._vc_valid_until = utc_now()
-        self._seal_png_provider = seal_png_provider
         self._seals = SealStyles()
         self._bytes_reserved: int | None = None
         self._reserve_margin = reserve_margin
@@ -92,15 +90,7 @@ class DocumentSigner:
         self._signer_name = signer_name
         self._lock = threading.RLock()
 
-    # ------------------------------------------------------------------ helpers
-    @property
-    def signing_cert(self) -> asn1_x509.Certificate:
-        cert = self._signer.signing_cert
-        if cert is None:
-            raise PKIError("the signer has no certificate")
-        return cert
-
-    def validation_context(self) -> ValidationContext:
+    def _validation_context(self) -> ValidationContext:
         """The reusable context, rebuilt before its revocation data goes stale."""
         with self._lock:
             if self._vc is None or utc_now() >= self._vc_valid_until:
@@ -112,39 +102,30 @@ class DocumentSigner:
         self,
         pdf: bytes,
         *,
-        seal_png: bytes | None = None,
+        seal_png: bytes,
         box: Box,
-        field_name: str = "Signature1",
-        reason: str | None = None,
-        location: str | None = None,
     ) -> bytes:
         """Certify ``pdf`` (PAdES B-LTA, DocMDP P=2) with a visible seal in ``box`` on page 1.
 
         ``box`` is ``(x1, y1, x2, y2)`` in PDF points, origin bottom-left of page 1.
         Only sign bytes this service rendered itself (shadow attacks cannot be detected later).
         """
-        if seal_png is None:
-            if self._seal_png_provider is None:
-                raise SigningError("no seal image given")
-            seal_png = self._seal_png_provider()
         x1, y1, x2, y2 = box
         if not (x2 > x1 and y2 > y1):
             raise SigningError(f"bad signature box {box!r}")
         with self._lock:
             try:
-                return self._sign_locked(pdf, seal_png, (x1, y1, x2, y2), field_name, reason, location)
+                return self._sign_locked(pdf, seal_png, (x1, y1, x2, y2))
             except (SigningError, PKIError):
                 raise
             except Exception as exc:
                 raise SigningError(f"signing failed: {type(exc).__name__}: {exc}") from exc
 
-    def _sign_locked(
-        self, pdf: bytes, seal_png: bytes, box: Box, field_name: str, reason: str | None, location: str | None
-    ) -> bytes:
-        vc = self.validation_context()
+    def _sign_locked(self, pdf: bytes, seal_png: bytes, box: Box) -> bytes:
+        vc = self._validation_context()
         style = self._seals.style(seal_png)
         meta = signers.PdfSignatureMetadata(
-            field_name=field_name,
+            field_name=FIELD_NAME,
             md_algorithm="sha256",
             certify=True,
             # Key usage is checked once, when the signer is built (signers.DOCUMENT_SIGNING_USAGE:
@@ -155,8 +136,6 @@ class DocumentSigner:
             embed_validation_info=True,
             use_pades_lta=True,
             validation_context=vc,
-            reason=reason,
-            location=location,
             name=self._signer_name,
             # Validation data in the signed revision itself (no VRI: deprecated, and it would
             # force a separate revision), so the certified revision is already B-LT.
@@ -164,7 +143,7 @@ class DocumentSigner:
                 include_vri=False, placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE
             ),
         )
-        field_spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=0, box=box)  # type: ignore[arg-type]  # points need not be whole
+        field_spec = fields.SigFieldSpec(sig_field_name=FIELD_NAME, on_page=0, box=box)  # type: ignore[arg-type]  # points need not be whole
         pdf_signer = signers.PdfSigner(
             meta,
             signer=self._signer,
@@ -174,7 +153,7 @@ class DocumentSigner:
         )
         out = self._run(pdf_signer, pdf, self._bytes_reserved)
         if self._bytes_reserved is None:
-            self._bytes_reserved = self._measure_reserve(out, field_name)
+            self._bytes_reserved = self._measure_reserve(out)
         return out
 
     def _run(self, pdf_signer: signers.PdfSigner, pdf: bytes, bytes_reserved: int | None) -> bytes:
@@ -201,10 +180,10 @@ class DocumentSigner:
         if r.input_version > (1, 7):
             raise SigningError("signing raised the PDF version above 1.7 (breaks PDF/A)")
 
-    def _measure_reserve(self, data: bytes, field_name: str) -> int | None:
+    def _measure_reserve(self, data: bytes) -> int | None:
         r = PdfFileReader(io.BytesIO(data), strict=False)
         for sig in r.embedded_regular_signatures:
-            if sig.field_name == field_name:
+            if sig.field_name == FIELD_NAME:
                 # the DER length, not the padded /Contents
                 return len(sig.signed_data.dump()) * 2 + 2 * 64 + self._reserve_margin
         return None
@@ -220,7 +199,7 @@ class DocumentSigner:
                 reader = PdfFileReader(io.BytesIO(pdf), strict=False)
                 ts = signers.PdfTimeStamper(self._timestamper)
                 out = ts.update_archival_timestamp_chain(
-                    reader, self.validation_context(), in_place=False, output=io.BytesIO()
+                    reader, self._validation_context(), in_place=False, output=io.BytesIO()
                 )
                 data = out.getvalue()
                 self._check_version(data)

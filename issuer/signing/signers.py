@@ -9,7 +9,6 @@ authority, the trust roots and how validation contexts are built and renewed. ``
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from pyhanko.sign import signers
 from pyhanko.sign.validation.settings import KeyUsageConstraints
-from pyhanko_certvalidator.errors import InvalidCertificateError
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.errors import InvalidCertificateError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
@@ -137,9 +136,7 @@ def _vc_factory(
     return build
 
 
-def build_document_signer(
-    settings: Settings, *, seal_png_provider: Callable[[], bytes] | None = None
-) -> DocumentSigner:
+def build_document_signer(settings: Settings) -> DocumentSigner:
     """Build the process's DocumentSigner from settings (call once; keep the result)."""
     from issuer.pki.development import DevelopmentPKI
 
@@ -225,7 +222,6 @@ def build_document_signer(
         signer,
         timestamper,
         factory,
-        seal_png_provider=seal_png_provider,
         on_close=on_close,
         signer_name=settings.office_name,
         reserve_margin=RESERVE_MARGIN_REMOTE if settings.tsa_url else RESERVE_MARGIN_LOCAL,

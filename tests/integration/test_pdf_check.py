@@ -46,6 +46,7 @@ def corpus(tmp_path_factory, pki_home: Path, renderer, signer, seal_png, trust_r
     from ecert.settings import Settings
     from ecert.storage import FileBlobStore
     from issuer.services.lifecycle import RevocationReason, correct, revoke
+    from issuer.qr.claims import build_claim_signer
     from issuer.services.issuance import Issuance, issue_decision
 
     tmp = tmp_path_factory.mktemp("pdf-check")
@@ -56,6 +57,7 @@ def corpus(tmp_path_factory, pki_home: Path, renderer, signer, seal_png, trust_r
     issuance = Issuance(
         db=db, store=FileBlobStore(settings.blob_dir), renderer=renderer, signer=signer, settings=settings,
         clock=lambda: datetime(2026, 11, 26, 2, 30, tzinfo=UTC), seal_png=seal_png, actor="test",
+        claim_signer=build_claim_signer(settings),
     )
     good = issue_decision(issuance, factories.decision(name="李四"))
     bad = issue_decision(issuance, factories.decision(name="王五"))

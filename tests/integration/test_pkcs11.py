@@ -52,7 +52,7 @@ def token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path
         home = base / "home"
         pki = DevelopmentPKI.load_or_create(home / "pki", OFFICE, "http://127.0.0.1:8000")
         key_pem = base / "key.pem"
-        key_pem.write_bytes(pki.signing_key_pem())  # PKCS#8
+        shutil.copy(pki.directory / "signer.key.pem", key_pem)  # PKCS#8
         cert_der = base / "cert.der"
         cert_der.write_bytes(pki.signing_cert.dump())
 

@@ -20,6 +20,7 @@ from ecert.settings import PKCS12Config, Settings
 from ecert.x509 import parse_certificates
 from issuer import PKIError
 from issuer.pki.development import DevelopmentPKI
+from issuer.pki.hierarchy import make_crl
 from issuer.signing.pades import DocumentSigner
 from issuer.signing.signers import build_document_signer
 from verifier.pdf.signature import validate_signed_pdf
@@ -271,13 +272,27 @@ def test_unsigned_pdf_is_not_valid(input_pdf: bytes, roots: list) -> None:
     assert not report.ok and report.problems
 
 
+def crls_published_at(pki_dir: Path, moment: dt.datetime) -> list:
+    """The CRLs the development CAs would publish at ``moment``; the ones on disk stay."""
+    from asn1crypto import crl as asn1_crl
+    from cryptography import x509
+
+    crls = []
+    for ca in ("root-ca", "issuing-ca"):
+        key = serialization.load_pem_private_key((pki_dir / f"{ca}.key.pem").read_bytes(), None)
+        cert = x509.load_pem_x509_certificate((pki_dir / f"{ca}.cert.pem").read_bytes())
+        crl = make_crl(cert, key, moment, 1000)  # type: ignore[arg-type]
+        crls.append(asn1_crl.CertificateList.load(crl.public_bytes(serialization.Encoding.DER)))
+    return crls
+
+
 def test_lta_years_later_and_renewal(
     signed: bytes, roots: list, pki: DevelopmentPKI, doc_signer: DocumentSigner
 ) -> None:
     # 2035: the signer certificate (5 years) has expired; the TSA's (10 years) has not.
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=9 * 365)
     assert later > pki.signing_cert.not_valid_after
-    fresh = pki.crls_at(later - dt.timedelta(hours=1))  # what the CAs would publish then
+    fresh = crls_published_at(pki.directory, later - dt.timedelta(hours=1))
     report = validate_signed_pdf(signed, roots, validation_time=later, crls=fresh)
     assert report.lta_ok, report.problems
     # Without current revocation data for the last timestamp's chain there is no LTA proof.
@@ -322,7 +337,7 @@ def test_production_refuses_development_parts(home: Path) -> None:
 
 def test_pkcs12_signer(home: Path, pki: DevelopmentPKI, tmp_path: Path, input_pdf: bytes, seal: bytes, roots: list) -> None:
     passphrase = "correct horse battery staple"
-    key = serialization.load_pem_private_key(pki.signing_key_pem(), None)
+    key = serialization.load_pem_private_key((pki.directory / "signer.key.pem").read_bytes(), None)
     from cryptography import x509
 
     def pyca(cert):  # type: ignore[no-untyped-def]
@@ -360,7 +375,7 @@ def test_a_certificate_not_for_signing_documents_is_refused_when_the_signer_is_b
     from cryptography.hazmat.primitives import hashes
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-    key = serialization.load_pem_private_key(pki.signing_key_pem(), None)
+    key = serialization.load_pem_private_key((pki.directory / "signer.key.pem").read_bytes(), None)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, OFFICE)])
 
     def p12_with(usage: x509.KeyUsage, eku: x509.ExtendedKeyUsage | None = None) -> Settings:
