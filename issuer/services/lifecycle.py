@@ -13,8 +13,9 @@ Each state change commits with its audit event.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +35,25 @@ from issuer.services.pipeline import Issuance, Reservation, produce, reserve_cer
 
 
 class LifecycleError(IssuerError):
-    """The certificate cannot undergo this change (unknown, not current, not valid)."""
+    """The certificate cannot undergo this change: a stable ``code`` with its ``params``
+    for the edge to put in words (``str()`` is an English sentence for logs).
+
+    Codes: ``certificate.not_found`` (number), ``certificate.not_valid`` (number, version,
+    status), ``certificate.busy`` and ``certificate.changed`` (number: another change got
+    there first; trying again is safe).
+    """
+
+    _SENTENCES: ClassVar[Mapping[str, str]] = {
+        "certificate.not_found": "no issued certificate with number {number}",
+        "certificate.not_valid": "certificate {number} v{version} is {status}, not valid",
+        "certificate.busy": "certificate {number} is being corrected by someone else; try again",
+        "certificate.changed": "certificate {number} changed while the correction was being signed; try again",
+    }
+
+    def __init__(self, code: str, **params: str | int) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(self._SENTENCES[code].format(**params))
 
 
 class RevocationReason(enum.StrEnum):
@@ -90,7 +109,7 @@ def revoke_many(
         for number in dict.fromkeys(numbers):
             current = _current(session, number)
             if current.status is not CertificateStatus.VALID:
-                raise LifecycleError(f"certificate {number} v{current.version} is {current.status.value}, not valid")
+                raise _not_valid(number, current)
             current.status = CertificateStatus.REVOKED
             current.revoked_at = now
             current.revocation_reason = text
@@ -113,7 +132,7 @@ def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason:
     with issuance.db.read() as session:
         current = _current(session, number)
         if current.status is not CertificateStatus.VALID:
-            raise LifecycleError(f"certificate {number} v{current.version} is {current.status.value}, not valid")
+            raise _not_valid(number, current)
         decision = session.get(Decision, current.decision_id)
         assert decision is not None
         holder = session.get(Holder, decision.holder_id)
@@ -132,7 +151,7 @@ def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason:
     try:
         reservation = _reserve_version(issuance, number, previous, corrected, photo_sha256, reason)
     except IntegrityError:
-        raise LifecycleError(f"certificate {number} is being corrected by someone else; try again") from None
+        raise LifecycleError("certificate.busy", number=number) from None
     photo = issuance.store.get(photo_sha256) if photo_sha256 else None
     with produce(issuance, corrected, reservation, photo=photo) as produced:
         superseded = registry.updated_rows(
@@ -143,7 +162,7 @@ def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason:
         )
         if not (produced.completed and superseded):
             # Revoked or corrected by someone else meanwhile: nothing of this attempt commits.
-            raise LifecycleError(f"certificate {number} changed while the correction was being signed; try again")
+            raise LifecycleError("certificate.changed", number=number)
         done = produced.reservation
         audit.append(
             produced.session,
@@ -204,5 +223,9 @@ def _current(session: Session, number: str) -> Certificate:
         .limit(1)
     ).first()
     if certificate is None:
-        raise LifecycleError(f"no issued certificate with number {number}")
+        raise LifecycleError("certificate.not_found", number=number)
     return certificate
+
+
+def _not_valid(number: str, current: Certificate) -> LifecycleError:
+    return LifecycleError("certificate.not_valid", number=number, version=current.version, status=current.status.value)

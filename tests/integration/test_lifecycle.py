@@ -29,8 +29,14 @@ def test_revoke_records_reason_and_doc_no(issuance: Issuance) -> None:
         assert public.masked_name == "王*明"
         assert session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()[-1] == "certificate.revoked"
         assert audit.verify_chain(session).ok
-    with pytest.raises(LifecycleError, match="is revoked, not valid"):
+    with pytest.raises(LifecycleError, match="is revoked, not valid") as raised:
         revoke(issuance.db, issued.number, reason=RevocationReason.FRAUD, doc_no="足人社发〔2026〕3号", actor=issuance.actor, clock=issuance.clock)
+    assert (raised.value.code, raised.value.params) == (
+        "certificate.not_valid", {"number": issued.number, "version": 1, "status": "revoked"}
+    )
+    with pytest.raises(LifecycleError) as unknown:
+        revoke(issuance.db, "ZC500111-2026-999999-X", reason=RevocationReason.FRAUD, doc_no="足人社发〔2026〕3号", actor="test", clock=issuance.clock)
+    assert unknown.value.code == "certificate.not_found"
 
 
 def test_correction_is_a_new_version_and_supersedes_the_old(issuance: Issuance, trust_roots: list) -> None:
