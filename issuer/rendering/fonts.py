@@ -68,7 +68,7 @@ class LoadedFont:
             face = hb.Face(blob, spec.index)
             if face.glyph_count <= 1:
                 raise ValueError("no glyphs (wrong face index?)")
-        except Exception as exc:  # noqa: BLE001 - any parse problem is a config error
+        except Exception as exc:  # any parse problem is a configuration error
             raise RenderingError(f"font {spec.path} (face {spec.index}) cannot be read: {exc}") from exc
         self.spec = spec
         self.key = spec.key
@@ -202,7 +202,7 @@ class FontSet:
             data = font.subset(sorted(cps))
             try:
                 ttf = TTFFont(pdf, io.BytesIO(data), key, "")  # type: ignore[arg-type]
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 raise RenderingError(f"font subset of {font.spec.path} unusable: {exc}") from exc
             # The per-glyph bounding boxes are already right; recomputing the
             # CFF/hhea boxes on save costs ~60% of fpdf2's font output time.

@@ -43,8 +43,8 @@ from issuer.rendering.fonts import FontSet, default_font_set
 from issuer.rendering.photos import PHOTO_PX as _PHOTO_PX
 from issuer.rendering.photos import normalize_photo
 from issuer.rendering.qr import draw_qr, qr_modules
+from issuer.rendering.text import INK, PT_PER_MM, TextLayer
 
-PT_PER_MM = 72 / 25.4
 PAGE_W_MM, PAGE_H_MM = 210.0, 297.0
 
 # --- Layout (mm, top-left origin, as fpdf2 uses) ---------------------------------------
@@ -81,7 +81,6 @@ SEAL_BOX: tuple[float, float, float, float] = _seal_box_pt()
 
 _RED = (155, 27, 30)
 _GOLD = (184, 142, 62)
-_INK = (26, 26, 26)
 _LABEL = (92, 74, 58)
 _GREY = (110, 110, 110)
 _RULE = (208, 196, 172)
@@ -170,80 +169,6 @@ def _placeholder_photo() -> bytes:
     return out.getvalue()
 
 
-class _TextLayer:
-    """Text ops collected first, so each font is subset once with exactly the glyphs used."""
-
-    def __init__(self, fonts: FontSet) -> None:
-        self.fonts = fonts
-        # (x, y, size, colour, [(font key, dx, run)])
-        self.ops: list[tuple[float, float, float, tuple[int, int, int], list[tuple[str, float, str]]]] = []
-        self.used: dict[str, set[int]] = {}
-
-    def width(self, text: str, size: float, bold: bool = False) -> float:
-        return self.fonts.width(text, size, bold) / PT_PER_MM
-
-    def add(
-        self,
-        x: float,
-        y: float,
-        text: str,
-        size: float,
-        color: tuple[int, int, int] = _INK,
-        bold: bool = False,
-        align: str = "L",
-    ) -> float:
-        """Queue text with its baseline at (x, y) mm; returns its width in mm."""
-        runs = self.fonts.runs(text, bold)
-        placed: list[tuple[str, float, str]] = []
-        total = 0.0
-        for font, run in runs:
-            placed.append((font.key, total, run))
-            total += sum(font.advance(ord(ch)) for ch in run) * size / PT_PER_MM
-            self.used.setdefault(font.key, set()).update(ord(ch) for ch in run)
-        if align == "R":
-            x -= total
-        elif align == "C":
-            x -= total / 2
-        self.ops.append((x, y, size, color, placed))
-        return total
-
-    def spaced(self, x: float, y: float, text: str, size: float, width: float, color: tuple[int, int, int]) -> None:
-        """Distribute the characters of a short label evenly over width (姓　　名)."""
-        chars = list(text)
-        if len(chars) == 1:
-            self.add(x, y, text, size, color)
-            return
-        widths = [self.width(ch, size) for ch in chars]
-        gap = max(0.0, (width - sum(widths)) / (len(chars) - 1))
-        for ch, w in zip(chars, widths):
-            self.add(x, y, ch, size, color)
-            x += w + gap
-
-    def fit(self, text: str, size: float, max_w: float, min_size: float, what: str) -> float:
-        """The largest size ≤ size at which text fits in max_w mm on one line."""
-        w = self.width(text, size)
-        if w <= max_w:
-            return size
-        fitted = int(size * max_w / w * 10) / 10
-        if fitted < min_size:
-            raise RenderingError(f"{what} is too long to print on one line ({len(text)} characters)")
-        return fitted
-
-    def flush(self, pdf: FPDF) -> None:
-        self.fonts.register(pdf, self.used)
-        current: tuple[str, float] | None = None
-        color: tuple[int, int, int] | None = None
-        for x, y, size, col, runs in self.ops:
-            if col != color:
-                pdf.set_text_color(*col)
-                color = col
-            for key, dx, run in runs:
-                if current != (key, size):
-                    pdf.set_font(key, size=size)
-                    current = (key, size)
-                pdf.text(x + dx, y, run)
-
-
 class CertificateRenderer:
     """Builds certificate PDFs; make one per process and reuse it (thread-safe)."""
 
@@ -279,7 +204,7 @@ class CertificateRenderer:
         pdf.set_lang("zh-CN")
         pdf.add_page()
 
-        text = _TextLayer(self.fonts)
+        text = TextLayer(self.fonts)
         self._draw_frame(pdf, text)
         self._draw_fields(pdf, text, fields, view)
         self._draw_photo(pdf, photo)
@@ -297,11 +222,11 @@ class CertificateRenderer:
         )
         try:
             return bytes(pdf.output())
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise RenderingError(f"PDF output failed: {type(exc).__name__}: {exc}") from exc
 
     # -- parts ----------------------------------------------------------------------------
-    def _draw_frame(self, pdf: FPDF, text: _TextLayer) -> None:
+    def _draw_frame(self, pdf: FPDF, text: TextLayer) -> None:
         m = _MARGIN_OUTER
         pdf.set_fill_color(*_PAPER)
         pdf.rect(0, 0, PAGE_W_MM, PAGE_H_MM, style="F")
@@ -333,7 +258,7 @@ class CertificateRenderer:
         widths = [text.width(ch, size, bold=True) for ch in title]
         gap = 9.0
         x = (PAGE_W_MM - sum(widths) - gap * (len(title) - 1)) / 2
-        for ch, w in zip(title, widths):
+        for ch, w in zip(title, widths, strict=True):
             text.add(x, 39.0, ch, size, _RED, bold=True)
             x += w + gap
         text.add(PAGE_W_MM / 2, 49.5, "专业技术人员职称电子证书", 13.0, _LABEL, align="C")
@@ -346,7 +271,7 @@ class CertificateRenderer:
         cx = PAGE_W_MM / 2
         pdf.polygon([(cx, y - 1.8), (cx + 2.2, y), (cx, y + 1.8), (cx - 2.2, y)], style="F")
 
-    def _draw_fields(self, pdf: FPDF, text: _TextLayer, fields: list[tuple[str, str]], view: CertificateView) -> None:
+    def _draw_fields(self, pdf: FPDF, text: TextLayer, fields: list[tuple[str, str]], view: CertificateView) -> None:
         px = _PHOTO[0]
         y = _ROW0_Y
         body = [f for f in fields if f[0] not in ("发证机关", "发证日期", "证书编号")]
@@ -358,7 +283,7 @@ class CertificateRenderer:
             text.spaced(_LABEL_X, y, label, 11.0, _LABEL_W, _LABEL)
             text.add(_LABEL_X + _LABEL_W + 0.6, y, "：", 11.0, _LABEL)
             size = text.fit(value, 12.5, right - _VALUE_X - 1, 6.5, label)
-            text.add(_VALUE_X, y, value, size, _INK)
+            text.add(_VALUE_X, y, value, size, INK)
             pdf.line(_VALUE_X - 1, y + 2.0, right, y + 2.0)
             y += _ROW_STEP
 
@@ -369,7 +294,7 @@ class CertificateRenderer:
         pdf.rect(x - 1.2, y - 1.2, w + 2.4, h + 2.4)
         pdf.image(io.BytesIO(jpeg), x=x, y=y, w=w, h=h)
 
-    def _draw_bottom(self, pdf: FPDF, text: _TextLayer, view: CertificateView, modules: list[list[bool]]) -> None:
+    def _draw_bottom(self, pdf: FPDF, text: TextLayer, view: CertificateView, modules: list[list[bool]]) -> None:
         n = len(modules)
         size = _QR_SYMBOL_MM * (n + 8) / n
         qy = _QR_Y
@@ -393,7 +318,7 @@ class CertificateRenderer:
             vsize = text.fit(value, 11.5, 78.0, 6.5, label)
             x_value = _ISSUE_BLOCK_RIGHT - text.width(value, vsize)
             text.add(x_value - 0.5, y, label + "：", 11.0, _LABEL, align="R")
-            text.add(x_value, y, value, vsize, _INK)
+            text.add(x_value, y, value, vsize, INK)
         text.add(
             PAGE_W_MM / 2,
             PAGE_H_MM - 19.0,

@@ -56,7 +56,7 @@ def normalize_photo(data: bytes) -> bytes:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise RenderingError(f"photo: decompression bomb rejected ({exc})") from exc
-    except Exception as exc:  # noqa: BLE001 - Pillow raises many types for bad input
+    except Exception as exc:  # Pillow raises many types for bad input
         raise RenderingError(f"photo: cannot decode image ({type(exc).__name__}: {exc})") from exc
     out = io.BytesIO()
     img.save(out, format="JPEG", quality=88, optimize=True)  # no exif=, no icc_profile=

@@ -15,7 +15,6 @@ only runs long enough to save bits get one.  Decoders return the same text.
 from __future__ import annotations
 
 import re
-
 from typing import TYPE_CHECKING
 
 import segno
