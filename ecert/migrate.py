@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
 from ecert import EcertError
 from ecert.command import Failure
@@ -61,9 +61,13 @@ def head_revision() -> str:
 def current_revision(engine: Engine) -> str | None:
     """The database's Alembic revision, None when it has never been migrated."""
     with engine.connect() as connection:
-        if not inspect(connection).has_table(_VERSION_TABLE):
+        try:  # one query on the usual path: the table is there
+            return connection.execute(text(f"SELECT version_num FROM {_VERSION_TABLE}")).scalar()
+        except (OperationalError, ProgrammingError):
+            connection.rollback()
+            if inspect(connection).has_table(_VERSION_TABLE):
+                raise
             return None
-        return connection.execute(text(f"SELECT version_num FROM {_VERSION_TABLE}")).scalar()
 
 
 def require_current_schema(engine: Engine) -> None:
@@ -82,7 +86,7 @@ def needs_current_schema(command_function: Callable[P, R]) -> Callable[P, R]:
             require_current_schema(kernel().db.engine)
         except SchemaNotCurrent as error:
             if error.current is None:
-                message = _("数据库尚未建立表结构；请先运行 ecert db upgrade")
+                message = _("数据库尚未迁移；请先运行 ecert db upgrade")
             else:
                 message = _(
                     "数据库表结构不是最新版本（当前 %(current)s，应为 %(head)s）；请先运行 ecert db upgrade",

@@ -146,7 +146,7 @@ def test_unmigrated_database_names_ecert_db_upgrade(tmp_path: Path, pki_home: Pa
 
     result = _run(make_home(tmp_path, pki_home), *command)
     assert result.returncode == 1
-    assert result.stderr.strip() == "the database has no tables yet; run ecert db upgrade first"
+    assert result.stderr.strip() == "the database has not been migrated; run ecert db upgrade first"
     assert "Traceback" not in result.stdout + result.stderr
 
 
@@ -200,3 +200,11 @@ def test_settings_mistakes_as_a_real_process(
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and result.stderr.startswith(words), result.stderr
+
+
+def test_database_without_migrations_on_either_backend(app, issuance: Issuance) -> None:  # type: ignore[no-untyped-def]
+    with issuance.db.write() as session:
+        session.execute(text("DROP TABLE alembic_version"))
+    result = app.test_cli_runner().invoke(main, ["--lang", "en", "issue", str(EXAMPLES / "decisions.csv")])
+    assert result.exit_code == 1
+    assert result.output == "the database has not been migrated; run ecert db upgrade first\n"
