@@ -32,9 +32,10 @@ from ecert.settings import Settings
 from issuer.rendering.qr import MAX_VERSION, qr_modules, qr_segments
 from issuer.qr.claims import ConfiguredClaimSigner, DevelopmentClaimSigner, build_claim_signer
 from verifier.lookup import PublicCertificate, PublicStatus
-from verifier.qr.check import claim_status, verification_words
+from verifier.qr.check import claim_status
+from verifier.words.claim import claim_line, signature_message
 
-TOKEN = "K7Q2M4X9TB3ZHRW5NPD6FJ8C"  # 24 base32 characters, as issuer.registry makes them
+TOKEN = "K7Q2M4X3TB3ZHRW5NPD6FJ2C"  # 24 base32 characters, as issuer.registry makes them
 
 
 def _number(seq: int = 123) -> str:
@@ -178,7 +179,7 @@ def test_tampered_byte_is_invalid(key: Key) -> None:
     tampered = base64.b32encode(bytes(raw)).decode().rstrip("=")
     result = verify_claim(tampered, TOKEN, key.keyset())
     assert (result.ok, result.reason) == (False, "bad_signature")
-    assert "篡改" in verification_words(result)[0]
+    assert "篡改" in signature_message(result)
 
 
 def test_claim_moved_to_another_token_is_invalid(key: Key) -> None:
@@ -204,9 +205,6 @@ def test_key_not_valid_on_the_claims_date_is_invalid() -> None:
     result = verify_claim(expired.claim(), TOKEN, expired.keyset())
     assert (result.ok, result.reason) == (False, "key_not_valid_on_date")
     assert result.params == {"day": date(2026, 11, 26), "start": date(2020, 1, 1), "end": date(2024, 12, 31)}
-    zh, en = verification_words(result)
-    assert "2026-11-26" in en and "2020-01-01 to 2024-12-31" in en
-    assert "有效期" in zh
     not_yet = Key("new-2027-1", date(2027, 1, 1), date(2031, 12, 31))
     assert verify_claim(not_yet.claim(), TOKEN, not_yet.keyset()).reason == "key_not_valid_on_date"
 
@@ -261,7 +259,7 @@ def test_random_payloads_never_raise(key: Key) -> None:
 
 
 def test_weird_tokens_never_raise(key: Key) -> None:
-    for token in ("", "../../etc", "é" * 24, "A" * 500, "K7Q2M4X9TB3ZHRW5NPD6FJ8C\x00"):
+    for token in ("", "../../etc", "é" * 24, "A" * 500, "K7Q2M4X3TB3ZHRW5NPD6FJ2C\x00"):
         assert claim_status(key.claim(), None, token=token, keyset=key.keyset()).state == "invalid"
 
 
@@ -272,7 +270,7 @@ def test_claim_status_valid(key: Key) -> None:
     status = claim_status(key.claim(), _certificate(), token=TOKEN, keyset=key.keyset(), full_name="张三")
     assert (status.state, status.reason) == ("valid", "ok")
     assert status.claim is not None and status.claim.name == "张三"
-    assert "张三" not in status.message_zh + status.message_en  # never the full name in messages
+    assert "张三" not in claim_line(status)  # never the full name in messages
     # Without the registry's full name (no app context) the masked forms are compared.
     assert claim_status(key.claim(), _certificate(), token=TOKEN, keyset=key.keyset()).state == "valid"
 
@@ -295,7 +293,7 @@ def test_claim_status_absent(key: Key) -> None:
 def test_claim_status_mismatch(key: Key, changes: dict, field: str) -> None:
     status = claim_status(key.claim(), _certificate(**changes), token=TOKEN, keyset=key.keyset(), full_name="张三")
     assert (status.state, status.mismatched) == ("mismatch", (field,))
-    assert "不一致" in status.message_zh
+    assert "不一致" in claim_line(status)
 
 
 def test_claim_status_full_name_mismatch_never_shows_the_name(key: Key) -> None:
@@ -304,7 +302,7 @@ def test_claim_status_full_name_mismatch_never_shows_the_name(key: Key) -> None:
     # Same masked form (张*三) but another full name: only the full comparison sees it.
     status = claim_status(text, _certificate(signed), token=TOKEN, keyset=key.keyset(), full_name="张大三")
     assert (status.state, status.mismatched) == ("mismatch", ("name",))
-    assert "张小三" not in status.message_zh + status.message_en and "张大三" not in status.message_zh
+    assert "张小三" not in claim_line(status) and "张大三" not in claim_line(status)
 
 
 def test_claim_status_unknown_certificate(key: Key) -> None:
@@ -608,13 +606,13 @@ def test_report_refuses_a_real_claim_on_a_foreign_host(key: Key, capsys: pytest.
     for foreign in ("https://evil.example", "http://ecert.dazu.gov.cn", "https://ecert.dazu.gov.cn:8443"):
         status, out = _report(f"{foreign}/v/{TOKEN}?c={claim}", keyset, capsys)
         assert status == 1, out
-        assert "二维码指向的网址不是发证机关的官方网址" in out
-        assert f"(the QR points to {foreign}, not the issuing office's site {WORST_BASE}): do not trust it" in out
-        assert "结论 result:" in out and out.rstrip().splitlines()[-3].endswith("无效 INVALID")
-        assert "有效 VALID" not in out.replace("无效 INVALID", "")
+        assert f"二维码指向的网址 {foreign} 不是发证机关的官方网址 {WORST_BASE}：请勿相信" in out
+        verdict = out.rstrip().splitlines()[-2]
+        assert verdict.startswith("结论：") and verdict.endswith("无效")
+        assert "有效" not in out  # not even "signature valid": the signature only holds
         assert f"{WORST_BASE}/v/{TOKEN}" in out  # where the real page is
-        assert "open the URL above" not in out and "[未经验证 unverified]" in out
-        assert "请勿打开二维码中的网址" in out and "Do not open the URL in this QR code" in out
+        assert "[未经验证]" in out
+        assert out.rstrip().endswith("注意：请勿打开二维码中的网址，也不要在其中输入任何信息。")
     # --any-host never overrides a published site.
     assert _report(f"https://evil.example/v/{TOKEN}?c={claim}", keyset, capsys, any_host=True)[0] == 1
 
@@ -626,26 +624,28 @@ def test_report_accepts_the_official_site(key: Key, capsys: pytest.CaptureFixtur
     keyset = key.keyset().with_base_urls([WORST_BASE + "/"])
     status, out = _report(url + key.claim(), keyset, capsys)
     assert status == 0, out
-    assert f"官方网址 OFFICIAL — {WORST_BASE}" in out and "有效 VALID" in out and "unverified" not in out
-    assert f"官方验证页 official page: {WORST_BASE}/v/{TOKEN}\n" in out
-    assert "open the URL above" not in out and "the official page above" in out
+    assert f"官方网址 — {WORST_BASE}" in out and "未经验证" not in out
+    assert out.rstrip().splitlines()[-2].endswith("有效") and "无效" not in out
+    official = next(line for line in out.splitlines() if line.startswith("官方验证页："))
+    assert official.endswith(f" {WORST_BASE}/v/{TOKEN}")
+    assert "请访问上述官方验证页" in out
 
 
 def test_report_with_a_key_set_that_publishes_no_site(key: Key, capsys: pytest.CaptureFixture[str]) -> None:
     url = f"https://evil.example/v/{TOKEN}?c={key.claim()}"
     status, out = _report(url, key.keyset(), capsys)
-    assert status == 1 and "UNCHECKED" in out and "--any-host" in out and "https://evil.example" in out
+    assert status == 1 and "无法核验 —" in out and "--any-host" in out and "https://evil.example" in out
     status, out = _report(url, key.keyset(), capsys, any_host=True)
-    assert status == 0 and "NOT CHECKED (--any-host)" in out and "official page" not in out
+    assert status == 0 and "未核验（--any-host）" in out and "官方验证页" not in out
 
 
 def test_report_hostless_text_checks_only_the_signature(key: Key, capsys: pytest.CaptureFixture[str]) -> None:
     keyset = key.keyset().with_base_urls([WORST_BASE])
     status, out = _report(f"/v/{TOKEN}?c={key.claim()}", keyset, capsys)
-    assert status == 0 and "no host in the text" in out and f"{WORST_BASE}/v/{TOKEN}" in out
+    assert status == 0 and "文本中没有网址主机" in out and f"{WORST_BASE}/v/{TOKEN}" in out
     # Without a scheme but with a host-like start, a browser may still open it: not hostless.
     status, out = _report(f"evil.example/v/{TOKEN}?c={key.claim()}", keyset, capsys)
-    assert status == 1 and "the QR points to evil.example" in out
+    assert status == 1 and "二维码指向的网址 evil.example 不是" in out
 
 
 def test_report_escapes_terminal_controls(key: Key, capsys: pytest.CaptureFixture[str]) -> None:
