@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.get("/")
     def home() -> str:
-        return render_template("home.html", settings=settings)
+        return render_template("home.html")
 
     return app
 

@@ -1,8 +1,10 @@
 """Run a function on hostile input in a separate, resource-limited process.
 
 Design: a ``multiprocessing`` *forkserver* is started once per process (lazily, on first
-use) with the modules named in ``PRELOAD`` imported, so pyHanko and friends are already
-loaded when each job forks from it (~10–20 ms instead of ~0.5 s for a fresh interpreter).
+use) with the modules registered by :func:`preload` (and the module of the first job's
+function) imported, so e.g. pyHanko is already loaded when each job forks from it (~10–20 ms
+instead of ~0.5 s for a fresh interpreter). Features register their workers' modules when
+the app is built; the sandbox itself knows nothing about what runs in it.
 Every job gets a fresh child, which:
 
 - sets ``RLIMIT_AS`` (address space) and ``RLIMIT_CPU`` before touching the input, so a
@@ -47,11 +49,11 @@ from typing import Any
 
 from ecert.settings import SandboxLimits
 
-__all__ = ["SandboxLimits", "SandboxOutcome", "run_sandboxed"]
+__all__ = ["SandboxLimits", "SandboxOutcome", "preload", "run_sandboxed"]
 
 # Imported in the forkserver once, so each job starts warm. Not "__main__": children are
 # launched without the main module (see _Popen), so a job never re-runs the main script.
-PRELOAD = ["verifier.pdf.worker"]
+_preload: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -80,12 +82,25 @@ _START_RETRY_PAUSES = (0.0, 0.05, 0.25)
 _lock = threading.Lock()
 _context: Any = None
 _slots: dict[int, threading.BoundedSemaphore] = {}
-def _ctx() -> Any:
+
+
+def preload(*modules: str) -> None:
+    """Import ``modules`` in the forkserver when it starts, so that jobs start warm.
+
+    Call it before the first job (e.g. when the app is built): a forkserver that is already
+    running keeps what it has, and a job whose module it lacks imports it in its own child."""
+    with _lock:
+        _preload.extend(module for module in modules if module not in _preload)
+
+
+def _ctx(func: Callable[..., Any]) -> Any:
     global _context
     with _lock:
         if _context is None:
+            if func.__module__ not in _preload and func.__module__ != "__main__":
+                _preload.append(func.__module__)
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(PRELOAD)
+            ctx.set_forkserver_preload(list(_preload))
             _context = ctx
         return _context
 
@@ -120,7 +135,7 @@ class _Popen(popen_forkserver.Popen):  # type: ignore[misc]
 
 class _Process(ForkServerProcess):  # type: ignore[misc]
     @staticmethod
-    def _Popen(process_obj: Any) -> Any:  # noqa: N802 - multiprocessing's name
+    def _Popen(process_obj: Any) -> Any:
         return _Popen(process_obj)
 
 
@@ -131,16 +146,7 @@ def _slot(limit: int) -> threading.BoundedSemaphore:
         return _slots[limit]
 
 
-def _resolve(target: str | Callable[..., Any]) -> Callable[..., Any]:
-    if callable(target):
-        return target
-    import importlib
-
-    module, _, name = target.partition(":")
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
-
-
-def _child(conn: Any, target: str | Callable[..., Any], args: tuple, memory_bytes: int, cpu_seconds: int) -> None:
+def _child(conn: Any, target: Callable[..., Any], args: tuple, memory_bytes: int, cpu_seconds: int) -> None:
     import gc
     import resource
 
@@ -157,10 +163,10 @@ def _child(conn: Any, target: str | Callable[..., Any], args: tuple, memory_byte
         conn.send(("unavailable", f"cannot set resource limits: {exc}"))
         return
     try:
-        result = ("ok", _resolve(target)(*args))
+        result = ("ok", target(*args))
     except MemoryError:
         result = ("memory", "memory limit exceeded")
-    except BaseException as exc:  # noqa: BLE001 - everything is an answer here
+    except BaseException as exc:
         result = ("error", f"{type(exc).__name__}: {exc}"[:2000])
     try:
         conn.send(result)
@@ -172,13 +178,11 @@ def _child(conn: Any, target: str | Callable[..., Any], args: tuple, memory_byte
         conn.close()
 
 
-def run_sandboxed(
-    func: str | Callable[..., Any], *args: Any, limits: SandboxLimits | None = None
-) -> SandboxOutcome:
+def run_sandboxed(func: Callable[..., Any], *args: Any, limits: SandboxLimits | None = None) -> SandboxOutcome:
     """Run ``func(*args)`` in a fresh limited child.
 
-    ``func`` is a module-level function or its name as ``"package.module:function"`` (so the
-    parent need not import what only the child runs, e.g. pyHanko).
+    ``func`` is a module-level function (it reaches the child by reference, as its module
+    and name, like ``args`` through pickle); its result must be picklable.
     """
     limits = limits or SandboxLimits()
     queued = time.monotonic()
@@ -197,7 +201,7 @@ def run_sandboxed(
     return SandboxOutcome(outcome.value, outcome.failure, outcome.message, outcome.seconds, waited)
 
 
-def _start(ctx: Any, func: str | Callable[..., Any], args: tuple, limits: SandboxLimits) -> tuple[Any, Any, str]:
+def _start(ctx: Any, func: Callable[..., Any], args: tuple, limits: SandboxLimits) -> tuple[Any, Any, str]:
     """Start a child, retrying briefly: multiprocessing restarts a dead forkserver on the
     next start once the old one is reapable (a killed forkserver refuses connections a
     moment before that). Returns ``(process, receiver, "")`` or ``(None, None, why)``."""
@@ -221,9 +225,9 @@ def _start(ctx: Any, func: str | Callable[..., Any], args: tuple, limits: Sandbo
     return None, None, why
 
 
-def _run(func: str | Callable[..., Any], args: tuple, limits: SandboxLimits) -> SandboxOutcome:
+def _run(func: Callable[..., Any], args: tuple, limits: SandboxLimits) -> SandboxOutcome:
     try:
-        ctx = _ctx()
+        ctx = _ctx(func)
         process, receiver, why = _start(ctx, func, args, limits)
     except Exception as exc:  # e.g. cannot create the pipe (out of file descriptors)
         process, receiver, why = None, None, f"{type(exc).__name__}: {exc}"

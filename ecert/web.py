@@ -8,12 +8,15 @@ reverse proxies ``ECERT_TRUSTED_PROXIES`` says how many ``X-Forwarded-For`` hops
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ecert.i18n import _
 from ecert.settings import Settings
 
 csrf = CSRFProtect()
@@ -57,19 +60,23 @@ def init_web(app: Flask, settings: Settings) -> None:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
+    @app.context_processor
+    def office() -> dict[str, Any]:
+        # Every page's header names the office the site belongs to.
+        return {"office_name": settings.office_name}
+
     @app.errorhandler(404)
     def not_found(_error: Exception) -> tuple[str, int]:
-        return render_template("error.html", code=404, message="页面不存在 (page not found)"), 404
+        return render_template("error.html", code=404, message=_("页面不存在")), 404
 
     @app.errorhandler(413)
     def too_large(_error: Exception) -> tuple[str, int]:
-        return render_template("error.html", code=413, message="文件太大 (file too large)"), 413
+        return render_template("error.html", code=413, message=_("文件太大")), 413
 
     @app.errorhandler(429)
     def too_many(_error: Exception) -> tuple[str, int]:
-        message = "查询过于频繁，请稍候一分钟再试。(Too many requests: please wait a minute and try again.)"
-        return render_template("error.html", code=429, message=message), 429
+        return render_template("error.html", code=429, message=_("查询过于频繁，请稍候一分钟再试。")), 429
 
     @app.errorhandler(500)
     def server_error(_error: Exception) -> tuple[str, int]:
-        return render_template("error.html", code=500, message="服务暂时不可用 (internal error)"), 500
+        return render_template("error.html", code=500, message=_("服务暂时不可用")), 500

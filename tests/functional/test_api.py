@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import re
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from issuer.services.lifecycle import RevocationReason, correct, revoke
 from issuer.services.issuance import Issuance, issue_decision
+from issuer.services.lifecycle import RevocationReason, correct, revoke
 from tests import factories
 
 OPENAPI = Path(__file__).resolve().parents[2] / "verifier" / "views" / "openapi.yaml"
@@ -126,6 +125,29 @@ def test_number_typos_and_missing_name_are_400(issuance: Issuance, client) -> No
     assert "身份证" in error["message"]
     assert id_number not in error["message"]
     assert_error(client.get(f"/api/v1/certificates/{issued.number}"), CERT, "get", 400, "name_required")
+
+
+def test_error_messages_in_the_language_asked_for_codes_stable(issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
+    """One language per answer: Chinese by default, English with ?lang=en or the cookie."""
+    issued = issue_decision(issuance, factories.decision(name="王小明"))
+    typo = issued.number[:-1] + ("A" if issued.number[-1] != "A" else "B")
+    chinese = assert_error(client.get(f"/api/v1/certificates/{typo}?name=王小明"), CERT, "get", 400, "invalid_number")
+    assert chinese["message"] == "证书编号校验位不符：有字符输错或两个字符颠倒了"
+    english = assert_error(
+        client.get(f"/api/v1/certificates/{typo}?name=王小明&lang=en"), CERT, "get", 400, "invalid_number"
+    )
+    assert "check character" in english["message"] and "校验位" not in english["message"]
+    missing = client.get("/api/v1/tokens/" + "A" * 24)
+    assert assert_error(missing, TOKEN, "get", 404, "not_found")["message"] == "未找到与此对应的证书；请核对证书编号与姓名"
+    client.set_cookie("lang", "en")
+    by_cookie = assert_error(client.get("/api/v1/tokens/" + "A" * 24), TOKEN, "get", 404, "not_found")
+    assert by_cookie["message"] == "no matching certificate: check the number and the name"
+    batch = client.post(BATCH, json={"items": [{"number": issued.number}]})
+    assert assert_openapi(batch, BATCH, "post")["results"][0]["error"] == {
+        "code": "name_required", "message": "the holder's full name (name) is required"
+    }  # fmt: skip
+    routing = client.get("/api/v1/no-such-thing")
+    assert routing.get_json()["error"] == {"code": "not_found", "message": "Not found"}
 
 
 def test_revoked_and_superseded_by_token(issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
@@ -296,5 +318,9 @@ def test_verify_is_503_when_no_checker_is_free(issuance: Issuance, app) -> None:
     starved = create_app(replace(app.extensions["ecert"].settings, sandbox=SandboxLimits(max_jobs=0, wait=0)))
     response = starved.test_client().post(VERIFY, data=issuance.store.get(issued.sha256), content_type="application/pdf")
     error = assert_error(response, VERIFY, "post", 503, "unavailable")
-    assert error["message"] == "暂时无法检查此文件，请稍后再试 (could not check the file right now; try again shortly)"
+    assert error["message"] == "暂时无法检查此文件，请稍后再试"
     assert response.headers["Retry-After"] == "30"
+    pdf = issuance.store.get(issued.sha256)
+    english = starved.test_client().post(f"{VERIFY}?lang=en", data=pdf, content_type="application/pdf")
+    error = assert_error(english, VERIFY, "post", 503, "unavailable")
+    assert error["message"] == "could not check the file right now; try again shortly"

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import pytest
 
-from issuer.services.lifecycle import RevocationReason, correct, revoke
 from issuer.services.issuance import Issuance, issue_decision
+from issuer.services.lifecycle import RevocationReason, correct, revoke
 from tests import factories
 from tests.functional.test_api import assert_openapi
 
 UNKNOWN_TOKEN = "A" * 24
+# The "checked at" moment as ecert.i18n.format_datetime writes it, in either language.
+CHECKED_AT = r"(?:\d{4}年\d{1,2}月\d{1,2}日|[A-Z][a-z]+ \d{1,2}, \d{4}) \d\d:\d\d"
 ID_NUMBER = re.compile(r"\d{17}[\dX]")
 
 
@@ -30,7 +31,7 @@ def verdict_section(html: str) -> str:
 def without_clock(html: str) -> str:
     # The "checked at" minute changes by itself; the language switch links to this very URL.
     html = re.sub(r'<a class="lang" href="[^"]*"', '<a class="lang"', html)
-    return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d</p>", "</p>", html)
+    return re.sub(CHECKED_AT + "</p>", "</p>", html)
 
 
 def assert_light_page(response: Any, lang: str = "zh-CN") -> str:
@@ -175,7 +176,10 @@ def test_english_version_and_remembered_choice(issuance: Issuance, client) -> No
     response = client.get(f"/v/{issued.token}?lang=en")
     html = assert_light_page(response, lang="en")
     assert ">Valid<" in verdict_section(html)
-    assert "Certificate number" in html and "2025-12-20" in html and "version 1" in html
+    assert "Certificate number" in html and "December 20, 2025" in html and "version 1" in html
+    # One language per page: none of the Chinese words of the page in the English one.
+    for chinese in ("有效", "证书编号", "持证人", "第 1 版", "2025年12月20日", "查验时间"):
+        assert chinese not in html, chinese
     assert f'href="/v/{issued.token}?lang=zh"' in html
     assert "lang=en" in response.headers["Set-Cookie"]
     # Remembered for the next page of this visitor, until switched back.
@@ -261,7 +265,6 @@ def test_no_id_number_birth_date_or_full_name_in_any_public_answer(issuance: Iss
 def limited_client(issuance: Issuance):  # type: ignore[no-untyped-def]
     """The app with rate limits on and set low (the shared ``app`` fixture turns them off)."""
     from ecert.app import create_app
-
     from ecert.settings import RateLimits
 
     limits = RateLimits(page="3/minute", lookup="2/minute", api="2/minute", api_batch="5/minute")
@@ -352,7 +355,7 @@ def test_landing_page_says_whether_the_qr_claim_matches(issuance: Issuance, clie
     assert "signature is valid and matches the registry" in english
 
     tampered = claim[:-6] + ("A" if claim[-6] != "A" else "B") + claim[-5:]
-    html = client.get(f"/v/{issued.token}?c={tampered}").get_data(as_text=True)
+    html = client.get(f"/v/{issued.token}?c={tampered}&lang=zh").get_data(as_text=True)
     assert '<p class="claim bad">' in html and ">有效<" in verdict_section(html)  # the registry prevails
     other = client.get(f"/v/{UNKNOWN_TOKEN}?c={claim}")
     assert other.status_code == 404 and '<p class="claim bad">' in other.get_data(as_text=True)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import re
+from dataclasses import replace
 
 from issuer.services.issuance import Issuance, issue_decision
 from tests import factories
@@ -18,13 +17,13 @@ def csrf_token(client) -> str:  # type: ignore[no-untyped-def]
     return match.group(1)
 
 
-def upload(client, data: bytes, name: str = "证书.pdf", token: str | None = None):  # type: ignore[no-untyped-def]
+def upload(client, data: bytes, name: str = "证书.pdf", token: str | None = None, lang: str = ""):  # type: ignore[no-untyped-def]
     import io
 
     form = {"file": (io.BytesIO(data), name)}
     if token is not False:
         form["csrf_token"] = token or csrf_token(client)
-    return client.post("/verify", data=form, content_type="multipart/form-data")
+    return client.post(f"/verify?lang={lang}" if lang else "/verify", data=form, content_type="multipart/form-data")
 
 
 def verdict_word(html: str) -> str:
@@ -88,12 +87,12 @@ def test_missing_file_is_400_with_a_message(client) -> None:  # type: ignore[no-
 
 
 def test_oversize_upload_is_a_friendly_413(client) -> None:  # type: ignore[no-untyped-def]
-    from verifier.pdf.check import MAX_PDF_BYTES
+    from ecert.settings import Settings
 
-    response = upload(client, b"%PDF-1.7\n" + b"0" * (MAX_PDF_BYTES + 100 * 1024))
+    response = upload(client, b"%PDF-1.7\n" + b"0" * (Settings.max_pdf_bytes + 100 * 1024))
     assert response.status_code == 413
     html = response.get_data(as_text=True)
-    assert "文件太大" in html and "too large" in html
+    assert "文件太大" in html and "10 MB" in html and "too large" not in html
     # beyond the app-wide request limit too
     huge = upload(client, b"%PDF-1.7\n" + b"0" * (17 * 1024 * 1024))
     assert huge.status_code == 413
@@ -101,7 +100,6 @@ def test_oversize_upload_is_a_friendly_413(client) -> None:  # type: ignore[no-u
 
 def test_uploads_are_rate_limited(issuance: Issuance) -> None:
     from ecert.app import create_app
-
     from ecert.settings import RateLimits
 
     app = create_app(replace(issuance.settings, ratelimits=RateLimits(upload="2/minute")))
@@ -131,7 +129,9 @@ def test_a_checker_that_cannot_run_is_a_friendly_503_not_a_verdict(issuance: Iss
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "30"
     assert response.headers["Cache-Control"] == "no-store"
-    assert "暂时无法检查此文件，请稍后再试。" in html and "please try again in a minute" in html
+    assert "暂时无法检查此文件，请稍后再试。" in html and "please try again" not in html
     assert "无效" not in html and "Not valid" not in html
+    english = upload(client, issuance.store.get(issued.sha256), token=token, lang="en")
+    assert english.status_code == 503 and "please try again in a minute" in english.get_data(as_text=True)
     assert 'type="file"' in html and 'name="csrf_token"' in html  # can retry from here
     assert "<script" not in html

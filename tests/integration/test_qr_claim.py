@@ -17,10 +17,10 @@ import pytest
 from PIL import Image
 
 from ecert.models import CertificateStatus
-from ecert.vocab.numbering import format_number, next_usable_seq
 from ecert.qr_claim import KeySet, decode_claim, loads_keyset, published_key
-from issuer.rendering.qr import MAX_VERSION, qr_modules
+from ecert.vocab.numbering import format_number, next_usable_seq
 from issuer.rendering.layout import CertificateView
+from issuer.rendering.qr import MAX_VERSION, qr_modules
 from issuer.services.issuance import Issuance, issue_decision
 from issuer.services.pipeline import Reservation, certificate_view
 from tests import factories
@@ -52,7 +52,7 @@ def _decode_both(png: Path) -> str:
     return zx[0]
 
 
-def _cli(issuance: Issuance, *args: str) -> subprocess.CompletedProcess[str]:
+def _cli(issuance: Issuance, *args: str, lang: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "ECERT_HOME": str(issuance.settings.home),
@@ -62,8 +62,16 @@ def _cli(issuance: Issuance, *args: str) -> subprocess.CompletedProcess[str]:
     for name in ("ECERT_QR_KEY_FILE", "ECERT_QR_KEY_ID", "ECERT_QR_KEYSET_FILE", "FLASK_APP"):
         env.pop(name, None)
     return subprocess.run(
-        [sys.executable, "-m", "ecert", "verify-qr", *args], capture_output=True, text=True, env=env, timeout=60
-    )
+        [sys.executable, "-m", "ecert", *(["--lang", lang] if lang else []), "verify-qr", *args],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+
+
+def value_of(output: str, label: str) -> str:
+    """The value printed after ``label`` (the command pads its labels into a column)."""
+    lines = [line for line in output.splitlines() if line.startswith(label)]
+    assert len(lines) == 1, (label, output)
+    return lines[0][len(label):].strip()
 
 
 @pytest.fixture
@@ -86,8 +94,9 @@ def test_issued_qr_carries_a_claim_that_verifies_offline(issuance: Issuance, iss
     by_image = _cli(issuance, str(png))
     assert by_image.returncode == 0, by_image.stdout + by_image.stderr
     for value in (outcome.number, decision.name, decision.qualification, "2025-12-20", outcome.token,
-                  "dev-2026-1", "2026-11-26", "VALID"):
+                  "dev-2026-1", "2026-11-26"):
         assert value in by_image.stdout, value
+    assert value_of(by_image.stdout, "结论：") == "有效"  # Chinese unless asked otherwise
 
     by_text = _cli(issuance, url)
     assert by_text.returncode == 0, by_text.stdout + by_text.stderr
@@ -102,7 +111,7 @@ def test_tampered_claim_fails(app, issued) -> None:  # type: ignore[no-untyped-d
         tampered = f"{base}?c={claim[:i]}{'B' if claim[i] != 'B' else 'C'}{claim[i + 1:]}"
         result = app.test_cli_runner().invoke(args=["verify-qr", tampered])
         assert result.exit_code == 1, result.output
-        assert "INVALID" in result.output
+        assert value_of(result.output, "结论：") == "无效"
 
 
 def test_other_key_set_fails_and_usage_errors(app, issuance: Issuance, issued, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -119,12 +128,12 @@ def test_other_key_set_fails_and_usage_errors(app, issuance: Issuance, issued, t
     runner = app.test_cli_runner()
 
     result = runner.invoke(args=["verify-qr", url, "--keys", str(other_file)])
-    assert result.exit_code == 1 and "INVALID" in result.output and "someone else" in result.output
+    assert result.exit_code == 1 and value_of(result.output, "结论：") == "无效" and "someone else" in result.output
     published = issuance.settings.qr_keyset_path
     saved = tmp_path / "saved-keys.json"
     saved.write_bytes(published.read_bytes())
     result = runner.invoke(args=["verify-qr", str(png), "--keys", str(saved)])
-    assert result.exit_code == 0 and "VALID" in result.output, result.output
+    assert result.exit_code == 0 and value_of(result.output, "结论：") == "有效", result.output
 
     blank = tmp_path / "blank.png"
     Image.new("RGB", (200, 200), "white").save(blank)
@@ -137,9 +146,9 @@ def test_other_key_set_fails_and_usage_errors(app, issuance: Issuance, issued, t
         [url, "--keys", str(junk)],  # a key set that is no JSON
     ):
         result = runner.invoke(args=["verify-qr", *args])
-        assert result.exit_code == 2 and "error" in result.output, (args, result.output)
+        assert result.exit_code == 2 and "错误：" in result.output, (args, result.output)
     no_claim = runner.invoke(args=["verify-qr", url.split("?", 1)[0]])
-    assert no_claim.exit_code == 1 and "no ?c= claim" in no_claim.output
+    assert no_claim.exit_code == 1 and "链接中没有签名信息（?c=）" in no_claim.output
 
 
 def test_well_known_endpoint_serves_the_key_set(client, issuance: Issuance, issued) -> None:  # type: ignore[no-untyped-def]
@@ -230,25 +239,23 @@ def test_verify_qr_refuses_a_real_claim_on_a_foreign_host(app, issued) -> None: 
 
     phishing = runner.invoke(args=["verify-qr", f"https://evil.example/v/{outcome.token}?c={claim}"])
     assert phishing.exit_code == 1, phishing.output
-    assert "二维码指向的网址不是发证机关的官方网址" in phishing.output
-    assert (
-        f"(the QR points to https://evil.example, not the issuing office's site {official}): do not trust it"
-        in phishing.output
+    assert value_of(phishing.output, "网址：") == (
+        f"无效 — 二维码指向的网址 https://evil.example 不是发证机关的官方网址 {official}：请勿相信"
     )
-    assert "open the URL above" not in phishing.output and "Do not open the URL in this QR code" in phishing.output
-    assert f"official page: {official}/v/{outcome.token}\n" in phishing.output
-    assert phishing.output.count("结论 result:") == 1 and "结论 result:              无效 INVALID" in phishing.output
+    assert "注意：请勿打开二维码中的网址" in phishing.output
+    assert value_of(phishing.output, "官方验证页：") == f"{official}/v/{outcome.token}"
+    assert value_of(phishing.output, "结论：") == "无效"
     # --any-host does not override a site the key set publishes.
     assert runner.invoke(args=["verify-qr", "--any-host", f"https://evil.example/v/{outcome.token}?c={claim}"]).exit_code == 1
 
     genuine = runner.invoke(args=["verify-qr", url])
     assert genuine.exit_code == 0, genuine.output
-    assert f"官方网址 OFFICIAL — {official}" in genuine.output
-    assert f"official page: {official}/v/{outcome.token}\n" in genuine.output
-    assert "结论 result:              有效 VALID" in genuine.output and "open the URL above" not in genuine.output
+    assert value_of(genuine.output, "网址：") == f"官方网址 — {official}"
+    assert value_of(genuine.output, "官方验证页：") == f"{official}/v/{outcome.token}"
+    assert value_of(genuine.output, "结论：") == "有效" and "请勿打开" not in genuine.output
 
     other_scheme = runner.invoke(args=["verify-qr", f"https://127.0.0.1:8000/v/{outcome.token}?c={claim}"])
-    assert other_scheme.exit_code == 1 and "the QR points to https://127.0.0.1:8000" in other_scheme.output
+    assert other_scheme.exit_code == 1 and "二维码指向的网址 https://127.0.0.1:8000 不是" in other_scheme.output
     other_port = runner.invoke(args=["verify-qr", f"http://127.0.0.1:8001/v/{outcome.token}?c={claim}"])
     assert other_port.exit_code == 1 and "不是发证机关的官方网址" in other_port.output
 
@@ -266,9 +273,9 @@ def test_verify_qr_with_a_saved_key_set_checks_the_host(app, issuance: Issuance,
     mixed_case = f"https://ECERT.Dazu.GOV.cn/v/{outcome.token}/?c={claim}"
     result = runner.invoke(args=["verify-qr", mixed_case, "--keys", str(saved)])
     assert result.exit_code == 0, result.output
-    assert f"official page: https://ecert.dazu.gov.cn/v/{outcome.token}\n" in result.output
+    assert value_of(result.output, "官方验证页：") == f"https://ecert.dazu.gov.cn/v/{outcome.token}"
     plain_http = runner.invoke(args=["verify-qr", f"http://ecert.dazu.gov.cn/v/{outcome.token}?c={claim}", "--keys", str(saved)])
-    assert plain_http.exit_code == 1 and "the QR points to http://ecert.dazu.gov.cn" in plain_http.output
+    assert plain_http.exit_code == 1 and "二维码指向的网址 http://ecert.dazu.gov.cn 不是" in plain_http.output
 
     # An older key set without verify_base_urls cannot tell the host: refused unless --any-host.
     del document["verify_base_urls"]
@@ -276,15 +283,22 @@ def test_verify_qr_with_a_saved_key_set_checks_the_host(app, issuance: Issuance,
     old.write_text(json.dumps(document))
     foreign = f"https://evil.example/v/{outcome.token}?c={claim}"
     result = runner.invoke(args=["verify-qr", foreign, "--keys", str(old)])
-    assert result.exit_code == 1 and "UNCHECKED" in result.output and "--any-host" in result.output
+    assert result.exit_code == 1 and value_of(result.output, "网址：").startswith("无法核验 —")
+    assert "--any-host" in result.output
     result = runner.invoke(args=["verify-qr", foreign, "--keys", str(old), "--any-host"])
-    assert result.exit_code == 0 and "NOT CHECKED (--any-host)" in result.output
-    assert "official page" not in result.output
+    assert result.exit_code == 0 and value_of(result.output, "网址：").startswith("未核验（--any-host）")
+    assert "官方验证页" not in result.output
 
 
 def test_verify_qr_by_subprocess_refuses_a_foreign_host(issuance: Issuance, issued) -> None:  # type: ignore[no-untyped-def]
     _, outcome, png = issued
     claim = _decode_both(png).split("?c=", 1)[1]
-    result = _cli(issuance, f"https://evil.example/v/{outcome.token}?c={claim}")
+    result = _cli(issuance, f"https://evil.example/v/{outcome.token}?c={claim}", lang="en")
     assert result.returncode == 1, result.stdout + result.stderr
+    # English when asked: every line, labels included.
     assert "the QR points to https://evil.example, not the issuing office's site http://127.0.0.1:8000" in result.stdout
+    assert value_of(result.stdout, "result:") == "Not valid"
+    assert value_of(result.stdout, "official page:") == f"http://127.0.0.1:8000/v/{outcome.token}"
+    assert "Note: do not open the URL in this QR code" in result.stdout
+    for chinese in ("结论", "注意", "网址：", "签名：", "官方验证页"):  # the claim's own fields stay as signed
+        assert chinese not in result.stdout, chinese

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from issuer.services.lifecycle import RevocationReason, revoke
 from issuer.services.issuance import Issuance, issue_decision
+from issuer.services.lifecycle import RevocationReason, revoke
 from tests import factories
 
 CODES = ["is_pdf", "issued_by_us", "signature_intact", "trusted_signer", "coverage", "registry_status"]
 
 
-def run(issuance: Issuance, *args: str) -> subprocess.CompletedProcess[str]:
+def run(issuance: Issuance, *args: str, lang: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "ECERT_HOME": str(issuance.settings.home),
@@ -25,7 +25,8 @@ def run(issuance: Issuance, *args: str) -> subprocess.CompletedProcess[str]:
         "ECERT_OFFICE_NAME": issuance.settings.office_name,
     }
     return subprocess.run(
-        [sys.executable, "-m", "ecert", "verify", *args], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "ecert", *(["--lang", lang] if lang else []), "verify", *args],
+        env=env, capture_output=True, text=True, timeout=120,
     )
 
 
@@ -42,7 +43,13 @@ def test_exit_codes_and_json(issuance: Issuance, tmp_path: Path) -> None:
     ok = run(issuance, str(good))
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("有效") and issued.number in ok.stdout
-    assert "✓ coverage" in ok.stdout and decision.id_number not in ok.stdout
+    assert "✓ coverage: 签名后未被修改" in ok.stdout and decision.id_number not in ok.stdout
+    assert "Valid" not in ok.stdout  # Chinese by default, one language
+
+    english = run(issuance, str(tampered), lang="en")
+    assert english.returncode == 1, english.stderr
+    assert english.stdout.startswith("Not valid: the file was modified after it was signed.")
+    assert "✗ coverage: Not modified after signing" in english.stdout and "签名" not in english.stdout
 
     bad = run(issuance, str(tampered), "--json")
     assert bad.returncode == 1, bad.stderr
@@ -67,7 +74,9 @@ def test_revoked_and_not_a_pdf_via_the_cli_runner(issuance: Issuance, app, tmp_p
     assert result.exit_code == 1, result.output
     verdict = json.loads(result.output)
     status = next(c for c in verdict["checks"] if c["code"] == "registry_status")
-    assert status["passed"] is False and "足人社发〔2026〕3号" in status["explanation_zh"]
+    assert status["passed"] is False and status["reason"] == "revoked"
+    assert "足人社发〔2026〕3号" in status["explanation_zh"] and "2026年11月26日" in status["explanation_zh"]
+    assert "November 26, 2026" in status["explanation_en"]
     assert verdict["certificate"]["status"] == "revoked"
     assert verdict["unavailable"] is False
     # ISO 8601 in UTC with a Z, as the API prints them (SQLite hands back naive UTC)

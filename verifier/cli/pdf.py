@@ -3,6 +3,8 @@
 Exit status: 0 valid, 1 not valid, 2 usage error (missing or unreadable file), 3 could
 not check (every checker busy or the checker could not start: no verdict on the file; try
 again). Uses the instance's pinned trust roots and registry, like ``POST /verify``.
+Messages are Chinese unless ``ecert --lang en`` (or an English ``LANG``); ``--json`` prints
+the API's documented form (both languages, stable codes).
 """
 
 from __future__ import annotations
@@ -12,6 +14,13 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+
+from ecert.i18n import _
+from ecert.kernel import kernel
+from verifier.pdf.check import verify_pdf
+from verifier.runtime import runtime
+from verifier.shapes import pdf_verdict_json
+from verifier.words import pdf as pdf_words
 
 _MARKS = {True: "✓", False: "✗", None: "–"}
 EXIT_VALID, EXIT_NOT_VALID, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
@@ -31,28 +40,29 @@ def verify_command(file: Path, as_json: bool) -> None:
       2  usage error (missing or unreadable file)
       3  could not check the file right now (busy or checker failed); try again
     """
-    from ecert.kernel import kernel
-    from verifier.pdf.check import MAX_PDF_BYTES, verify_pdf
-    from verifier.runtime import runtime
-
+    settings = kernel().settings
     try:
         with file.open("rb") as handle:
-            data = handle.read(MAX_PDF_BYTES + 1)
+            data = handle.read(settings.max_pdf_bytes + 1)
     except OSError as exc:
-        raise click.UsageError(f"cannot read {file}: {exc.strerror or exc}") from None
-    verdict = verify_pdf(data, db=kernel().db, trust_roots=runtime().trust_roots)
+        raise click.UsageError(_("无法读取 %(file)s：%(why)s", file=file, why=exc.strerror or exc)) from None
+    verdict = verify_pdf(
+        data,
+        db=kernel().db,
+        trust_roots=runtime().trust_roots,
+        limits=settings.sandbox,
+        max_bytes=settings.max_pdf_bytes,
+    )
     if as_json:
-        click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(pdf_verdict_json(verdict, settings), ensure_ascii=False, indent=2))
     else:
-        click.echo(verdict.summary_zh)
-        click.echo(verdict.summary_en)
+        click.echo(pdf_words.summary(verdict))
         click.echo("")
         for check in verdict.checks:
-            click.echo(f"{_MARKS[check.passed]} {check.code}: {check.title_zh} / {check.title_en}")
-            click.echo(f"    {check.explanation_zh}")
-            click.echo(f"    {check.explanation_en}")
+            click.echo(f"{_MARKS[check.passed]} {check.code}: {pdf_words.title(check)}")
+            click.echo(f"    {pdf_words.explanation(check)}")
             if check.detail and (check.passed is False or verdict.unavailable):
-                click.echo(f"    detail: {check.detail}")
+                click.echo(f"    {_('技术细节')}: {check.detail}")
     if verdict.unavailable:
         raise SystemExit(EXIT_UNAVAILABLE)
     raise SystemExit(EXIT_VALID if verdict.valid else EXIT_NOT_VALID)

@@ -33,6 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 import click
 from flask.cli import with_appcontext
 
+from ecert.i18n import _
 from ecert.qr_claim import (
     QUERY_PARAMETER,
     KeySet,
@@ -43,7 +44,7 @@ from ecert.qr_claim import (
     url_origin,
     verify_claim,
 )
-from verifier.qr.check import verification_words
+from verifier.words.claim import signature_message
 
 MAX_IMAGE_PIXELS = 60_000_000  # a 10 KiB PNG can claim 81 megapixels
 
@@ -73,56 +74,61 @@ def verify_qr_command(text_or_image: str, keys_file: Path | None, any_host: bool
         text = _qr_text(text_or_image)
         keyset, keys_source = _keyset(keys_file)
     except _Usage as problem:
-        click.echo(f"错误 error: {problem}", err=True)
+        click.echo(_("错误：%(problem)s", problem=problem), err=True)
         raise SystemExit(2) from None
     raise SystemExit(report(text, keyset, keys_source, any_host=any_host))
 
 
-W = 26  # label column
+W = 18  # label column
+
+
+def _line(label: str, value: str) -> None:
+    click.echo(f"{_pad(label, W)}{value}")
 
 
 def report(text: str, keyset: KeySet, keys_source: str, *, any_host: bool = False) -> int:
     """Print what the QR text claims and whether its signature and site hold; the exit status."""
-    click.echo(f"{_pad('二维码内容 QR text:', W)}{_safe(text)}")
+    _line(_("二维码内容："), _safe(text))
     token, claim = split_url(text)
     if token is None or claim is None:
-        what = "不是证书验证链接 (not a verification URL)" if token is None else "链接中没有签名信息 (no ?c= claim)"
-        click.echo(f"{_pad('签名 signature:', W)}无效 INVALID — {what}")
+        what = _("不是证书验证链接") if token is None else _("链接中没有签名信息（?c=）")
+        _line(_("签名："), _("无效 — %(why)s", why=what))
         return 1
     result = verify_claim(claim, token, keyset)
     site, site_line, official = _site(text, keyset, any_host)
     site_ok = site == "ok"
     _print_claim(result, token, verified=result.ok and site_ok)
-    click.echo(f"{_pad('密钥集 key set:', W)}{_safe(keyset.issuer) or '(no issuer)'} — {keys_source}")
-    click.echo(f"{_pad('网址 site:', W)}{site_line}")
+    _line(_("密钥集："), f"{_safe(keyset.issuer) or _('（未署名）')} — {keys_source}")
+    _line(_("网址："), site_line)
     if result.ok:
         key = result.key
         assert key is not None
-        held = "有效 VALID" if site_ok else "签名本身成立 holds (but see the site above)"
-        click.echo(
-            f"{_pad('签名 signature:', W)}{held} — key {key.kid} ({key.status}), "
-            f"signing period {key.not_before} to {key.not_after}"
+        held = _("有效") if site_ok else _("签名本身成立（但请看上面的网址）")
+        period = _(
+            "密钥 %(kid)s（%(status)s），签名期 %(start)s 至 %(end)s",
+            kid=key.kid,
+            status=key.status,
+            start=key.not_before.isoformat(),
+            end=key.not_after.isoformat(),
         )
+        _line(_("签名："), f"{held} — {period}")
     else:
-        zh, en = verification_words(result)
-        click.echo(f"{_pad('签名 signature:', W)}无效 INVALID — {zh} ({en})")
+        _line(_("签名："), _("无效 — %(why)s", why=signature_message(result)))
     if result.ok and official is not None:
         # The token is covered by the signature: this is the certificate's page on the official site.
-        click.echo(f"{_pad('官方验证页 official page:', W)}{official.rstrip('/')}/v/{token}")
+        _line(_("官方验证页："), f"{official.rstrip('/')}/v/{token}")
     if not (result.ok and site_ok):
-        click.echo(f"{_pad('结论 result:', W)}无效 INVALID")
+        _line(_("结论："), _("无效"))
         if site == "foreign":
-            click.echo("注意 note: 请勿打开二维码中的网址，也不要在其中输入任何信息。")
-            click.echo("           Do not open the URL in this QR code or enter anything there.")
+            click.echo(_("注意：请勿打开二维码中的网址，也不要在其中输入任何信息。"))
         elif site == "unchecked":
-            click.echo("注意 note: 无法确认二维码中的网址属于发证机关；请通过发证机关官方网站核验。")
-            click.echo("           The URL could not be confirmed as the issuer's: verify through the issuing office's own site.")
+            click.echo(_("注意：无法确认二维码中的网址属于发证机关；请通过发证机关官方网站核验。"))
         return 1
-    click.echo(f"{_pad('结论 result:', W)}有效 VALID")
-    page = "上述官方验证页" if official is not None else "发证机关官方网站"
-    where = "the official page above" if official is not None else "the issuing office's official site"
-    click.echo(f"注意 note: 离线核验只说明发证机关签发过这些内容；证书现状（是否撤销、更正）请访问{page}。")
-    click.echo(f"           Offline check only: see {where} for the registry's current status.")
+    _line(_("结论："), _("有效"))
+    if official is not None:
+        click.echo(_("注意：离线核验只说明发证机关签发过这些内容；证书现状（是否撤销、更正）请访问上述官方验证页。"))
+    else:
+        click.echo(_("注意：离线核验只说明发证机关签发过这些内容；证书现状（是否撤销、更正）请访问发证机关官方网站。"))
     return 0
 
 
@@ -132,62 +138,48 @@ def _site(text: str, keyset: KeySet, any_host: bool) -> tuple[Literal["ok", "for
     origin = url_origin(text)
     official = official_base_for(text, bases) if bases else None
     if official is not None:
-        return "ok", f"官方网址 OFFICIAL — {official}", official
+        return "ok", _("官方网址 — %(site)s", site=official), official
     sites = " / ".join(bases)
     first = bases[0] if bases else None
     if not origin:
         if text.strip().startswith("/"):  # "/v/<token>?c=…": nothing to open, nothing to check
-            return "ok", "无 none — 文本中没有网址主机，只核验签名 (no host in the text: only the signature is checked)", first
+            return "ok", _("无 — 文本中没有网址主机，只核验签名"), first
         origin = text.strip().split("/", 1)[0]  # "evil.example/v/…": a browser may still open it
     shown = _safe(origin)
     if bases:
-        return (
-            "foreign",
-            (
-                f"无效 INVALID — 二维码指向的网址不是发证机关的官方网址 (the QR points to {shown}, "
-                f"not the issuing office's site {sites}): do not trust it"
-            ),
-            first,
+        line = _(
+            "无效 — 二维码指向的网址 %(shown)s 不是发证机关的官方网址 %(sites)s：请勿相信", shown=shown, sites=sites
         )
+        return "foreign", line, first
     if any_host:
-        return (
-            "ok",
-            (
-                f"未核验 NOT CHECKED (--any-host) — 密钥集未公布官方网址，请自行确认 {shown} 是发证机关的网站 "
-                f"(the key set publishes no official site: make sure {shown} is the issuing office's yourself)"
-            ),
-            None,
-        )
-    return (
-        "unchecked",
-        (
-            f"无法核验 UNCHECKED — 密钥集未公布发证机关的官方网址，无法核对二维码指向的 {shown} "
-            "(the key set publishes no official site (verify_base_urls), so the QR's host could not be checked); "
-            "请从发证机关官网重新获取密钥集，或使用 --any-host 自担风险 "
-            "(get a current key set from the issuing office, or pass --any-host at your own risk)"
-        ),
-        None,
+        line = _("未核验（--any-host）— 密钥集未公布官方网址，请自行确认 %(shown)s 是发证机关的网站", shown=shown)
+        return "ok", line, None
+    line = _(
+        "无法核验 — 密钥集未公布发证机关的官方网址（verify_base_urls），无法核对二维码指向的 %(shown)s；"
+        "请从发证机关官网重新获取密钥集，或使用 --any-host 自担风险",
+        shown=shown,
     )
+    return "unchecked", line, None
 
 
 def _print_claim(result: Verification, token: str, *, verified: bool) -> None:
     claim = result.claim
     if claim is None:
-        click.echo(f"{_pad('令牌 token:', W)}{_safe(token)}")
+        _line(_("令牌："), _safe(token))
         return
-    mark = "" if verified else "  [未经验证 unverified]"
+    mark = "" if verified else "  " + _("[未经验证]")
     rows = (
-        ("证书编号 number:", claim.number),
-        ("姓名 full name:", claim.name),
-        ("资格名称 qualification:", claim.qualification),
-        ("取得资格时间 grant date:", claim.grant_date.isoformat()),
-        ("版本 version:", str(claim.version)),
-        ("令牌 token:", claim.token),
-        ("密钥 kid:", claim.kid),
-        ("签发日期 issue date:", claim.issue_date.isoformat()),
+        (_("证书编号："), claim.number),
+        (_("姓名："), claim.name),
+        (_("资格名称："), claim.qualification),
+        (_("取得资格时间："), claim.grant_date.isoformat()),
+        (_("版本："), str(claim.version)),
+        (_("令牌："), claim.token),
+        (_("密钥："), claim.kid),
+        (_("签发日期："), claim.issue_date.isoformat()),
     )
     for label, value in rows:
-        click.echo(f"{_pad(label, W)}{value}{mark}")
+        _line(label, f"{value}{mark}")
 
 
 def _pad(label: str, width: int) -> str:
@@ -230,7 +222,7 @@ def _qr_text(source: str) -> str:
         return _decode_image(path)
     if "://" in source or "/v/" in source:
         return source.strip()
-    raise _Usage(f"{source!r} is neither a QR text (URL) nor a readable image file")
+    raise _Usage(_("%(source)r 既不是二维码文本（网址），也不是可读取的图片文件", source=source))
 
 
 def _decode_image(path: Path) -> str:
@@ -241,15 +233,15 @@ def _decode_image(path: Path) -> str:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as opened:
                 if opened.width * opened.height > MAX_IMAGE_PIXELS:
-                    raise _Usage(f"{path}: image too large ({opened.width}x{opened.height} pixels)")
+                    raise _Usage(_("%(path)s：图片太大（%(w)sx%(h)s 像素）", path=path, w=opened.width, h=opened.height))
                 image = opened.convert("RGB")
     except _Usage:
         raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise _Usage(f"{path}: not a readable image ({exc})") from None
+        raise _Usage(_("%(path)s：不是可读取的图片（%(why)s）", path=path, why=exc)) from None
     texts = _zxing(image) or _zbar(image)
     if not texts:
-        raise _Usage(f"{path}: no QR code found in the image")
+        raise _Usage(_("%(path)s：图片中没有找到二维码", path=path))
     # Prefer a code that carries a claim (a page may hold other codes).
     return next((t for t in texts if split_url(t)[1] is not None), texts[0])
 
@@ -261,7 +253,7 @@ def _zxing(image) -> list[str]:  # type: ignore[no-untyped-def]
         return []
     try:
         found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)  # type: ignore[arg-type]
-    except Exception:  # noqa: BLE001 - fall back to the other decoder
+    except Exception:
         return []
     return [barcode.text for barcode in found if barcode.valid and barcode.text]
 
@@ -273,7 +265,7 @@ def _zbar(image) -> list[str]:  # type: ignore[no-untyped-def]
         return []
     try:
         found = pyzbar.decode(image, symbols=[pyzbar.ZBarSymbol.QRCODE])
-    except Exception:  # noqa: BLE001
+    except Exception:
         return []
     texts = []
     for symbol in found:
@@ -297,7 +289,7 @@ def _keyset(keys_file: Path | None) -> tuple[KeySet, str]:
     settings = kernel().settings
     keys_file = settings.qr_keyset_path
     if not keys_file.is_file():
-        raise _Usage(f"this instance has published no QR key set yet ({keys_file}); pass --keys FILE")
+        raise _Usage(_("本实例尚未公布二维码密钥集（%(file)s）；请使用 --keys FILE", file=keys_file))
     try:
         return with_own_base_url(load_keyset(keys_file), settings.public_url), str(keys_file)
     except KeySetError as exc:

@@ -14,9 +14,9 @@ import io
 import json
 import logging
 
+import lxml.etree  # noqa: F401 - preload (pyHanko imports it lazily while validating)
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
-import lxml.etree  # noqa: F401 - preload (pyHanko imports it lazily while validating)
 from pyhanko.pdf_utils import filters, generic  # noqa: F401 - preload
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature  # noqa: F401 - preload
@@ -168,10 +168,11 @@ def _find_embedded(reader: PdfFileReader):  # type: ignore[no-untyped-def]
 
 
 def _freeze_heap() -> None:
-    """This module is preloaded by the sandbox's forkserver (last): move everything imported
-    so far out of the cyclic GC's reach, so a collection in a forked child does not walk
+    """This module is preloaded by the sandbox's forkserver (registered by
+    ``verifier.extension``): move everything imported so far out of the cyclic GC's reach, so a collection in a forked child does not walk
     (and copy-on-write) the whole inherited heap: ~150 ms per check when the main module
-    pulled in SQLAlchemy and Flask."""
+    pulled in SQLAlchemy and Flask. (The web process imports it too, to name the job: what it
+    freezes there is import-time state that lives as long as the process anyway.)"""
     import gc
 
     gc.collect()

@@ -1,6 +1,7 @@
 """The signed claim of a QR URL (``?c=``), checked against the published key set and the registry.
 
-``claim_status`` answers one of four states for the landing page:
+``claim_status`` answers one of four states for the landing page, with a reason code
+(the page's words: ``verifier.words.claim``):
 
 - ``absent``: the URL carries no claim (typed or old URLs): nothing to say;
 - ``valid``: the signature holds with a published key valid on the claim's issue date,
@@ -31,60 +32,30 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import select
 
 from ecert.kernel import kernel
-from ecert.vocab.masking import mask_name
 from ecert.models import Certificate, Decision
-from ecert.qr_claim import Claim, KeySet, KeySetError, Verification, VerificationCode, load_keyset, verify_claim
+from ecert.qr_claim import Claim, KeySet, KeySetError, Verification, load_keyset, verify_claim
+from ecert.vocab.masking import mask_name
 from verifier.lookup import PublicCertificate
 
 ClaimState = Literal["absent", "valid", "mismatch", "invalid"]
-
-_FIELD_NAMES = {
-    "number": ("证书编号", "certificate number"),
-    "version": ("版本", "version"),
-    "token": ("链接", "link"),
-    "name": ("姓名", "name"),
-    "qualification": ("资格名称", "qualification"),
-    "grant_date": ("取得资格时间", "grant date"),
-}
-
-
-# The words for ``ecert.qr_claim.VerificationCode`` (the kernel gives codes and parameters only).
-_VERIFICATION_WORDS: dict[VerificationCode, tuple[str, str]] = {
-    VerificationCode.OK: ("二维码签名有效", "The QR claim's signature is valid"),
-    VerificationCode.MALFORMED: ("二维码中的签名信息无法识别或不完整", "The QR claim is malformed or incomplete"),
-    VerificationCode.UNKNOWN_KEY: (
-        "二维码签名所用的密钥不在发证机关公布的密钥中",
-        "The QR claim is signed with a key the issuer has not published",
-    ),
-    VerificationCode.BAD_SIGNATURE: (
-        "二维码签名无效：内容可能被篡改",
-        "The QR claim's signature does not hold: the content may have been altered",
-    ),
-    VerificationCode.KEY_NOT_VALID_ON_DATE: (
-        "二维码签名无效：签名密钥在签发日期 {day} 不在有效期（{start} 至 {end}）内",
-        "The QR claim is invalid: its key was not valid on the issue date {day} (signing period {start} to {end})",
-    ),
-}
-
-
-def verification_words(verification: Verification) -> tuple[str, str]:
-    """(Chinese, English) sentence for a claim verification outcome."""
-    zh, en = _VERIFICATION_WORDS[verification.reason]
-    return zh.format(**verification.params), en.format(**verification.params)
+# Machine-readable detail: "absent", "ok", "not_in_registry", "fields_differ", and for an
+# invalid claim the reason of ``ecert.qr_claim.verify_claim`` ("malformed", "unknown_key",
+# "bad_signature", "key_not_valid_on_date"). Words: ``verifier.words.claim``.
+ClaimReason = str
+# The fields a claim is compared on, in the order a mismatch lists them.
+FIELDS = ("number", "version", "token", "name", "qualification", "grant_date")
 
 
 @dataclass(frozen=True)
 class ClaimStatus:
     state: ClaimState
-    message_zh: str
-    message_en: str
+    reason: ClaimReason
     # The decoded claim when its signature holds (valid or mismatch), else None.
     # Holds the full name: never render ``claim.name`` on a public page.
     claim: Claim | None = None
-    # Machine-readable detail: "absent", "ok", "malformed", "unknown_key", "bad_signature",
-    # "key_not_valid_on_date", "fields_differ", "not_in_registry".
-    reason: str = ""
-    mismatched: tuple[str, ...] = ()  # field names, when state is "mismatch"
+    mismatched: tuple[str, ...] = ()  # field names (of FIELDS), when state is "mismatch"
+    # The key set's answer when the signature was checked (its key's period, for the words).
+    verification: Verification | None = None
 
 
 def claim_status(
@@ -102,43 +73,23 @@ def claim_status(
     is read from the registry by token; without either only the masked forms are compared.
     """
     if claim is None or (isinstance(claim, str) and not claim.strip()):
-        return ClaimStatus("absent", "链接中没有二维码签名信息。", "The link carries no signed QR claim.", reason="absent")
+        return ClaimStatus("absent", "absent")
     try:
         verification = verify_claim(claim, token, keyset)
-    except Exception:  # noqa: BLE001 - verify_claim does not raise; fail closed if it ever does
-        return ClaimStatus("invalid", "无法核验二维码中的签名。", "The QR claim could not be checked.", reason="malformed")
+    except Exception:
+        return ClaimStatus("invalid", "malformed")
     if not verification.ok:
-        zh, en = verification_words(verification)
-        return ClaimStatus("invalid", zh + "。", en + ".", reason=verification.reason)
+        return ClaimStatus("invalid", verification.reason, verification=verification)
     decoded = verification.claim
     assert decoded is not None
     if certificate is None:
-        return ClaimStatus(
-            "mismatch",
-            "二维码签名有效，但登记中没有这份证书，请以登记信息为准。",
-            "The QR claim's signature is valid, but the registry has no such certificate; the registry prevails.",
-            claim=decoded,
-            reason="not_in_registry",
-        )
+        return ClaimStatus("mismatch", "not_in_registry", claim=decoded, verification=verification)
     differ = _differences(decoded, certificate, token, full_name)
     if differ:
-        zh = "、".join(_FIELD_NAMES[f][0] for f in differ)
-        en = ", ".join(_FIELD_NAMES[f][1] for f in differ)
         return ClaimStatus(
-            "mismatch",
-            f"二维码签名有效，但内容与登记信息不一致（{zh}），请以登记信息为准。",
-            f"The QR claim's signature is valid but differs from the registry ({en}); the registry prevails.",
-            claim=decoded,
-            reason="fields_differ",
-            mismatched=differ,
+            "mismatch", "fields_differ", claim=decoded, mismatched=differ, verification=verification
         )
-    return ClaimStatus(
-        "valid",
-        "二维码签名有效，内容与登记信息一致。",
-        "The QR claim's signature is valid and matches the registry.",
-        claim=decoded,
-        reason="ok",
-    )
+    return ClaimStatus("valid", "ok", claim=decoded, verification=verification)
 
 
 def _differences(

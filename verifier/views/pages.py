@@ -10,19 +10,16 @@ certificates that exist answer 200 whatever their status, because "revoked" is a
 verdict about an existing certificate, not an error. A token is 120 random bits, so the
 status code tells an enumerator nothing the page's words do not.
 
-Rate limits (per client address, Flask-Limiter), from ``app.config``:
-``VERIFIER_PAGE_RATELIMIT`` (default 30/minute) for the landing page and
-``VERIFIER_LOOKUP_RATELIMIT`` (default 10/minute) for lookup submissions.
+Rate limits (per client address, Flask-Limiter), from ``Settings.ratelimits``: ``page``
+(default 30/minute) for the landing page and ``lookup`` (default 10/minute) for lookup
+submissions.
 """
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, make_response, render_template, request
-from flask.blueprints import BlueprintSetupState
+from flask import Blueprint, Response, current_app, make_response, render_template, request
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import TooManyRequests
@@ -30,17 +27,20 @@ from wtforms import StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from ecert import NumberFormatError
-from ecert.clock import OFFICE_TZ
+from ecert.i18n import _l, format_date, format_datetime
 from ecert.kernel import kernel
 from ecert.vocab.numbering import parse_number
+from ecert.vocab.tokens import normalise_token
 from ecert.web import limiter
 from verifier import lookup
-from verifier.views import i18n
 from verifier.lookup import PublicCertificate
-from verifier.verdict import Verdict, format_date, verdict_for
+from verifier.qr.check import claim_status, load_published_keyset
+from verifier.verdict import verdict_for
+from verifier.words import claim as claim_words
+from verifier.words import verdict as verdict_words
+from verifier.words.number import number_problem
 
 bp = Blueprint("verifier_pages", __name__, template_folder="templates")
-
 
 
 def _page_limit() -> str:
@@ -49,16 +49,6 @@ def _page_limit() -> str:
 
 def _lookup_limit() -> str:
     return kernel().settings.ratelimits.lookup
-
-
-@bp.record_once
-def _install(state: BlueprintSetupState) -> None:
-    app = cast(Flask, state.app)
-    i18n.install(app)
-
-    @app.context_processor
-    def _site() -> dict[str, Any]:
-        return {"site_office_name": kernel(app).settings.office_name}
 
 
 # --------------------------------------------------------------------------- views
@@ -71,22 +61,20 @@ def landing(token: str) -> Response:
     """The QR landing page. ``path:`` so that any string, slashes included, answers alike."""
     with kernel().db.read() as session:
         certificate = lookup.by_token_text(session, token)
-    claim = _claim_line(lookup.normalise_token(token) or token, certificate)
+    claim = _claim_line(normalise_token(token) or token, certificate)
     html = render_template("verifier/landing.html", **_verdict_context(certificate), claim=claim)
     return _no_store(html, 200 if certificate is not None else 404)
 
 
 class LookupForm(FlaskForm):
-    # Messages are i18n keys, translated in the template; parse_number's own messages
-    # are bilingual and shown as they are.
-    number = StringField(validators=[InputRequired("required"), Length(max=64, message="too_long")])
-    name = StringField(validators=[InputRequired("required"), Length(max=64, message="too_long")])
+    number = StringField(validators=[InputRequired(_l("请填写此项")), Length(max=64, message=_l("内容过长"))])
+    name = StringField(validators=[InputRequired(_l("请填写此项")), Length(max=64, message=_l("内容过长"))])
 
     def validate_number(self, field: StringField) -> None:
         try:
             parse_number(field.data or "")
         except NumberFormatError as error:
-            raise ValidationError(str(error)) from None
+            raise ValidationError(number_problem(error)) from None
 
 
 @bp.route("/lookup", methods=["GET", "POST"])
@@ -108,7 +96,7 @@ def lookup_page() -> Response:
 @bp.errorhandler(CSRFError)
 def _csrf_failed(_error: CSRFError) -> Response:
     form = LookupForm(formdata=None)
-    html = render_template("verifier/lookup.html", form=form, form_message="form_expired")
+    html = render_template("verifier/lookup.html", form=form, form_expired=True)
     return _no_store(html, 400)
 
 
@@ -124,64 +112,37 @@ def _too_many(error: TooManyRequests) -> Response:
 # --------------------------------------------------------------------------- helpers
 
 
-@dataclass(frozen=True)
-class ClaimLine:
-    """What the QR claim in the URL says about this page, in both languages."""
-
-    state: str  # "valid", "mismatch" or "invalid" ("absent" is not shown)
-    message_zh: str
-    message_en: str
-
-    @property
-    def ok(self) -> bool:
-        return self.state == "valid"
-
-    def message(self, lang: str) -> str:
-        return self.message_en if lang == i18n.EN else self.message_zh
-
-
-def _claim_line(token: str, certificate: PublicCertificate | None) -> ClaimLine | None:
-    """Check the signed claim ``?c=`` of the QR URL against the registry's record.
-
-    ``verifier.qr.check`` is imported lazily: it loads the published key set, and the
-    page must still give the registry's verdict if that part is not deployed.
-    """
+def _claim_line(token: str, certificate: PublicCertificate | None) -> dict[str, Any] | None:
+    """What the signed claim ``?c=`` of the QR URL says against the registry's record:
+    ``{"ok": bool, "message": str}``, or None when the URL carries none."""
     try:
-        qr_check = importlib.import_module("verifier.qr.check")
-    except ModuleNotFoundError as error:
-        if error.name != "verifier.qr.check":
-            raise
-        return None
-    try:
-        status = qr_check.claim_status(
-            request.args.get("c"),
-            certificate,
-            token=token,
-            keyset=qr_check.load_published_keyset(current_app),
+        status = claim_status(
+            request.args.get("c"), certificate, token=token, keyset=load_published_keyset(current_app)
         )
     except Exception:  # fail closed: never "signature valid" when the check itself broke
         current_app.logger.exception("QR claim check failed")
-        return ClaimLine("invalid", "无法核验二维码中的签名。", "The signature in the QR code could not be checked.")
+        return {"ok": False, "message": claim_words.check_failed_line()}
     if status.state == "absent":
         return None
-    return ClaimLine(status.state, status.message_zh, status.message_en)
+    return {"ok": status.state == "valid", "message": claim_words.claim_line(status)}
 
 
 def _verdict_context(certificate: PublicCertificate | None) -> dict[str, Any]:
     """What the verdict partial needs; words and dates in the page's language."""
-    lang = i18n.current_lang()
-    verdict: Verdict = verdict_for(certificate)
+    verdict = verdict_for(certificate)
     settings = kernel().settings
     context: dict[str, Any] = {
         "certificate": certificate,
         "verdict": verdict,
-        "checked_at": kernel().clock().astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M"),
+        "verdict_word": verdict_words.status_word(verdict.status),
+        "verdict_sentence": verdict_words.sentence(verdict),
+        "checked_at": format_datetime(kernel().clock()),
     }
     if certificate is not None:
-        context["office_name"] = lookup.issuing_office_name(
+        context["issuing_office"] = lookup.issuing_office_name(
             certificate.issuing_office_code, settings.office_code, settings.office_name
         )
-        context["grant_date"] = format_date(certificate.grant_date, lang)
+        context["grant_date"] = format_date(certificate.grant_date)
     return context
 
 

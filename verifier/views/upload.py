@@ -1,28 +1,30 @@
 """``GET/POST /verify``: upload a certificate PDF and get the verdict with its named checks.
 
 No JavaScript (the CSP forbids it): a plain multipart form with a CSRF token. The file is
-read into memory (at most ``MAX_PDF_BYTES``), never stored, and checked by
+read into memory (at most ``Settings.max_pdf_bytes``), never stored, and checked by
 :func:`verifier.pdf.check.verify_pdf` (the hostile-file parsing runs in the sandbox). A
 bad file is a "not valid" page with status 200, never a 500; an oversize upload is a
 friendly 413 page. When the file could not be checked at all (every checker busy, or the
 checker failed to start: ``verdict.unavailable``) the answer is a friendly 503 page with
-``Retry-After: 30``, never "not valid". Rate-limited per client address: ``VERIFIER_UPLOAD_RATELIMIT``
-(default 10/minute), as the check costs ~0.1–0.3 s of CPU.
+``Retry-After: 30``, never "not valid". Rate-limited per client address:
+``Settings.ratelimits.upload`` (default 10/minute), as the check costs ~0.1–0.3 s of CPU.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, make_response, render_template, request
+from flask import Blueprint, Response, make_response, render_template, request
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ecert.i18n import _, _l
 from ecert.kernel import kernel
 from ecert.web import limiter
-from verifier.views.api import RETRY_AFTER_SECONDS
-from verifier.pdf.check import MAX_PDF_BYTES, verify_pdf
+from verifier.pdf.check import verify_pdf
+from verifier.pdf.report import RETRY_AFTER_SECONDS
 from verifier.runtime import runtime
+from verifier.words import pdf as pdf_words
 
 bp = Blueprint("verifier_upload", __name__, template_folder="templates")
 
@@ -35,11 +37,16 @@ def _upload_limit() -> str:
 
 
 class UploadForm(FlaskForm):
-    file = FileField(validators=[FileRequired("请选择证书的 PDF 文件。(Choose the certificate's PDF file.)")])
+    file = FileField(validators=[FileRequired(_l("请选择证书的 PDF 文件。"))])
+
+
+def _max_mb() -> int:
+    return kernel().settings.max_pdf_bytes // (1024 * 1024)
 
 
 def _page(template: str, status: int = 200, **context: object) -> Response:
-    response = make_response(render_template(template, max_mb=MAX_PDF_BYTES // (1024 * 1024), **context), status)
+    html = render_template(template, max_mb=_max_mb(), words=pdf_words, **context)
+    response = make_response(html, status)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -47,17 +54,19 @@ def _page(template: str, status: int = 200, **context: object) -> Response:
 @bp.route("/verify", methods=["GET", "POST"])
 @limiter.limit(_upload_limit, methods=["POST"])
 def verify_upload() -> Response:
-    if request.method == "POST" and (request.content_length or 0) > MAX_PDF_BYTES + _ENVELOPE:
+    settings = kernel().settings
+    if request.method == "POST" and (request.content_length or 0) > settings.max_pdf_bytes + _ENVELOPE:
         return _too_large()
     form = UploadForm()
     if not form.validate_on_submit():
         return _page("verifier/upload.html", 400 if request.method == "POST" else 200, form=form)
-    data = form.file.data.read(MAX_PDF_BYTES + 1)
+    data = form.file.data.read(settings.max_pdf_bytes + 1)
     verdict = verify_pdf(
         data,
         db=kernel().db,
         trust_roots=runtime().trust_roots,
-        limits=kernel().settings.sandbox,
+        limits=settings.sandbox,
+        max_bytes=settings.max_pdf_bytes,
     )
     if verdict.unavailable:
         response = _page("verifier/upload_unavailable.html", 503, verdict=verdict, form=UploadForm(formdata=None))
@@ -67,13 +76,8 @@ def verify_upload() -> Response:
 
 
 def _too_large() -> Response:
-    return _page(
-        "verifier/upload.html",
-        413,
-        form=UploadForm(formdata=None),
-        message_zh=f"文件太大：证书 PDF 不会超过 {MAX_PDF_BYTES // (1024 * 1024)} MB。",
-        message_en=f"The file is too large: a certificate PDF is never larger than {MAX_PDF_BYTES // (1024 * 1024)} MB.",
-    )
+    message = _("文件太大：证书 PDF 不会超过 %(mb)s MB。", mb=_max_mb())
+    return _page("verifier/upload.html", 413, form=UploadForm(formdata=None), message=message)
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -83,10 +87,5 @@ def _entity_too_large(_error: RequestEntityTooLarge) -> Response:
 
 @bp.errorhandler(CSRFError)
 def _csrf_failed(_error: CSRFError) -> Response:
-    return _page(
-        "verifier/upload.html",
-        400,
-        form=UploadForm(formdata=None),
-        message_zh="表单已过期，请重新选择文件再提交。",
-        message_en="The form has expired; choose the file again and resubmit.",
-    )
+    message = _("表单已过期，请重新选择文件再提交。")
+    return _page("verifier/upload.html", 400, form=UploadForm(formdata=None), message=message)

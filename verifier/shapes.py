@@ -1,0 +1,91 @@
+"""The documented JSON forms (``verifier/views/openapi.yaml``) of a certificate and of a PDF check.
+
+One place for each, used by the API and by ``ecert verify --json``. The ``*_zh`` / ``*_en``
+pairs are part of the contract: HR systems store both, whatever the request's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from ecert.i18n import EN, ZH
+from ecert.settings import Settings
+from verifier import lookup
+from verifier.lookup import PublicCertificate, PublicStatus
+from verifier.pdf.report import Check, PdfVerdict
+from verifier.verdict import verdict_for
+from verifier.words import pdf as pdf_words
+from verifier.words import verdict as verdict_words
+from verifier.words.verdict import in_lang
+
+
+def both(name: str, say: Callable[[], str]) -> dict[str, str]:
+    """``{name_zh: ..., name_en: ...}``: ``say()`` in each language."""
+    return {f"{name}_zh": in_lang(ZH, say), f"{name}_en": in_lang(EN, say)}
+
+
+def certificate_json(certificate: PublicCertificate, settings: Settings) -> dict[str, Any]:
+    """The public fields: the same minimum as the landing page (masked name; no ID number,
+    birth date or photo)."""
+    verdict = verdict_for(certificate)
+    data: dict[str, Any] = {
+        "number": certificate.number,
+        "version": certificate.version,
+        "status": certificate.status.value,
+        "verdict": {
+            **both("word", lambda: verdict_words.status_word(verdict.status)),
+            **both("explanation", lambda: verdict_words.sentence(verdict)),
+        },
+        "masked_name": certificate.masked_name,
+        "qualification": certificate.qualification,
+        "level": certificate.level,
+        "series": certificate.series,
+        "specialty": certificate.specialty,
+        "grant_date": certificate.grant_date.isoformat(),
+        "issuing_office": lookup.issuing_office_name(
+            certificate.issuing_office_code, settings.office_code, settings.office_name
+        ),
+        "issuing_office_code": certificate.issuing_office_code,
+        "issued_at": timestamp(certificate.issued_at),
+    }
+    if certificate.status is PublicStatus.REVOKED:
+        data["revoked_at"] = timestamp(certificate.revoked_at)
+        data["revocation_reason"] = certificate.revocation_reason
+        data["revocation_doc_no"] = certificate.revocation_doc_no
+    if certificate.status is PublicStatus.SUPERSEDED:
+        data["current_version"] = certificate.current_version
+        data["current_url"] = settings.verify_url(certificate.current_token) if certificate.current_token else None
+    return data
+
+
+def pdf_verdict_json(verdict: PdfVerdict, settings: Settings) -> dict[str, Any]:
+    """A PDF check as the API answers it and ``ecert verify --json`` prints it."""
+    certificate = verdict.certificate
+    return {
+        "valid": verdict.valid,
+        "unavailable": verdict.unavailable,
+        "sha256": verdict.sha256,
+        **both("summary", lambda: pdf_words.summary(verdict)),
+        "checks": [_check_json(check) for check in verdict.checks],
+        "certificate": certificate_json(certificate, settings) if certificate is not None else None,
+    }
+
+
+def _check_json(check: Check) -> dict[str, Any]:
+    return {
+        "code": check.code,
+        "passed": check.passed,
+        "reason": check.reason,
+        **both("title", lambda: pdf_words.title(check)),
+        **both("explanation", lambda: pdf_words.explanation(check)),
+        "detail": check.detail,
+    }
+
+
+def timestamp(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a trailing ``Z``."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

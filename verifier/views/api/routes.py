@@ -1,0 +1,134 @@
+"""The API's views.
+
+As on the pages, an unknown number, a wrong name and an unknown or malformed token
+give the same ``404 not_found``: the API cannot be used to learn that a number exists.
+
+Rate limits per client address (``Settings.ratelimits``): ``api`` (60/minute) for single
+lookups, ``api_batch`` (300/minute) for batches, counted per *item* (a batch of 100 costs
+100; a batch refused as a whole costs 1), and ``api_verify`` (10/minute) for PDF checks.
+The buckets are separate: a client may make 60 single *and* 300 batched lookups a minute.
+(One shared bucket at the single rate would make a batch of 100 impossible.)
+
+``POST /verify`` answers ``503 unavailable`` with ``Retry-After`` when the file could not
+be checked right now (e.g. every sandbox slot busy): that is not a verdict on the file.
+The sandbox's limits and the largest PDF come from the settings.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from ecert import NumberFormatError
+from ecert.i18n import _
+from ecert.kernel import kernel
+from ecert.web import csrf, limiter
+from verifier import lookup
+from verifier.pdf.check import verify_pdf
+from verifier.pdf.report import RETRY_AFTER_SECONDS
+from verifier.runtime import runtime
+from verifier.shapes import certificate_json, pdf_verdict_json
+from verifier.views.api import errors
+from verifier.views.api.batch import batch_cost, batch_items, batch_result
+from verifier.views.api.errors import ApiError
+from verifier.views.api.responses import error_response, json_response
+from verifier.words.number import number_problem
+
+PREFIX = "/api/v1"
+OPENAPI_FILE = Path(__file__).resolve().parent.parent / "openapi.yaml"
+
+bp = Blueprint("verifier_api", __name__, url_prefix=PREFIX)
+csrf.exempt(bp)  # no cookies, no session: nothing for a cross-site request to ride on
+errors.install(bp, PREFIX)
+
+
+def _api_limit() -> str:
+    return kernel().settings.ratelimits.api
+
+
+def _batch_limit() -> str:
+    return kernel().settings.ratelimits.api_batch
+
+
+def _verify_limit() -> str:
+    return kernel().settings.ratelimits.api_verify
+
+
+@bp.get("/certificates/<path:number>")
+@limiter.limit(_api_limit)
+def certificate_by_number(number: str) -> Response:
+    name = request.args.get("name", "").strip()
+    if not name:
+        raise ApiError(400, "name_required", _("请提供持证人完整姓名 name"))
+    try:
+        with kernel().db.read() as session:
+            certificate = lookup.by_number_text_and_name(session, number, name)
+    except NumberFormatError as error:
+        raise ApiError(400, "invalid_number", number_problem(error)) from None
+    if certificate is None:
+        raise errors.not_found()
+    return json_response({"certificate": certificate_json(certificate, kernel().settings)})
+
+
+@bp.get("/tokens/<path:token>")
+@limiter.limit(_api_limit)
+def certificate_by_token(token: str) -> Response:
+    with kernel().db.read() as session:
+        certificate = lookup.by_token_text(session, token)
+    if certificate is None:
+        raise errors.not_found()
+    return json_response({"certificate": certificate_json(certificate, kernel().settings)})
+
+
+@bp.post("/batch")
+@limiter.limit(_batch_limit, cost=batch_cost)
+def batch() -> Response:
+    items = batch_items()
+    settings = kernel().settings
+    with kernel().db.read() as session:
+        results = [batch_result(session, settings, index, item) for index, item in enumerate(items)]
+    counts = Counter(result["status"] for result in results)
+    return json_response({"count": len(results), "counts": dict(sorted(counts.items())), "results": results})
+
+
+@bp.post("/verify")
+@limiter.limit(_verify_limit)
+def verify() -> Response:
+    if request.mimetype not in ("application/pdf", "application/octet-stream"):
+        raise ApiError(415, "unsupported_media_type", _("请以 Content-Type: application/pdf 上传 PDF 文件"))
+    data = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH: 413, answered as JSON
+    settings = kernel().settings
+    verdict = verify_pdf(
+        data,
+        db=kernel().db,
+        trust_roots=runtime().trust_roots,
+        limits=settings.sandbox,
+        max_bytes=settings.max_pdf_bytes,
+    )
+    if verdict.unavailable:  # e.g. every checker busy: says nothing about the file
+        response = error_response(503, "unavailable", _("暂时无法检查此文件，请稍后再试"))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return json_response(pdf_verdict_json(verdict, settings))
+
+
+@bp.get("/openapi.yaml")
+def openapi_yaml() -> Response:
+    return Response(OPENAPI_FILE.read_text(encoding="utf-8"), mimetype="application/yaml")
+
+
+@bp.get("/openapi.json")
+def openapi_json() -> Response:
+    return json_response(openapi_document())
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    import yaml  # only for serving the JSON form; the YAML file is served as it is
+
+    document: dict[str, Any] = yaml.safe_load(OPENAPI_FILE.read_text(encoding="utf-8"))
+    return document

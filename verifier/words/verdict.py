@@ -1,0 +1,68 @@
+"""The words of a registry verdict: the status word and its one explaining sentence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from ecert.i18n import EN, ZH, _, _l, current_lang, force_locale, format_date
+from verifier.lookup import PublicStatus
+from verifier.verdict import Sentence, Verdict
+
+T = TypeVar("T")
+
+WORDS = {
+    PublicStatus.VALID: _l("有效"),
+    PublicStatus.REVOKED: _l("已撤销"),
+    PublicStatus.SUPERSEDED: _l("已更正"),
+    PublicStatus.EXPIRED: _l("已过期"),
+    PublicStatus.UNKNOWN: _l("未找到"),
+}
+
+_BABEL = {ZH: "zh_CN", EN: "en"}
+
+
+def in_lang(lang: str, say: Callable[[], T]) -> T:
+    """``say()`` in ``lang`` (``zh-CN`` or ``en``), whatever the request's language: for the
+    API's documented pairs of fields (``word_zh`` / ``word_en``)."""
+    with force_locale(_BABEL[lang]):
+        return say()
+
+
+def status_word(status: PublicStatus) -> str:
+    return str(WORDS[status])
+
+
+def sentence(verdict: Verdict) -> str:
+    """The sentence under the word: what it means and what to do."""
+    certificate = verdict.certificate
+    if verdict.sentence is Sentence.VALID:
+        return _("发证机关登记库显示，该证书当前有效。")
+    if verdict.sentence is Sentence.EXPIRED:  # a use copy (加注件) past its end date
+        return _("该加注件已过期，不能再用于所注明的用途。")
+    if verdict.sentence is Sentence.SUPERSEDED_NO_CURRENT:
+        return _("该证书已更正，此版本已被新版本取代。")
+    if verdict.sentence is Sentence.SUPERSEDED and certificate is not None:
+        return _(
+            "该证书已更正，此为第 %(version)s 版；请以当前版本（第 %(current)s 版）为准。",
+            version=certificate.version,
+            current=certificate.current_version,
+        )
+    if verdict.sentence is Sentence.REVOKED and certificate is not None:
+        return _revoked(verdict)
+    return _("登记库中没有与此对应的证书。请核对二维码或证书编号与姓名；如有疑问，请联系发证机关。")
+
+
+def _revoked(verdict: Verdict) -> str:
+    certificate = verdict.certificate
+    assert certificate is not None
+    if verdict.revoked_on is not None:
+        parts = [_("该证书已于%(day)s被撤销，不再有效。", day=format_date(verdict.revoked_on))]
+    else:
+        parts = [_("该证书已被撤销，不再有效。")]
+    # The reason and 文号 are the office's own Chinese words: shown as they are.
+    if certificate.revocation_reason:
+        parts.append(_("原因：%(reason)s。", reason=certificate.revocation_reason))
+    if certificate.revocation_doc_no:
+        parts.append(_("撤销文号：%(doc_no)s。", doc_no=certificate.revocation_doc_no))
+    return (" " if current_lang() == EN else "").join(parts)
