@@ -15,11 +15,11 @@ from datetime import date, datetime
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
+from ecert.models import Certificate, CertificateStatus, Decision
 from ecert.vocab.masking import mask_name
 from ecert.vocab.names import normalise_name
 from ecert.vocab.numbering import parse_number
 from ecert.vocab.tokens import normalise_token
-from ecert.models import Certificate, CertificateStatus, Decision
 
 
 class PublicStatus(enum.StrEnum):
