@@ -105,7 +105,7 @@ def _ctx(func: Callable[..., Any]) -> Any:
         return _context
 
 
-class _Popen(popen_forkserver.Popen):  # type: ignore[misc]
+class _Popen(popen_forkserver.Popen):
     """Launches a forkserver child without the parent's ``__main__`` module.
 
     The stock launcher sends the main script's path and every child re-executes it as
@@ -133,7 +133,7 @@ class _Popen(popen_forkserver.Popen):  # type: ignore[misc]
         self.pid = mp_forkserver.read_signed(self.sentinel)
 
 
-class _Process(ForkServerProcess):  # type: ignore[misc]
+class _Process(ForkServerProcess):
     @staticmethod
     def _Popen(process_obj: Any) -> Any:
         return _Popen(process_obj)

@@ -131,7 +131,7 @@ def by_number_and_name(session: Session, number: str, full_name: str) -> PublicC
     return _public(session, found) if found and matches else None
 
 
-def _public(session: Session, row: Row) -> PublicCertificate:  # type: ignore[type-arg]
+def _public(session: Session, row: Row) -> PublicCertificate:
     status = PublicStatus(CertificateStatus(row.status).value)
     current_version = current_token = None
     if row.superseded_by_id is not None:

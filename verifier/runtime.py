@@ -32,4 +32,4 @@ class VerifierRuntime:
 
 
 def runtime(app: Flask | None = None) -> VerifierRuntime:
-    return (app or current_app).extensions["verifier"]  # type: ignore[no-any-return]
+    return (app or current_app).extensions["verifier"]

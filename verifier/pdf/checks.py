@@ -2,7 +2,7 @@
 
 Each function records one check in the report's :class:`~verifier.pdf.report.Builder`
 with a reason code and parameters (no sentences) and says whether it passed. ``report``
-is ``verifier.pdf.signature.SignatureReport`` and ``signer`` its ``SignerIdentity``.
+is ``verifier.pdf.findings.SignatureReport`` and ``signer`` its ``SignerIdentity``.
 """
 
 from __future__ import annotations

@@ -33,92 +33,15 @@ import asyncio
 import datetime as dt
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 
 from ecert.clock import utc_now
+from verifier.pdf.findings import ACCEPTED_MODIFICATIONS, SignatureReport
 
-__all__ = ["Inspection", "SignatureReport", "SignerIdentity", "validate_signed_pdf", "validate_signed_reader"]
-
-_ACCEPTED_MODIFICATIONS = ("NONE", "LTA_UPDATES")
-
-
-@dataclass(frozen=True)
-class SignatureReport:
-    intact: bool = False
-    valid: bool = False
-    trusted: bool = False
-    signer_subject: str = ""
-    signing_time: dt.datetime | None = None
-    timestamp_ok: bool = False
-    coverage: str = ""
-    modification_level: str = ""
-    docmdp_ok: bool = False
-    certified: bool = False
-    docmdp_level: int | None = None
-    ltv: bool = False
-    lta_ok: bool = False
-    doc_timestamps: int = 0
-    has_dss: bool = False
-    problems: list[str] = field(default_factory=list)
-    # Details for explaining a verdict (filled when the file parses):
-    signatures: int = 0  # regular (non-timestamp) signatures in the file
-    trailing_bytes: bool = False  # anything but whitespace after the last revision's %%EOF
-    changes: str = ""  # what pyHanko's diff analysis says changed after signing
-    changed_fields: tuple[str, ...] = ()  # form fields changed after signing (e.g. a 2nd signature)
-    trust_problem: str = ""  # why the signer's chain did not validate
-    # Document timestamps that are corrupted (token does not match / does not verify / unreadable),
-    # and those whose TSA does not chain to the roots: "document timestamp 2 of 2 is corrupted: ..."
-    doc_timestamp_problems: tuple[str, ...] = ()
-    doc_timestamp_trust_problems: tuple[str, ...] = ()
-    signer_cert_der: bytes = field(default=b"", repr=False)  # the signer's certificate (DER)
-
-    @property
-    def ok(self) -> bool:
-        """Overall verdict for one of our certificates: everything must hold."""
-        return (
-            self.intact
-            and self.valid
-            and self.trusted
-            and self.timestamp_ok
-            and self.ltv
-            and self.certified
-            and self.docmdp_ok
-            and self.modification_level in _ACCEPTED_MODIFICATIONS
-            and not self.doc_timestamp_problems
-            and not self.doc_timestamp_trust_problems
-            and not self.problems
-        )
-
-
-@dataclass(frozen=True)
-class SignerIdentity:
-    subject: str = ""
-    organization: str = ""
-    common_name: str = ""
-    issuer: str = ""
-    serial: str = ""
-    problems: tuple[str, ...] = ()  # why it is not the issuing office's document-signing key
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.subject) and not self.problems
-
-
-@dataclass(frozen=True)
-class Inspection:
-    parsed: bool
-    parse_error: str = ""
-    revisions: int = 0
-    report: SignatureReport | None = None
-    signer: SignerIdentity = field(default_factory=SignerIdentity)
-    record_number: str | None = None
-    record_version: int | None = None
-    record_error: str = ""
-
+__all__ = ["validate_signed_pdf", "validate_signed_reader"]
 
 def validate_signed_pdf(
     pdf: bytes,
@@ -162,11 +85,11 @@ def validate_signed_reader(
 # --------------------------------------------------------------------------- internals
 
 
-def _enum_name(value) -> str:
+def _enum_name(value: Any) -> str:
     return getattr(value, "name", str(value)) if value is not None else ""
 
 
-def _tst_gen_time(embedded_sig) -> dt.datetime | None:
+def _tst_gen_time(embedded_sig: Any) -> dt.datetime | None:
     from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 
     for tst in extract_tst_data_iter(embedded_sig.signer_info, signed=False):
@@ -237,7 +160,7 @@ def _validate(reader: Any, pdf: bytes, roots: list, validation_time: dt.datetime
         )
     modification = _enum_name(status.modification_level)
     coverage = _enum_name(status.coverage)
-    if modification not in _ACCEPTED_MODIFICATIONS:
+    if modification not in ACCEPTED_MODIFICATIONS:
         problems.append(f"changed after signing ({modification})")
     docmdp_ok = bool(status.docmdp_ok)
     docmdp_perm = sig.docmdp_level
@@ -355,7 +278,7 @@ def _describe_changes(status: Any) -> tuple[str, tuple[str, ...]]:
     return "", ()
 
 
-def _has_trailing_bytes(reader, pdf: bytes) -> bool:
+def _has_trailing_bytes(reader: Any, pdf: bytes) -> bool:
     xrefs = reader.xrefs
     info = xrefs.get_xref_container_info(xrefs.total_revisions - 1)
     tail = pdf[info.end_location :]
@@ -363,7 +286,7 @@ def _has_trailing_bytes(reader, pdf: bytes) -> bool:
     return eof < 0 or bool(tail[eof + 5 :].strip(b"\r\n\t \x00\x0c"))
 
 
-def _lta(sig, roots: list, validation_time: dt.datetime | None, crls: list) -> tuple[bool, str]:
+def _lta(sig: Any, roots: list, validation_time: dt.datetime | None, crls: list) -> tuple[bool, str]:
     from pyhanko.sign.ades.report import AdESPassed
     from pyhanko.sign.validation.ades import ades_lta_validation
     from pyhanko.sign.validation.policy_decl import (

@@ -22,7 +22,8 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature  # noqa: F401 - preload
 from pyhanko.sign.validation.ades import ades_lta_validation  # noqa: F401 - preload
 
-from verifier.pdf.signature import Inspection, SignerIdentity, validate_signed_reader
+from verifier.pdf.findings import Inspection, SignerIdentity
+from verifier.pdf.signature import validate_signed_reader
 
 RECORD_NAME = "certificate.json"
 MAX_RECORD_BYTES = 256 * 1024

@@ -30,6 +30,7 @@ from typing import Literal
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ecert.kernel import kernel
 from ecert.models import Certificate, Decision
@@ -124,9 +125,9 @@ def _registry_full_name(token: str) -> str | None:
         return holder_full_name(session, token)
 
 
-def holder_full_name(session, token: str) -> str | None:  # type: ignore[no-untyped-def]
+def holder_full_name(session: Session, token: str) -> str | None:
     """The holder's full name on the certificate of ``token`` (for comparison only)."""
-    return session.execute(  # type: ignore[no-any-return]
+    return session.execute(
         select(Decision.name).join(Certificate, Certificate.decision_id == Decision.id).where(Certificate.token == token)
     ).scalar_one_or_none()
 
