@@ -161,6 +161,11 @@ def test_huge_urls_are_not_echoed(issuance: Issuance, client) -> None:  # type: 
 
     elsewhere = client.get(f"/lookup?c={'A' * 60_000}")
     assert lang_href(assert_light_page(elsewhere)) == "/lookup?lang=en"
+    page = client.get("/no-such-page")
+    assert page.status_code == 404 and "页面不存在" in page.get_data(as_text=True)
+    english = client.get("/no-such-page?lang=en").get_data(as_text=True)
+    assert "page not found" in english and "页面不存在" not in english and '<html lang="en">' in english
+    client.set_cookie("lang", "zh")
     missing = client.get(f"/{'A' * 60_000}")
     assert missing.status_code == 404 and len(missing.get_data()) < 50 * 1024
     assert lang_href(missing.get_data(as_text=True)) == "/?lang=en"

@@ -20,6 +20,9 @@ Exit status: 0 the signature holds, its key was valid on the claim's issue date 
 the URL is on an official site; 1 it is not (tampered, unknown key, key out of period,
 no claim in the URL, a site that is not the issuer's, or a site that could not be
 checked); 2 usage error (unreadable file or key set, no QR code found).
+
+Output is Chinese unless ``ecert --lang en`` (or an English ``LANG``) asks for English; the
+claim's own fields are printed as signed.
 """
 
 from __future__ import annotations

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from ecert.i18n import _
 from ecert.qr_claim import KeySetError
+from verifier.qr.check import load_published_keyset
 
 bp = Blueprint("verifier_qr_keys", __name__)
 
@@ -20,15 +22,11 @@ CACHE_CONTROL = "public, max-age=3600"
 
 @bp.get("/.well-known/ecert-qr-keys.json")
 def published_keys() -> Response:
-    from verifier.qr.check import load_published_keyset
-
     try:
         keyset = load_published_keyset(current_app)
     except KeySetError:
         current_app.logger.exception("published QR key set unavailable")
-        response = jsonify(
-            error={"code": "keyset_unavailable", "message": "二维码验证密钥暂不可用 (the QR key set is unavailable)"}
-        )
+        response = jsonify(error={"code": "keyset_unavailable", "message": _("二维码验证密钥暂不可用")})
         response.status_code = 503
         response.headers["Cache-Control"] = "no-store"
         return response
