@@ -16,7 +16,6 @@ FIELD_NAMES = {
 }
 
 _SIGNATURE = {
-    "ok": _l("二维码签名有效"),
     "malformed": _l("二维码中的签名信息无法识别或不完整"),
     "unknown_key": _l("二维码签名所用的密钥不在发证机关公布的密钥中"),
     "bad_signature": _l("二维码签名无效：内容可能被篡改"),
@@ -24,7 +23,7 @@ _SIGNATURE = {
 
 
 def signature_message(verification: Verification | None) -> str:
-    """Why a claim's signature holds or not (no registry involved), without a final stop."""
+    """Why a claim's signature does not hold (no registry involved), without a final stop."""
     if verification is None:
         return str(_SIGNATURE["malformed"])
     params = verification.params
@@ -39,7 +38,7 @@ def signature_message(verification: Verification | None) -> str:
 
 
 def claim_line(status: ClaimStatus) -> str:
-    """The landing page's line about the claim in its URL (not shown when ``absent``)."""
+    """The landing page's line about the claim in its URL (pages show none when it is ``absent``)."""
     if status.state == "valid":
         return _("二维码签名有效，内容与登记信息一致。")
     if status.reason == "not_in_registry":
@@ -48,8 +47,6 @@ def claim_line(status: ClaimStatus) -> str:
         separator = ", " if current_lang() == EN else "、"
         fields = separator.join(str(FIELD_NAMES[name]) for name in status.mismatched)
         return _("二维码签名有效，但内容与登记信息不一致（%(fields)s），请以登记信息为准。", fields=fields)
-    if status.state == "absent":
-        return _("链接中没有二维码签名信息。")
     return _("%(why)s。", why=signature_message(status.verification))
 
 
