@@ -51,7 +51,7 @@ def http_error_response(error: HTTPException) -> Response:
     return response
 
 
-def install(bp: Blueprint, prefix: str) -> None:
+def install_error_handlers(bp: Blueprint, prefix: str) -> None:
     """Make every error of ``bp``'s views, and routing errors under ``prefix``, JSON."""
 
     @bp.errorhandler(ApiError)

@@ -32,9 +32,8 @@ from verifier.pdf.check import verify_pdf
 from verifier.pdf.report import RETRY_AFTER_SECONDS
 from verifier.runtime import runtime
 from verifier.shapes import certificate_json, pdf_verdict_json
-from verifier.views.api import errors
 from verifier.views.api.batch import batch_cost, batch_items, batch_result
-from verifier.views.api.errors import ApiError
+from verifier.views.api.errors import ApiError, install_error_handlers, not_found
 from verifier.views.api.responses import error_response, json_response
 from verifier.words.number import number_problem
 
@@ -43,7 +42,7 @@ OPENAPI_FILE = Path(__file__).resolve().parent.parent / "openapi.yaml"
 
 bp = Blueprint("verifier_api", __name__, url_prefix=PREFIX)
 csrf.exempt(bp)  # no cookies, no session: nothing for a cross-site request to ride on
-errors.install(bp, PREFIX)
+install_error_handlers(bp, PREFIX)
 
 
 def _api_limit() -> str:
@@ -70,7 +69,7 @@ def certificate_by_number(number: str) -> Response:
     except NumberFormatError as error:
         raise ApiError(400, "invalid_number", number_problem(error)) from None
     if certificate is None:
-        raise errors.not_found()
+        raise not_found()
     return json_response({"certificate": certificate_json(certificate, kernel().settings)})
 
 
@@ -80,7 +79,7 @@ def certificate_by_token(token: str) -> Response:
     with kernel().db.read() as session:
         certificate = lookup.by_token_text(session, token)
     if certificate is None:
-        raise errors.not_found()
+        raise not_found()
     return json_response({"certificate": certificate_json(certificate, kernel().settings)})
 
 
