@@ -45,7 +45,7 @@ from asn1crypto import x509 as asn1_x509
 
 from ecert.db import Database
 from ecert.sandbox import run_sandboxed
-from ecert.settings import SandboxLimits
+from ecert.settings import SandboxLimits, Settings
 from verifier import lookup
 from verifier.pdf import checks
 from verifier.pdf.report import CHECK_CODES, UNAVAILABLE, Builder, Check, PdfVerdict
@@ -54,7 +54,6 @@ from verifier.pdf.worker import inspect_pdf
 __all__ = ["CHECK_CODES", "Check", "PdfVerdict", "verify_pdf"]
 
 PDF_MAGIC = b"%PDF-"
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024  # Settings.max_pdf_bytes' default, for callers without settings
 
 
 def verify_pdf(
@@ -67,7 +66,7 @@ def verify_pdf(
     require_lta: bool = False,
     validation_time: dt.datetime | None = None,
     limits: SandboxLimits | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int = Settings.max_pdf_bytes,
 ) -> PdfVerdict:
     """Check ``data`` (an uploaded file) and give the verdict; never raises for a bad file.
 
