@@ -53,6 +53,12 @@ def test_issued_certificate_uploads_as_valid(issuance: Issuance, client) -> None
     # never the ID number or the full name
     assert decision.id_number not in html and "王小明" not in html
     assert "<script" not in html
+    assert "签名后未被修改" in html and "December" not in html
+    english = upload(client, issuance.store.get(issued.sha256), lang="en").get_data(as_text=True)
+    assert verdict_word(english) == "Valid" and "Not modified after signing" in english
+    assert "December 20, 2025" in english  # the grant date, as the English pages write dates
+    for chinese in ("有效", "签名后未被修改", "逐项检查", "证书编号"):
+        assert chinese not in english, chinese
 
 
 def test_tampered_file_is_not_valid_and_names_the_check(issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
