@@ -107,7 +107,8 @@ def reserve_certificate(
 @dataclass(frozen=True)
 class Produced:
     """The completing transaction, open: ``completed`` is false when another worker
-    completed the same reservation first (its PDF is then the one of record)."""
+    completed the same reservation first (its PDF is then the one of record, and
+    ``reservation``, this attempt's valid version, is not what was stored)."""
 
     session: Session
     completed: bool
