@@ -190,7 +190,8 @@ def run_sandboxed(func: Callable[..., Any], *args: Any, limits: SandboxLimits | 
     if not slot.acquire(timeout=max(limits.wait, 0.0)):
         waited = time.monotonic() - queued
         return SandboxOutcome(
-            failure="busy", message=f"no free checker within {limits.wait:g} s ({limits.max_jobs} at once)",
+            failure="busy",
+            message=f"no free checker within {limits.wait:g} s ({limits.max_jobs} at once)",
             waited=waited,
         )
     waited = time.monotonic() - queued

@@ -211,7 +211,9 @@ class Settings:
             if not self.tsa_url:
                 problems.append("ECERT_TSA_URL must name an RFC 3161 timestamp authority")
             if self.qr_key_file is None or not self.qr_key_id:
-                problems.append("ECERT_QR_KEY_FILE and ECERT_QR_KEY_ID must name the Ed25519 QR claim key and its key id")
+                problems.append(
+                    "ECERT_QR_KEY_FILE and ECERT_QR_KEY_ID must name the Ed25519 QR claim key and its key id"
+                )
         if self.qr_keyset_file is None:
             problems.append("ECERT_QR_KEYSET_FILE must name the published QR key set (JSON)")
         if not self.ratelimits.enabled:

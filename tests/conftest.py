@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from ecert.settings import RateLimits
-
 from tests import postgres
 
 
@@ -70,7 +69,9 @@ def trust_roots(pki_home: Path) -> list:
     from ecert.x509 import parse_certificates
     from issuer.pki.development import DevelopmentPKI
 
-    return parse_certificates(DevelopmentPKI.load_or_create(pki_home / "pki", OFFICE, "http://127.0.0.1:8000").roots_pem())
+    return parse_certificates(
+        DevelopmentPKI.load_or_create(pki_home / "pki", OFFICE, "http://127.0.0.1:8000").roots_pem()
+    )
 
 
 @pytest.fixture(scope="session")

@@ -61,7 +61,6 @@ CRL_MAX_AGE = dt.timedelta(days=1)
 CRL_MIN_REMAINING = dt.timedelta(days=5)
 
 
-
 def _key_pem(key: rsa.RSAPrivateKey) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -111,9 +110,7 @@ def _to_asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
 
 def _to_asn1_key(key: rsa.RSAPrivateKey) -> asn1_keys.PrivateKeyInfo:
     return asn1_keys.PrivateKeyInfo.load(
-        key.private_bytes(
-            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
 
 
@@ -179,8 +176,7 @@ class DevelopmentPKI:
                             # An empty or half-made directory from a crashed older layout.
                             if any(directory.iterdir()):
                                 raise PKIError(
-                                    f"{directory} exists but holds no complete development PKI; "
-                                    "remove it to regenerate"
+                                    f"{directory} exists but holds no complete development PKI; remove it to regenerate"
                                 )
                             directory.rmdir()
                         os.rename(tmp, directory)

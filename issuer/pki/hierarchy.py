@@ -89,17 +89,13 @@ def _issue(
         .not_valid_before(now - BACKDATE)
         .not_valid_after(now + validity)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False
-        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
         .add_extension(key_usage, critical=True)
     )
     if ca_path_length is False:
         builder = builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
     else:
-        builder = builder.add_extension(
-            x509.BasicConstraints(ca=True, path_length=ca_path_length), critical=True
-        )
+        builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=ca_path_length), critical=True)
     if crl_dp:
         builder = builder.add_extension(
             x509.CRLDistributionPoints(
@@ -115,9 +111,7 @@ def _issue(
             critical=False,
         )
     if eku_timestamping:
-        builder = builder.add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
-        )
+        builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
     return builder.sign(issuer_key, hashes.SHA256())
 
 
@@ -129,9 +123,7 @@ def make_crl(
         .issuer_name(issuer_cert.subject)
         .last_update(now - BACKDATE)
         .next_update(now + CRL_VALIDITY)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False
-        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
         .add_extension(x509.CRLNumber(number), critical=False)
         .sign(issuer_key, hashes.SHA256())
     )
@@ -143,23 +135,48 @@ def generate(office_name: str, public_url: str, now: dt.datetime) -> dict[str, I
     root_name = _name(ROOT_CN, DEV_ORG)
     issuing_name = _name(ISSUING_CN, DEV_ORG)
     root = _issue(
-        subject=root_name, public_key=root_key.public_key(), issuer_name=root_name, issuer_key=root_key,
-        validity=ROOT_VALIDITY, now=now, ca_path_length=None, key_usage=_ku(ca=True),
+        subject=root_name,
+        public_key=root_key.public_key(),
+        issuer_name=root_name,
+        issuer_key=root_key,
+        validity=ROOT_VALIDITY,
+        now=now,
+        ca_path_length=None,
+        key_usage=_ku(ca=True),
     )
     issuing = _issue(
-        subject=issuing_name, public_key=issuing_key.public_key(), issuer_name=root_name,
-        issuer_key=root_key, validity=ISSUING_VALIDITY, now=now, ca_path_length=0,
-        key_usage=_ku(ca=True), crl_dp=crl_url(public_url, "root"),
+        subject=issuing_name,
+        public_key=issuing_key.public_key(),
+        issuer_name=root_name,
+        issuer_key=root_key,
+        validity=ISSUING_VALIDITY,
+        now=now,
+        ca_path_length=0,
+        key_usage=_ku(ca=True),
+        crl_dp=crl_url(public_url, "root"),
     )
     signer = _issue(
-        subject=_name(office_name, office_name, DEV_ORG), public_key=signer_key.public_key(),
-        issuer_name=issuing_name, issuer_key=issuing_key, validity=SIGNER_VALIDITY, now=now,
-        ca_path_length=False, key_usage=_ku(sign=True), crl_dp=crl_url(public_url, "issuing"),
+        subject=_name(office_name, office_name, DEV_ORG),
+        public_key=signer_key.public_key(),
+        issuer_name=issuing_name,
+        issuer_key=issuing_key,
+        validity=SIGNER_VALIDITY,
+        now=now,
+        ca_path_length=False,
+        key_usage=_ku(sign=True),
+        crl_dp=crl_url(public_url, "issuing"),
     )
     tsa = _issue(
-        subject=_name(TSA_CN, DEV_ORG), public_key=tsa_key.public_key(), issuer_name=issuing_name,
-        issuer_key=issuing_key, validity=TSA_VALIDITY, now=now, ca_path_length=False,
-        key_usage=_ku(sign=True), crl_dp=crl_url(public_url, "issuing"), eku_timestamping=True,
+        subject=_name(TSA_CN, DEV_ORG),
+        public_key=tsa_key.public_key(),
+        issuer_name=issuing_name,
+        issuer_key=issuing_key,
+        validity=TSA_VALIDITY,
+        now=now,
+        ca_path_length=False,
+        key_usage=_ku(sign=True),
+        crl_dp=crl_url(public_url, "issuing"),
+        eku_timestamping=True,
     )
     return {
         "root": Issued(root_key, root),

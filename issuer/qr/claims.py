@@ -157,7 +157,9 @@ class DevelopmentClaimSigner:
         with self._lock:
             self._reload()
             return KeySet(
-                self.office_name, tuple(key for key, _ in self._keys), merge_base_urls(self._bases, self.verify_base_urls)
+                self.office_name,
+                tuple(key for key, _ in self._keys),
+                merge_base_urls(self._bases, self.verify_base_urls),
             )
 
     # -- keys ---------------------------------------------------------------------------
@@ -229,9 +231,9 @@ class DevelopmentClaimSigner:
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
         write_atomic(self.directory / f"{kid}.key.pem", pem, 0o600)
-        keys = [
-            (_retired(old) if old.not_after < day else old, priv) for old, priv in self._keys
-        ] + [(key, private_key)]
+        keys = [(_retired(old) if old.not_after < day else old, priv) for old, priv in self._keys] + [
+            (key, private_key)
+        ]
         self._publish(keys)
         return key, private_key
 

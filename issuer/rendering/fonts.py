@@ -60,9 +60,7 @@ class LoadedFont:
 
     def __init__(self, spec: FontSpec) -> None:
         if not spec.path.is_file():
-            raise RenderingError(
-                f"font {spec.path} not found; install Debian package {spec.package}"
-            )
+            raise RenderingError(f"font {spec.path} not found; install Debian package {spec.package}")
         try:
             blob = hb.Blob.from_file_path(str(spec.path))
             face = hb.Face(blob, spec.index)
@@ -126,9 +124,7 @@ class FontSet:
         hanamin_b: FontSpec = DEFAULT_HANAMIN_B,
         serif_bold: FontSpec = DEFAULT_SERIF_BOLD,
     ) -> None:
-        self.chain: tuple[LoadedFont, ...] = tuple(
-            LoadedFont(s) for s in (serif, hanamin_a, hanamin_b)
-        )
+        self.chain: tuple[LoadedFont, ...] = tuple(LoadedFont(s) for s in (serif, hanamin_a, hanamin_b))
         self.bold = LoadedFont(serif_bold)
         self.by_key: dict[str, LoadedFont] = {f.key: f for f in (*self.chain, self.bold)}
         if len(self.by_key) != 4:

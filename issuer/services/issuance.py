@@ -170,4 +170,3 @@ def _outcome(decision: Decision, reservation: Reservation, status: IssueStatus) 
         certificate_status=reservation.status.value,
         sha256=reservation.sha256 or "",
     )
-

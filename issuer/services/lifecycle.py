@@ -201,8 +201,12 @@ def _reserve_version(
         session.add(snapshot)
         session.flush()
         reservation = reserve_certificate(
-            session, decision_id=snapshot.id, office_code=issuance.settings.office_code, number=number,
-            version=version, at=now,
+            session,
+            decision_id=snapshot.id,
+            office_code=issuance.settings.office_code,
+            number=number,
+            version=version,
+            at=now,
         )
         audit.append(
             session,

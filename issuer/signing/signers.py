@@ -215,9 +215,7 @@ def build_document_signer(settings: Settings) -> DocumentSigner:
     if not trust_roots:
         raise PKIError("no trust roots: set ECERT_TRUST_ROOTS to the PEM bundle of the signer's root")
     other = [*pki.chain, pki.tsa_cert] if pki is not None else []
-    factory = _vc_factory(
-        trust_roots=trust_roots, other_certs=other, pki=pki, allow_fetching=pki is None
-    )
+    factory = _vc_factory(trust_roots=trust_roots, other_certs=other, pki=pki, allow_fetching=pki is None)
     return DocumentSigner(
         signer,
         timestamper,
@@ -237,6 +235,5 @@ def _check_usage(cert: asn1_x509.Certificate | None) -> None:
         DOCUMENT_SIGNING_USAGE.validate(cert)
     except InvalidCertificateError as error:
         raise PKIError(
-            f"the signing certificate {cert.subject.human_friendly!r} is not for signing documents "
-            f"(key usage): {error}"
+            f"the signing certificate {cert.subject.human_friendly!r} is not for signing documents (key usage): {error}"
         ) from None

@@ -41,9 +41,7 @@ class DevelopmentTimeStamper(DummyTimeStamper):
         self._pyca_key = pki.tsa_key
         self._signing_cert_attr: cms.CMSAttribute | None = None
 
-    def _sign_tst_info(
-        self, tst_info_data: bytes, md_algorithm: str, dt_: datetime
-    ) -> tuple[bytes, cms.CMSAttributes]:
+    def _sign_tst_info(self, tst_info_data: bytes, md_algorithm: str, dt_: datetime) -> tuple[bytes, cms.CMSAttributes]:
         # pyHanko's dummy TSA re-parses its key per timestamp; ours signs with the parsed one.
         digest = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))
         digest.update(tst_info_data)

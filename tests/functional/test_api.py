@@ -50,7 +50,9 @@ def assert_openapi(response: Any, path: str, method: str = "get") -> Any:
     else:
         schema = {
             "$ref": f"{_BASE}#/"
-            + _pointer("paths", path, method, "responses", str(response.status_code), "content", "application/json", "schema")
+            + _pointer(
+                "paths", path, method, "responses", str(response.status_code), "content", "application/json", "schema"
+            )
         }
     body = response.get_json()
     Draft202012Validator(schema, registry=_registry()).validate(body)
@@ -84,7 +86,7 @@ def test_openapi_document_is_served_and_describes_every_api_route(app, client) -
     documented = {re.sub(r"\{(\w+)\}", r"<\1>", path) for path in document["paths"]}
     routes = {re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule.rule) for rule in app.url_map.iter_rules()}
     assert {route for route in routes if route.startswith("/api/v1/")} == documented
-    for name, schema in document["components"]["schemas"].items():
+    for _name, schema in document["components"]["schemas"].items():
         Draft202012Validator.check_schema(schema)
 
 
@@ -112,7 +114,9 @@ def test_wrong_name_is_the_same_404_as_an_unknown_number(issuance: Issuance, cli
     issued = issue_decision(issuance, factories.decision(name="王小明"))
     wrong_name = client.get(f"/api/v1/certificates/{issued.number}?name=王小红")
     unknown = client.get("/api/v1/certificates/ZC500111-2026-000123-Y?name=王小明")
-    assert assert_error(wrong_name, CERT, "get", 404, "not_found") == assert_error(unknown, CERT, "get", 404, "not_found")
+    assert assert_error(wrong_name, CERT, "get", 404, "not_found") == assert_error(
+        unknown, CERT, "get", 404, "not_found"
+    )
 
 
 def test_number_typos_and_missing_name_are_400(issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
@@ -121,7 +125,9 @@ def test_number_typos_and_missing_name_are_400(issuance: Issuance, client) -> No
     error = assert_error(client.get(f"/api/v1/certificates/{typo}?name=王小明"), CERT, "get", 400, "invalid_number")
     assert "校验位" in error["message"]
     id_number = factories.id_number()
-    error = assert_error(client.get(f"/api/v1/certificates/{id_number}?name=王小明"), CERT, "get", 400, "invalid_number")
+    error = assert_error(
+        client.get(f"/api/v1/certificates/{id_number}?name=王小明"), CERT, "get", 400, "invalid_number"
+    )
     assert "身份证" in error["message"]
     assert id_number not in error["message"]
     assert_error(client.get(f"/api/v1/certificates/{issued.number}"), CERT, "get", 400, "name_required")
@@ -138,7 +144,9 @@ def test_error_messages_in_the_language_asked_for_codes_stable(issuance: Issuanc
     )
     assert "check character" in english["message"] and "校验位" not in english["message"]
     missing = client.get("/api/v1/tokens/" + "A" * 24)
-    assert assert_error(missing, TOKEN, "get", 404, "not_found")["message"] == "未找到与此对应的证书；请核对证书编号与姓名"
+    assert (
+        assert_error(missing, TOKEN, "get", 404, "not_found")["message"] == "未找到与此对应的证书；请核对证书编号与姓名"
+    )
     client.set_cookie("lang", "en")
     by_cookie = assert_error(client.get("/api/v1/tokens/" + "A" * 24), TOKEN, "get", 404, "not_found")
     assert by_cookie["message"] == "no matching certificate: check the number and the name"
@@ -152,7 +160,14 @@ def test_error_messages_in_the_language_asked_for_codes_stable(issuance: Issuanc
 
 def test_revoked_and_superseded_by_token(issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
     revoked = issue_decision(issuance, factories.decision(name="李四"))
-    revoke(issuance.db, revoked.number, reason=RevocationReason.FRAUD, doc_no="足人社发〔2026〕3号", actor=issuance.actor, clock=issuance.clock)
+    revoke(
+        issuance.db,
+        revoked.number,
+        reason=RevocationReason.FRAUD,
+        doc_no="足人社发〔2026〕3号",
+        actor=issuance.actor,
+        clock=issuance.clock,
+    )
     old = issue_decision(issuance, factories.decision(name="赵六", employer="重庆市大足区中医院"))
     new = correct(issuance, old.number, {"employer": "重庆市大足区人民医院"}, reason="工作单位填写错误")
     assert not isinstance(new, list)
@@ -184,7 +199,14 @@ def test_unknown_and_malformed_tokens_answer_alike(issuance: Issuance, client) -
 def test_batch_mixed_results_in_order(issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
     valid = issue_decision(issuance, factories.decision(name="王小明"))
     revoked = issue_decision(issuance, factories.decision(name="李四"))
-    revoke(issuance.db, revoked.number, reason=RevocationReason.WRONGLY_GRANTED, doc_no="足人社发〔2026〕4号", actor=issuance.actor, clock=issuance.clock)
+    revoke(
+        issuance.db,
+        revoked.number,
+        reason=RevocationReason.WRONGLY_GRANTED,
+        doc_no="足人社发〔2026〕4号",
+        actor=issuance.actor,
+        clock=issuance.clock,
+    )
     items: list[Any] = [
         {"number": valid.number, "name": "王小明"},
         {"number": revoked.number, "name": "李四"},
@@ -302,7 +324,9 @@ def test_verify_an_issued_pdf_and_a_junk_file(issuance: Issuance, client) -> Non
     assert body["certificate"]["number"] == issued.number
     assert body["certificate"]["masked_name"] == "王*明"
 
-    junk = assert_openapi(client.post(VERIFY, data=b"\xff\xd8\xff\xe0 not a pdf", content_type="application/pdf"), VERIFY, "post")
+    junk = assert_openapi(
+        client.post(VERIFY, data=b"\xff\xd8\xff\xe0 not a pdf", content_type="application/pdf"), VERIFY, "post"
+    )
     assert junk["valid"] is False
     assert any(check["passed"] is False for check in junk["checks"])
 
@@ -316,7 +340,9 @@ def test_verify_is_503_when_no_checker_is_free(issuance: Issuance, app) -> None:
     from ecert.app import create_app
 
     starved = create_app(replace(app.extensions["ecert"].settings, sandbox=SandboxLimits(max_jobs=0, wait=0)))
-    response = starved.test_client().post(VERIFY, data=issuance.store.get(issued.sha256), content_type="application/pdf")
+    response = starved.test_client().post(
+        VERIFY, data=issuance.store.get(issued.sha256), content_type="application/pdf"
+    )
     error = assert_error(response, VERIFY, "post", 503, "unavailable")
     assert error["message"] == "暂时无法检查此文件，请稍后再试"
     assert response.headers["Retry-After"] == "30"

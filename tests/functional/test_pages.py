@@ -68,7 +68,15 @@ def test_valid_certificate_page(issuance: Issuance, client) -> None:  # type: ig
 
 def test_revoked_page_gives_reason_date_and_doc_no(issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
     issued = issue_decision(issuance, factories.decision(name="李四"))
-    revoke(issuance.db, issued.number, reason=RevocationReason.FRAUD, doc_no="足人社发[2026]3号", note="材料造假", actor=issuance.actor, clock=issuance.clock)
+    revoke(
+        issuance.db,
+        issued.number,
+        reason=RevocationReason.FRAUD,
+        doc_no="足人社发[2026]3号",
+        note="材料造假",
+        actor=issuance.actor,
+        clock=issuance.clock,
+    )
     response = client.get(f"/v/{issued.token}")
     assert response.status_code == 200
     verdict = verdict_section(assert_light_page(response))
@@ -119,7 +127,14 @@ def test_unknown_and_malformed_tokens_answer_exactly_alike(issuance: Issuance, c
 
 def test_revoked_answers_in_the_same_shape_as_unknown(issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
     issued = issue_decision(issuance, factories.decision(name="李四"))
-    revoke(issuance.db, issued.number, reason=RevocationReason.FRAUD, doc_no="足人社发〔2026〕3号", actor=issuance.actor, clock=issuance.clock)
+    revoke(
+        issuance.db,
+        issued.number,
+        reason=RevocationReason.FRAUD,
+        doc_no="足人社发〔2026〕3号",
+        actor=issuance.actor,
+        clock=issuance.clock,
+    )
 
     def skeleton(html: str) -> list[str]:
         return re.findall(r"<(?:section|nav|header|main|dl)\b[^>]*class=\"(\w+)", html)
@@ -234,7 +249,12 @@ def _public_texts(client, issued: Any, name: str) -> Iterator[tuple[str, str]]: 
     form = client.get("/lookup?lang=zh").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
     assert csrf
-    yield "lookup", client.post("/lookup", data={"csrf_token": csrf.group(1), "number": issued.number, "name": name}).get_data(as_text=True)
+    yield (
+        "lookup",
+        client.post("/lookup", data={"csrf_token": csrf.group(1), "number": issued.number, "name": name}).get_data(
+            as_text=True
+        ),
+    )
     for label, response in (
         ("api number", client.get(f"/api/v1/certificates/{issued.number}", query_string={"name": name})),
         ("api token", client.get(f"/api/v1/tokens/{issued.token}")),
@@ -248,8 +268,17 @@ def test_no_id_number_birth_date_or_full_name_in_any_public_answer(issuance: Iss
     issued = []
     for name, birth in HOLDERS:
         id_number = factories.id_number(birth=birth)
-        issued.append((issue_decision(issuance, factories.decision(name=name, id_number=id_number)), name, birth, id_number))
-    revoke(issuance.db, issued[1][0].number, reason=RevocationReason.FRAUD, doc_no="足人社发〔2026〕3号", actor=issuance.actor, clock=issuance.clock)
+        issued.append(
+            (issue_decision(issuance, factories.decision(name=name, id_number=id_number)), name, birth, id_number)
+        )
+    revoke(
+        issuance.db,
+        issued[1][0].number,
+        reason=RevocationReason.FRAUD,
+        doc_no="足人社发〔2026〕3号",
+        actor=issuance.actor,
+        clock=issuance.clock,
+    )
 
     checked = 0
     for certificate, name, birth, id_number in issued:

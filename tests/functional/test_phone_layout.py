@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from issuer.services import issuance as services, lifecycle
-from issuer.services.lifecycle import RevocationReason
+from issuer.services import issuance as services
+from issuer.services import lifecycle
 from issuer.services.issuance import Issuance
+from issuer.services.lifecycle import RevocationReason
 from tests import factories
 
 WIDTH, HEIGHT = 360, 740
@@ -105,7 +106,11 @@ def assert_on_one_line(page: Any, selector: str, text: str) -> None:
 def test_valid_certificate_on_a_phone(issuance: Issuance, phone: tuple[Any, str]) -> None:
     # The longest qualification and specialty the catalogue has make the widest rows.
     issued = issue(
-        issuance, name="欧阳𠀾𪚥", series="工程", specialty="文物保护工程与古建筑修缮", level="正高级",
+        issuance,
+        name="欧阳𠀾𪚥",
+        series="工程",
+        specialty="文物保护工程与古建筑修缮",
+        level="正高级",
         qualification="正高级工程师",
     )
     page = open_page(phone, f"/v/{issued.token}", 200)
@@ -119,13 +124,23 @@ def test_valid_certificate_on_a_phone(issuance: Issuance, phone: tuple[Any, str]
 
 def test_revoked_and_superseded_on_a_phone(issuance: Issuance, phone: tuple[Any, str]) -> None:
     revoked = issue(issuance, name="李四")
-    lifecycle.revoke(issuance.db, revoked.number, reason=RevocationReason.FRAUD, doc_no="足人社发[2026]3号", note="材料造假" * 8, actor=issuance.actor, clock=issuance.clock)
+    lifecycle.revoke(
+        issuance.db,
+        revoked.number,
+        reason=RevocationReason.FRAUD,
+        doc_no="足人社发[2026]3号",
+        note="材料造假" * 8,
+        actor=issuance.actor,
+        clock=issuance.clock,
+    )
     page = open_page(phone, f"/v/{revoked.token}", 200)
     assert_verdict_on_first_screen(page, "已撤销")
     assert_fits_the_phone(page)
 
     old = issue(issuance, name="赵六", employer="重庆市大足区中医院")
-    off_the_browser_loop(lifecycle.correct, issuance, old.number, {"employer": "重庆市大足区人民医院"}, reason="工作单位填写错误")
+    off_the_browser_loop(
+        lifecycle.correct, issuance, old.number, {"employer": "重庆市大足区人民医院"}, reason="工作单位填写错误"
+    )
     page = open_page(phone, f"/v/{old.token}", 200)
     assert_verdict_on_first_screen(page, "已更正")
     link = page.locator("a.button")

@@ -19,7 +19,14 @@ def test_chain_verifies_and_detects_alteration(database_url: str) -> None:
     db = connect(database_url)
     for index in range(5):
         with db.write() as session:
-            audit.append(session, actor="test", action="thing.done", subject=f"thing:{index}", payload={"n": index, "名": "张三"}, at=AT)
+            audit.append(
+                session,
+                actor="test",
+                action="thing.done",
+                subject=f"thing:{index}",
+                payload={"n": index, "名": "张三"},
+                at=AT,
+            )
     with db.read() as session:
         report = audit.verify_chain(session)
         assert report.ok and report.events == 5

@@ -15,13 +15,25 @@ from sqlalchemy import select
 from ecert import audit
 from ecert.db import connect
 from ecert.models import AuditEvent, Certificate, CertificateStatus
-from issuer.decisions import Decision
 from ecert.vocab.numbering import parse_number, seq_is_usable
+from issuer.decisions import Decision
 from tests import factories
 from tests.conftest import make_home
 
-COLUMNS = ["name", "gender", "id_number", "employer", "series", "specialty", "level", "qualification",
-           "grant_route", "approval_date", "approving_body", "doc_no"]
+COLUMNS = [
+    "name",
+    "gender",
+    "id_number",
+    "employer",
+    "series",
+    "specialty",
+    "level",
+    "qualification",
+    "grant_route",
+    "approval_date",
+    "approving_body",
+    "doc_no",
+]
 
 
 def write_csv(path: Path, decisions: list[Decision]) -> Path:
@@ -45,12 +57,17 @@ def test_parallel_processes_never_duplicate(database_url: str, tmp_path: Path, p
     ]
     env = {**os.environ, "ECERT_HOME": str(home), "DATABASE_URL": database_url}
     processes = [
-        subprocess.Popen([sys.executable, "-m", "ecert", "issue", str(f), "--json"], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-m", "ecert", "issue", str(f), "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for f in files
     ]
     for process in processes:
-        out, err = process.communicate(timeout=300)
+        _out, err = process.communicate(timeout=300)
         assert process.returncode == 0, err
 
     db = connect(database_url)

@@ -47,7 +47,9 @@ def tsa_url(pki_home: Path) -> Iterator[str]:
     assert requests, "the signer never called the HTTP TSA"
 
 
-def test_signing_with_an_external_tsa_url(tsa_url: str, tmp_path: Path, pki_home: Path, renderer, seal_png, trust_roots) -> None:  # type: ignore[no-untyped-def]
+def test_signing_with_an_external_tsa_url(
+    tsa_url: str, tmp_path: Path, pki_home: Path, renderer, seal_png, trust_roots
+) -> None:  # type: ignore[no-untyped-def]
     from datetime import date
 
     from issuer.rendering.layout import SEAL_BOX, CertificateView
@@ -55,11 +57,26 @@ def test_signing_with_an_external_tsa_url(tsa_url: str, tmp_path: Path, pki_home
     home = make_home(tmp_path, pki_home)
     signer = build_document_signer(Settings(home=home, database_url="sqlite://", tsa_url=tsa_url))
     view = CertificateView(
-        number="ZC500111-2026-000001-H", token="A" * 24, version=1, verify_url="http://127.0.0.1:8000/v/" + "A" * 24,
-        name="张三", gender="男", id_number="500111198803151232", employer="重庆市大足区人民医院", series="卫生",
-        specialty="内科学", level="中级", qualification="主治医师", grant_route_label="评审",
-        approval_date=date(2025, 12, 18), approving_body="重庆市卫生系列中级职称评审委员会", doc_no="渝卫人〔2025〕112号",
-        issue_date=date(2026, 11, 26), office_name=OFFICE, photo=None, record={"number": "ZC500111-2026-000001-H"},
+        number="ZC500111-2026-000001-H",
+        token="A" * 24,
+        version=1,
+        verify_url="http://127.0.0.1:8000/v/" + "A" * 24,
+        name="张三",
+        gender="男",
+        id_number="500111198803151232",
+        employer="重庆市大足区人民医院",
+        series="卫生",
+        specialty="内科学",
+        level="中级",
+        qualification="主治医师",
+        grant_route_label="评审",
+        approval_date=date(2025, 12, 18),
+        approving_body="重庆市卫生系列中级职称评审委员会",
+        doc_no="渝卫人〔2025〕112号",
+        issue_date=date(2026, 11, 26),
+        office_name=OFFICE,
+        photo=None,
+        record={"number": "ZC500111-2026-000001-H"},
     )
     pdf = signer.sign(renderer.render(view), seal_png=seal_png, box=SEAL_BOX)
     report = validate_signed_pdf(pdf, trust_roots)

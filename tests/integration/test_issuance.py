@@ -33,7 +33,11 @@ def test_decision_in_signed_certificate_out(issuance: Issuance, trust_roots: lis
     with issuance.db.read() as session:
         row = session.scalars(select(Certificate)).one()
         assert (row.number, row.status, row.pdf_sha256, row.pdf_size) == (
-            outcome.number, CertificateStatus.VALID, outcome.sha256, len(pdf))
+            outcome.number,
+            CertificateStatus.VALID,
+            outcome.sha256,
+            len(pdf),
+        )
         actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()
         assert actions == ["certificate.reserved", "certificate.issued"]
         assert audit.verify_chain(session).ok

@@ -18,7 +18,15 @@ from verifier.pdf.signature import validate_signed_pdf
 
 def test_revoke_records_reason_and_doc_no(issuance: Issuance) -> None:
     issued = issue_decision(issuance, factories.decision(name="王小明"))
-    revoke(issuance.db, issued.number, reason=RevocationReason.FRAUD, doc_no="足人社发[2026]3号", note="材料造假", actor=issuance.actor, clock=issuance.clock)
+    revoke(
+        issuance.db,
+        issued.number,
+        reason=RevocationReason.FRAUD,
+        doc_no="足人社发[2026]3号",
+        note="材料造假",
+        actor=issuance.actor,
+        clock=issuance.clock,
+    )
 
     with issuance.db.read() as session:
         public = lookup.by_token(session, issued.token)
@@ -30,12 +38,27 @@ def test_revoke_records_reason_and_doc_no(issuance: Issuance) -> None:
         assert session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()[-1] == "certificate.revoked"
         assert audit.verify_chain(session).ok
     with pytest.raises(LifecycleError, match="is revoked, not valid") as raised:
-        revoke(issuance.db, issued.number, reason=RevocationReason.FRAUD, doc_no="足人社发〔2026〕3号", actor=issuance.actor, clock=issuance.clock)
+        revoke(
+            issuance.db,
+            issued.number,
+            reason=RevocationReason.FRAUD,
+            doc_no="足人社发〔2026〕3号",
+            actor=issuance.actor,
+            clock=issuance.clock,
+        )
     assert (raised.value.code, raised.value.params) == (
-        "certificate.not_valid", {"number": issued.number, "version": 1, "status": "revoked"}
+        "certificate.not_valid",
+        {"number": issued.number, "version": 1, "status": "revoked"},
     )
     with pytest.raises(LifecycleError) as unknown:
-        revoke(issuance.db, "ZC500111-2026-999999-X", reason=RevocationReason.FRAUD, doc_no="足人社发〔2026〕3号", actor="test", clock=issuance.clock)
+        revoke(
+            issuance.db,
+            "ZC500111-2026-999999-X",
+            reason=RevocationReason.FRAUD,
+            doc_no="足人社发〔2026〕3号",
+            actor="test",
+            clock=issuance.clock,
+        )
     assert unknown.value.code == "certificate.not_found"
 
 
@@ -67,7 +90,9 @@ def test_correction_is_a_new_version_and_supersedes_the_old(issuance: Issuance, 
     with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
         handle.write(pdf)
         handle.flush()
-        text = subprocess.run(["pdftotext", "-raw", handle.name, "-"], capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(
+            ["pdftotext", "-raw", handle.name, "-"], capture_output=True, text=True, check=True
+        ).stdout
     assert "重庆市大足区人民医院" in text and "第2版" in text
 
 
@@ -82,21 +107,38 @@ def test_invalid_correction_changes_nothing(issuance: Issuance) -> None:
 
 def test_revoke_many_is_all_or_none(issuance: Issuance) -> None:
     first, second, third = (issue_decision(issuance, factories.decision()) for _ in range(3))
-    revoke(issuance.db, third.number, reason=RevocationReason.FRAUD, doc_no="足人社发〔2026〕3号", actor="test", clock=issuance.clock)
+    revoke(
+        issuance.db,
+        third.number,
+        reason=RevocationReason.FRAUD,
+        doc_no="足人社发〔2026〕3号",
+        actor="test",
+        clock=issuance.clock,
+    )
 
     with pytest.raises(LifecycleError, match=f"{third.number} v1 is revoked"):
         revoke_many(
-            issuance.db, [first.number, third.number], reason=RevocationReason.DECISION_WITHDRAWN,
-            doc_no="足人社发〔2026〕5号", actor="test", clock=issuance.clock,
+            issuance.db,
+            [first.number, third.number],
+            reason=RevocationReason.DECISION_WITHDRAWN,
+            doc_no="足人社发〔2026〕5号",
+            actor="test",
+            clock=issuance.clock,
         )
     with issuance.db.read() as session:
         assert session.scalars(select(Certificate.status).order_by(Certificate.id)).all() == [
-            CertificateStatus.VALID, CertificateStatus.VALID, CertificateStatus.REVOKED
+            CertificateStatus.VALID,
+            CertificateStatus.VALID,
+            CertificateStatus.REVOKED,
         ]
 
     changed = revoke_many(
-        issuance.db, [first.number, second.number, first.number], reason=RevocationReason.DECISION_WITHDRAWN,
-        doc_no="足人社发〔2026〕5号", actor="test", clock=issuance.clock,
+        issuance.db,
+        [first.number, second.number, first.number],
+        reason=RevocationReason.DECISION_WITHDRAWN,
+        doc_no="足人社发〔2026〕5号",
+        actor="test",
+        clock=issuance.clock,
     )
     assert [(c.number, c.status) for c in changed] == [(first.number, "revoked"), (second.number, "revoked")]
     with issuance.db.read() as session:
@@ -143,4 +185,6 @@ def test_a_deployment_without_a_signing_key_revokes_and_reads(
     with issuance.db.read() as session:
         public = lookup.by_token(session, issued.token)
         assert public is not None and public.status is lookup.PublicStatus.REVOKED
-        assert session.scalars(select(AuditEvent.actor).order_by(AuditEvent.seq.desc()).limit(1)).one().startswith("cli:")
+        assert (
+            session.scalars(select(AuditEvent.actor).order_by(AuditEvent.seq.desc()).limit(1)).one().startswith("cli:")
+        )

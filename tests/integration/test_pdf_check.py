@@ -59,15 +59,29 @@ def corpus(tmp_path_factory, pki_home: Path, renderer, signer, seal_png, trust_r
     settings = Settings(home=make_home(tmp, pki_home), database_url=url)
     db = connect(url)
     issuance = Issuance(
-        db=db, store=FileBlobStore(settings.blob_dir), renderer=renderer, signer=signer, settings=settings,
-        clock=lambda: datetime(2026, 11, 26, 2, 30, tzinfo=UTC), seal_png=seal_png, actor="test",
+        db=db,
+        store=FileBlobStore(settings.blob_dir),
+        renderer=renderer,
+        signer=signer,
+        settings=settings,
+        clock=lambda: datetime(2026, 11, 26, 2, 30, tzinfo=UTC),
+        seal_png=seal_png,
+        actor="test",
         claim_signer=build_claim_signer(settings),
     )
     good = issue_decision(issuance, factories.decision(name="李四"))
     bad = issue_decision(issuance, factories.decision(name="王五"))
     # 16:30 UTC on 26 November is 00:30 on the 27th in the office (Asia/Shanghai)
     late = replace(issuance, clock=lambda: datetime(2026, 11, 26, 16, 30, tzinfo=UTC))
-    revoke(late.db, bad.number, reason=RevocationReason.FRAUD, doc_no="足人社发〔2026〕3号", note="材料造假", actor=late.actor, clock=late.clock)
+    revoke(
+        late.db,
+        bad.number,
+        reason=RevocationReason.FRAUD,
+        doc_no="足人社发〔2026〕3号",
+        note="材料造假",
+        actor=late.actor,
+        clock=late.clock,
+    )
     old = issue_decision(issuance, factories.decision(name="赵六", employer="重庆市大足区中医院"))
     new = correct(issuance, old.number, {"employer": "重庆市大足区人民医院"}, reason="工作单位填写错误")
     assert not isinstance(new, list) and new.sha256
@@ -295,9 +309,15 @@ def _lookalike_signer():  # type: ignore[no-untyped-def]
             .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
             .add_extension(
                 x509.KeyUsage(
-                    digital_signature=not ca, content_commitment=not ca, key_encipherment=False,
-                    data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
-                    encipher_only=False, decipher_only=False,
+                    digital_signature=not ca,
+                    content_commitment=not ca,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=ca,
+                    crl_sign=ca,
+                    encipher_only=False,
+                    decipher_only=False,
                 ),
                 critical=True,
             )
@@ -361,14 +381,20 @@ def _lookalike_tsa():  # type: ignore[no-untyped-def]
 
     def build(subj, pub, ca: bool):  # type: ignore[no-untyped-def]
         builder = (
-            x509.CertificateBuilder().subject_name(subj).issuer_name(ca_name).public_key(pub)
+            x509.CertificateBuilder()
+            .subject_name(subj)
+            .issuer_name(ca_name)
+            .public_key(pub)
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=365))
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=365))
             .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
         )
         if not ca:
             builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        return asn1_x509.Certificate.load(builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+        return asn1_x509.Certificate.load(
+            builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+        )
 
     ca = build(ca_name, ca_key.public_key(), True)
     cert = build(tsa_name, key.public_key(), False)
@@ -474,8 +500,14 @@ CASES = {
     "broken /ByteRange": (broken_byte_range, "signature_intact"),
     "truncated file": (truncated, "is_pdf"),
     "flipped byte in the document timestamp's signature": (flip_in_doc_timestamp, "signature_intact"),
-    "flipped byte in the document timestamp's imprint": (lambda p: flip_in_doc_timestamp(p, "imprint"), "signature_intact"),
-    "flipped byte in the middle of the document timestamp": (lambda p: flip_in_doc_timestamp(p, "middle"), "signature_intact"),
+    "flipped byte in the document timestamp's imprint": (
+        lambda p: flip_in_doc_timestamp(p, "imprint"),
+        "signature_intact",
+    ),
+    "flipped byte in the middle of the document timestamp": (
+        lambda p: flip_in_doc_timestamp(p, "middle"),
+        "signature_intact",
+    ),
     "document timestamp by a look-alike TSA": (doc_timestamp_by_lookalike_tsa, "trusted_signer"),
 }
 
@@ -676,8 +708,10 @@ def test_sandbox_time_limit_starts_when_the_child_runs() -> None:
 
     limits = SandboxLimits(max_jobs=1, wait=30, timeout=0.8)
     outcomes: list = []
-    threads = [threading.Thread(target=lambda: outcomes.append(run_sandboxed(time.sleep, 0.25, limits=limits)))
-               for _ in range(5)]
+    threads = [
+        threading.Thread(target=lambda: outcomes.append(run_sandboxed(time.sleep, 0.25, limits=limits)))
+        for _ in range(5)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -61,10 +61,37 @@ def token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path
             assert done.returncode == 0, f"{args[0]}: {done.stdout}{done.stderr}"
 
         run("softhsm2-util", "--init-token", "--free", "--label", "ecert-test", "--pin", "1234", "--so-pin", "5678")
-        run("softhsm2-util", "--import", str(key_pem), "--token", "ecert-test", "--label", "signer",
-            "--id", "01", "--pin", "1234")
-        run("pkcs11-tool", "--module", str(MODULE), "--token-label", "ecert-test", "--login", "--pin", "1234",
-            "--write-object", str(cert_der), "--type", "cert", "--label", "signer", "--id", "01")
+        run(
+            "softhsm2-util",
+            "--import",
+            str(key_pem),
+            "--token",
+            "ecert-test",
+            "--label",
+            "signer",
+            "--id",
+            "01",
+            "--pin",
+            "1234",
+        )
+        run(
+            "pkcs11-tool",
+            "--module",
+            str(MODULE),
+            "--token-label",
+            "ecert-test",
+            "--login",
+            "--pin",
+            "1234",
+            "--write-object",
+            str(cert_der),
+            "--type",
+            "cert",
+            "--label",
+            "signer",
+            "--id",
+            "01",
+        )
         key_pem.unlink()
         pin = base / "pin.txt"
         pin.write_text("1234\n")

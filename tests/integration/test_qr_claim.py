@@ -39,7 +39,9 @@ def _rasterise(pdf: bytes, tmp_path: Path) -> Path:
     path.write_bytes(pdf)
     subprocess.run(
         ["pdftoppm", "-r", "150", "-png", "-singlefile", str(path), str(tmp_path / "page")],
-        check=True, capture_output=True, timeout=60,
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     return tmp_path / "page.png"
 
@@ -71,7 +73,7 @@ def value_of(output: str, label: str) -> str:
     """The value printed after ``label`` (the command pads its labels into a column)."""
     lines = [line for line in output.splitlines() if line.startswith(label)]
     assert len(lines) == 1, (label, output)
-    return lines[0][len(label):].strip()
+    return lines[0][len(label) :].strip()
 
 
 @pytest.fixture
@@ -88,13 +90,24 @@ def test_issued_qr_carries_a_claim_that_verifies_offline(issuance: Issuance, iss
     assert url.startswith(issuance.settings.verify_url(outcome.token) + "?c=")
     claim = decode_claim(url.split("?c=", 1)[1], outcome.token)
     assert (claim.number, claim.name, claim.version, claim.grant_date) == (
-        outcome.number, decision.name, 1, decision.approval_date)
+        outcome.number,
+        decision.name,
+        1,
+        decision.approval_date,
+    )
     assert claim.kid == "dev-2026-1" and claim.issue_date == date(2026, 11, 26)
 
     by_image = _cli(issuance, str(png))
     assert by_image.returncode == 0, by_image.stdout + by_image.stderr
-    for value in (outcome.number, decision.name, decision.qualification, "2025-12-20", outcome.token,
-                  "dev-2026-1", "2026-11-26"):
+    for value in (
+        outcome.number,
+        decision.name,
+        decision.qualification,
+        "2025-12-20",
+        outcome.token,
+        "dev-2026-1",
+        "2026-11-26",
+    ):
         assert value in by_image.stdout, value
     assert value_of(by_image.stdout, "结论：") == "有效"  # Chinese unless asked otherwise
 
@@ -108,7 +121,7 @@ def test_tampered_claim_fails(app, issued) -> None:  # type: ignore[no-untyped-d
     url = _decode_both(png)
     base, claim = url.split("?c=", 1)
     for i in (5, 30, len(claim) // 2, len(claim) - 20):  # key id, dates and number, name, signature
-        tampered = f"{base}?c={claim[:i]}{'B' if claim[i] != 'B' else 'C'}{claim[i + 1:]}"
+        tampered = f"{base}?c={claim[:i]}{'B' if claim[i] != 'B' else 'C'}{claim[i + 1 :]}"
         result = app.test_cli_runner().invoke(args=["verify-qr", tampered])
         assert result.exit_code == 1, result.output
         assert value_of(result.output, "结论：") == "无效"
@@ -246,7 +259,10 @@ def test_verify_qr_refuses_a_real_claim_on_a_foreign_host(app, issued) -> None: 
     assert value_of(phishing.output, "官方验证页：") == f"{official}/v/{outcome.token}"
     assert value_of(phishing.output, "结论：") == "无效"
     # --any-host does not override a site the key set publishes.
-    assert runner.invoke(args=["verify-qr", "--any-host", f"https://evil.example/v/{outcome.token}?c={claim}"]).exit_code == 1
+    assert (
+        runner.invoke(args=["verify-qr", "--any-host", f"https://evil.example/v/{outcome.token}?c={claim}"]).exit_code
+        == 1
+    )
 
     genuine = runner.invoke(args=["verify-qr", url])
     assert genuine.exit_code == 0, genuine.output
@@ -274,7 +290,9 @@ def test_verify_qr_with_a_saved_key_set_checks_the_host(app, issuance: Issuance,
     result = runner.invoke(args=["verify-qr", mixed_case, "--keys", str(saved)])
     assert result.exit_code == 0, result.output
     assert value_of(result.output, "官方验证页：") == f"https://ecert.dazu.gov.cn/v/{outcome.token}"
-    plain_http = runner.invoke(args=["verify-qr", f"http://ecert.dazu.gov.cn/v/{outcome.token}?c={claim}", "--keys", str(saved)])
+    plain_http = runner.invoke(
+        args=["verify-qr", f"http://ecert.dazu.gov.cn/v/{outcome.token}?c={claim}", "--keys", str(saved)]
+    )
     assert plain_http.exit_code == 1 and "二维码指向的网址 http://ecert.dazu.gov.cn 不是" in plain_http.output
 
     # An older key set without verify_base_urls cannot tell the host: refused unless --any-host.

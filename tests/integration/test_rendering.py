@@ -16,7 +16,6 @@ from PIL import Image
 
 from issuer import RenderingError
 from issuer.rendering.fonts import FontSpec, LoadedFont
-from issuer.rendering.qr import qr_modules
 from issuer.rendering.layout import (
     SEAL_BOX,
     CertificateRenderer,
@@ -25,6 +24,7 @@ from issuer.rendering.layout import (
     normalize_photo,
     printed_fields,
 )
+from issuer.rendering.qr import qr_modules
 from issuer.signing.seal import make_seal_png
 
 TOKEN = "K7Q2M4X9TB3ZHRW5NPD6FJ8CYA"  # 26 characters of base32

@@ -177,10 +177,7 @@ def _has_image(xobject, depth: int = 0) -> bool:
     if depth > 4:
         return False
     resources = xobject.get("/Resources") or {}
-    for child in (resources.get("/XObject") or {}).values():
-        if _has_image(child, depth + 1):
-            return True
-    return False
+    return any(_has_image(child, depth + 1) for child in (resources.get("/XObject") or {}).values())
 
 
 def test_other_root_is_not_trusted(signed: bytes, tmp_path: Path) -> None:
@@ -335,7 +332,9 @@ def test_production_refuses_development_parts(home: Path) -> None:
         build_document_signer(settings)
 
 
-def test_pkcs12_signer(home: Path, pki: DevelopmentPKI, tmp_path: Path, input_pdf: bytes, seal: bytes, roots: list) -> None:
+def test_pkcs12_signer(
+    home: Path, pki: DevelopmentPKI, tmp_path: Path, input_pdf: bytes, seal: bytes, roots: list
+) -> None:
     passphrase = "correct horse battery staple"
     key = serialization.load_pem_private_key((pki.directory / "signer.key.pem").read_bytes(), None)
     from cryptography import x509
@@ -381,8 +380,13 @@ def test_a_certificate_not_for_signing_documents_is_refused_when_the_signer_is_b
     def p12_with(usage: x509.KeyUsage, eku: x509.ExtendedKeyUsage | None = None) -> Settings:
         now = dt.datetime.now(dt.UTC)
         builder = (
-            x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())  # type: ignore[union-attr]
-            .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())  # type: ignore[union-attr]
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now)
+            .not_valid_after(now + dt.timedelta(days=1))
             .add_extension(usage, critical=True)
         )
         if eku is not None:
@@ -390,11 +394,26 @@ def test_a_certificate_not_for_signing_documents_is_refused_when_the_signer_is_b
         cert = builder.sign(key, hashes.SHA256())  # type: ignore[arg-type]
         path = tmp_path / f"{len(list(tmp_path.iterdir()))}.p12"
         path.write_bytes(pkcs12.serialize_key_and_certificates(b"x", key, cert, None, serialization.NoEncryption()))  # type: ignore[arg-type]
-        return Settings(home=tmp_path, database_url="sqlite://", signer="pkcs12", pkcs12=PKCS12Config(path=path, passphrase_file=None))
+        return Settings(
+            home=tmp_path,
+            database_url="sqlite://",
+            signer="pkcs12",
+            pkcs12=PKCS12Config(path=path, passphrase_file=None),
+        )
 
     flags = dict.fromkeys(
-        ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment", "key_agreement",
-         "key_cert_sign", "crl_sign", "encipher_only", "decipher_only"), False
+        (
+            "digital_signature",
+            "content_commitment",
+            "key_encipherment",
+            "data_encipherment",
+            "key_agreement",
+            "key_cert_sign",
+            "crl_sign",
+            "encipher_only",
+            "decipher_only",
+        ),
+        False,
     )
     with pytest.raises(PKIError, match="not for signing documents"):
         build_document_signer(p12_with(x509.KeyUsage(**{**flags, "key_encipherment": True})))

@@ -26,7 +26,10 @@ def run(issuance: Issuance, *args: str, lang: str | None = None) -> subprocess.C
     }
     return subprocess.run(
         [sys.executable, "-m", "ecert", *(["--lang", lang] if lang else []), "verify", *args],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -65,7 +68,14 @@ def test_exit_codes_and_json(issuance: Issuance, tmp_path: Path) -> None:
 
 def test_revoked_and_not_a_pdf_via_the_cli_runner(issuance: Issuance, app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     issued = issue_decision(issuance, factories.decision())
-    revoke(issuance.db, issued.number, reason=RevocationReason.FRAUD, doc_no="足人社发〔2026〕3号", actor=issuance.actor, clock=issuance.clock)
+    revoke(
+        issuance.db,
+        issued.number,
+        reason=RevocationReason.FRAUD,
+        doc_no="足人社发〔2026〕3号",
+        actor=issuance.actor,
+        clock=issuance.clock,
+    )
     revoked = tmp_path / "revoked.pdf"
     revoked.write_bytes(issuance.store.get(issued.sha256))
     runner = app.test_cli_runner()

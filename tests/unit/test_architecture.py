@@ -18,7 +18,11 @@ def _lint_imports(project: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(project)}
     return subprocess.run(
         [str(LINT_IMPORTS), "--config", str(project / "pyproject.toml"), "--no-cache"],
-        cwd=project, env=env, capture_output=True, text=True, timeout=120,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -49,7 +53,9 @@ def _skeleton(tmp_path: Path) -> Path:
         ("issuer/services/issuance.py", "import issuer.cli", "Issuer: commands import the core"),
     ],
 )
-def test_each_contract_catches_a_forbidden_import(tmp_path: Path, module: str, forbidden_import: str, contract: str) -> None:
+def test_each_contract_catches_a_forbidden_import(
+    tmp_path: Path, module: str, forbidden_import: str, contract: str
+) -> None:
     project = _skeleton(tmp_path)
     (project / module).write_text(forbidden_import + "\n")
     result = _lint_imports(project)

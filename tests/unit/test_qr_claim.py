@@ -12,7 +12,6 @@ import pytest
 import segno
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ecert.vocab.masking import mask_name
 from ecert.qr_claim import (
     ClaimFields,
     ClaimFormatError,
@@ -29,8 +28,9 @@ from ecert.qr_claim import (
     verify_claim,
 )
 from ecert.settings import Settings
-from issuer.rendering.qr import MAX_VERSION, qr_modules, qr_segments
+from ecert.vocab.masking import mask_name
 from issuer.qr.claims import ConfiguredClaimSigner, DevelopmentClaimSigner, build_claim_signer
+from issuer.rendering.qr import MAX_VERSION, qr_modules, qr_segments
 from verifier.lookup import PublicCertificate, PublicStatus
 from verifier.qr.check import claim_status
 from verifier.words.claim import claim_line, signature_message
@@ -113,7 +113,11 @@ def test_round_trip(key: Key, fields: ClaimFields) -> None:
     assert text.isupper() and set(text) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
     claim = decode_claim(text, fields.token)
     assert (claim.number, claim.name, claim.qualification, claim.grant_date, claim.version) == (
-        fields.number, fields.name, fields.qualification, fields.grant_date, fields.version
+        fields.number,
+        fields.name,
+        fields.qualification,
+        fields.grant_date,
+        fields.version,
     )
     assert (claim.token, claim.kid, claim.issue_date) == (fields.token, key.kid, fields.issue_date)
     result = verify_claim(text, fields.token, key.keyset())
@@ -464,15 +468,29 @@ def test_development_key_creation_is_race_safe(tmp_path: Path) -> None:
 def test_normalize_base_url() -> None:
     from ecert.qr_claim import normalize_base_url
 
-    for given in ("https://ecert.dazu.gov.cn", "HTTPS://Ecert.DAZU.gov.cn/", "https://ecert.dazu.gov.cn:443//",
-                  " https://ecert.dazu.gov.cn. "):
+    for given in (
+        "https://ecert.dazu.gov.cn",
+        "HTTPS://Ecert.DAZU.gov.cn/",
+        "https://ecert.dazu.gov.cn:443//",
+        " https://ecert.dazu.gov.cn. ",
+    ):
         assert normalize_base_url(given) == WORST_BASE, given
     assert normalize_base_url("http://127.0.0.1:8000/") == "http://127.0.0.1:8000"
     assert normalize_base_url("http://host:80/ecert/") == "http://host/ecert"
     assert normalize_base_url("https://[::1]:8443") == "https://[::1]:8443"
-    for bad in ("", "ecert.dazu.gov.cn", "ftp://ecert.dazu.gov.cn", "https://", "https://a@ecert.dazu.gov.cn",
-                "https://ecert.dazu.gov.cn/?x=1", "https://ecert.dazu.gov.cn/#x", "https://ecert.dazu.gov.cn:99999",
-                "https://ecert.dazu.gov.cn\\@evil.example", "https://ecert dazu.gov.cn", "javascript:alert(1)"):
+    for bad in (
+        "",
+        "ecert.dazu.gov.cn",
+        "ftp://ecert.dazu.gov.cn",
+        "https://",
+        "https://a@ecert.dazu.gov.cn",
+        "https://ecert.dazu.gov.cn/?x=1",
+        "https://ecert.dazu.gov.cn/#x",
+        "https://ecert.dazu.gov.cn:99999",
+        "https://ecert.dazu.gov.cn\\@evil.example",
+        "https://ecert dazu.gov.cn",
+        "javascript:alert(1)",
+    ):
         with pytest.raises(KeySetError):
             normalize_base_url(bad)
 
@@ -618,7 +636,12 @@ def test_report_refuses_a_real_claim_on_a_foreign_host(key: Key, capsys: pytest.
 
 
 @pytest.mark.parametrize(
-    "url", [f"{WORST_BASE}/v/{TOKEN}?c=", f"https://ECERT.dazu.Gov.CN/v/{TOKEN}/?c=", f"https://ecert.dazu.gov.cn:443/v/{TOKEN}?c="]
+    "url",
+    [
+        f"{WORST_BASE}/v/{TOKEN}?c=",
+        f"https://ECERT.dazu.Gov.CN/v/{TOKEN}/?c=",
+        f"https://ecert.dazu.gov.cn:443/v/{TOKEN}?c=",
+    ],
 )
 def test_report_accepts_the_official_site(key: Key, capsys: pytest.CaptureFixture[str], url: str) -> None:
     keyset = key.keyset().with_base_urls([WORST_BASE + "/"])

@@ -20,7 +20,11 @@ def test_development_defaults_live_under_ecert_home(tmp_path: Path) -> None:
 
 def test_public_url_and_database_url_override(tmp_path: Path) -> None:
     settings = Settings.from_env(
-        {"ECERT_HOME": str(tmp_path), "ECERT_PUBLIC_URL": "https://ecert.dazu.gov.cn/", "DATABASE_URL": "postgresql+psycopg://u@h/db"}
+        {
+            "ECERT_HOME": str(tmp_path),
+            "ECERT_PUBLIC_URL": "https://ecert.dazu.gov.cn/",
+            "DATABASE_URL": "postgresql+psycopg://u@h/db",
+        }
     )
     assert settings.verify_url("T") == "https://ecert.dazu.gov.cn/v/T"
     assert settings.database_url == "postgresql+psycopg://u@h/db"
@@ -30,8 +34,14 @@ def test_production_refuses_development_parts_and_missing_secrets(tmp_path: Path
     with pytest.raises(ConfigurationError) as caught:
         Settings.from_env({"ECERT_HOME": str(tmp_path), "ECERT_ENV": "production"})
     message = str(caught.value)
-    for expected in ("ECERT_SECRET_KEY", "development PKI is refused", "ECERT_TSA_URL", "ECERT_TRUST_ROOTS", "ECERT_QR_KEY_FILE",
-                     "ECERT_RATELIMIT_STORAGE_URI"):
+    for expected in (
+        "ECERT_SECRET_KEY",
+        "development PKI is refused",
+        "ECERT_TSA_URL",
+        "ECERT_TRUST_ROOTS",
+        "ECERT_QR_KEY_FILE",
+        "ECERT_RATELIMIT_STORAGE_URI",
+    ):
         assert expected in message
 
 

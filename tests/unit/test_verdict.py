@@ -41,7 +41,13 @@ def words(verdict, lang: str) -> tuple[str, str]:  # type: ignore[no-untyped-def
 
 def test_every_status_has_a_tone_and_distinct_words(app_context) -> None:  # type: ignore[no-untyped-def]
     assert set(TONES) == set(WORDS) == set(PublicStatus)
-    assert [in_lang(ZH, lambda s=s: status_word(s)) for s in PublicStatus] == ["有效", "已撤销", "已更正", "已过期", "未找到"]
+    assert [in_lang(ZH, lambda s=s: status_word(s)) for s in PublicStatus] == [
+        "有效",
+        "已撤销",
+        "已更正",
+        "已过期",
+        "未找到",
+    ]
     assert len({in_lang(EN, lambda s=s: status_word(s)) for s in PublicStatus}) == len(PublicStatus)
     assert len(set(COLOURS.values())) == len(Tone)
 

@@ -236,7 +236,9 @@ def _decode_image(path: Path) -> str:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as opened:
                 if opened.width * opened.height > MAX_IMAGE_PIXELS:
-                    raise _Usage(_("%(path)s：图片太大（%(w)sx%(h)s 像素）", path=path, w=opened.width, h=opened.height))
+                    raise _Usage(
+                        _("%(path)s：图片太大（%(w)sx%(h)s 像素）", path=path, w=opened.width, h=opened.height)
+                    )
                 image = opened.convert("RGB")
     except _Usage:
         raise

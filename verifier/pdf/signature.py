@@ -43,6 +43,7 @@ from verifier.pdf.findings import ACCEPTED_MODIFICATIONS, SignatureReport
 
 __all__ = ["validate_signed_pdf", "validate_signed_reader"]
 
+
 def validate_signed_pdf(
     pdf: bytes,
     trust_roots: list[asn1_x509.Certificate],

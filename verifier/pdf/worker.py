@@ -98,8 +98,11 @@ def signer_identity(cert_der: bytes, office_names: tuple[str, ...]) -> SignerIde
             problems.append("the certificate is not for digital signatures (key usage)")
         eku = cert.extended_key_usage_value
         if eku is not None and not {oid.dotted for oid in eku} & _DOCUMENT_SIGNING_EKUS:
-            problems.append("the certificate is not for document signing (extended key usage: "
-                            + ", ".join(oid.native for oid in eku) + ")")
+            problems.append(
+                "the certificate is not for document signing (extended key usage: "
+                + ", ".join(oid.native for oid in eku)
+                + ")"
+            )
         return SignerIdentity(
             subject=cert.subject.human_friendly,
             organization=organization,

@@ -87,15 +87,11 @@ def claim_status(
         return ClaimStatus("mismatch", "not_in_registry", claim=decoded, verification=verification)
     differ = _differences(decoded, certificate, token, full_name)
     if differ:
-        return ClaimStatus(
-            "mismatch", "fields_differ", claim=decoded, mismatched=differ, verification=verification
-        )
+        return ClaimStatus("mismatch", "fields_differ", claim=decoded, mismatched=differ, verification=verification)
     return ClaimStatus("valid", "ok", claim=decoded, verification=verification)
 
 
-def _differences(
-    claim: Claim, certificate: PublicCertificate, token: str, full_name: str | None
-) -> tuple[str, ...]:
+def _differences(claim: Claim, certificate: PublicCertificate, token: str, full_name: str | None) -> tuple[str, ...]:
     differ = []
     if claim.number != certificate.number:
         differ.append("number")
@@ -128,7 +124,9 @@ def _registry_full_name(token: str) -> str | None:
 def holder_full_name(session: Session, token: str) -> str | None:
     """The holder's full name on the certificate of ``token`` (for comparison only)."""
     return session.execute(
-        select(Decision.name).join(Certificate, Certificate.decision_id == Decision.id).where(Certificate.token == token)
+        select(Decision.name)
+        .join(Certificate, Certificate.decision_id == Decision.id)
+        .where(Certificate.token == token)
     ).scalar_one_or_none()
 
 

@@ -32,9 +32,7 @@ _FIXED = {
     ("signature_intact", "no_signature"): _l("文件中没有电子签名，不是本机关签发的电子证书。"),
     ("signature_intact", "changed"): _l("签名后文件内容被改动过（或签名已损坏），签名不再成立。"),
     ("signature_intact", "invalid"): _l("电子签名本身无法通过验证。"),
-    ("signature_intact", "timestamp_damaged"): _l(
-        "签名之后加盖的存档时间戳已损坏（被改动过），文件不能作为有效证书。"
-    ),
+    ("signature_intact", "timestamp_damaged"): _l("签名之后加盖的存档时间戳已损坏（被改动过），文件不能作为有效证书。"),
     ("trusted_signer", "untrusted"): _l(
         "签名者的证书不是由本机关信任的证书机构签发的：这不是发证机关的签名（可能是仿冒的同名证书）。"
     ),
@@ -92,9 +90,7 @@ def _explained(code: str, reason: str, p: dict[str, Any]) -> str:
     if reason == "match":
         return _("文件与本机关签发的证书 %(number)s（第 %(version)s 版）逐字节一致。", **p)
     if code == "trusted_signer" and reason == "ok":
-        return _(
-            "签名者是发证机关（%(office)s），其证书由本机关信任的根证书签发，签名时有效。", office=p["office"]
-        )
+        return _("签名者是发证机关（%(office)s），其证书由本机关信任的根证书签发，签名时有效。", office=p["office"])
     if reason == "modified":
         separator = ", " if current_lang() == EN else "、"
         changes = separator.join(str(_CHANGES[c]) for c in p["changes"]) or _("内容有变化")

@@ -73,9 +73,7 @@ def batch_items() -> list[Any]:
     if not isinstance(items, list) or not items:
         raise ApiError(400, "invalid_request", _('需要非空的 "items" 列表：{"items": [{"number": …, "name": …}, …]}'))
     if len(items) > MAX_BATCH:
-        raise ApiError(
-            400, "too_many_items", _("每次最多 %(max)s 项，收到 %(n)s 项", max=MAX_BATCH, n=len(items))
-        )
+        raise ApiError(400, "too_many_items", _("每次最多 %(max)s 项，收到 %(n)s 项", max=MAX_BATCH, n=len(items)))
     return items
 
 
