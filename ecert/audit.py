@@ -21,6 +21,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ecert.models import AuditEvent
+from ecert.vocab.problem import Problem
 
 GENESIS = "0" * 64
 _PG_AUDIT_LOCK = 0x0EC347A0D17  # arbitrary, fixed: the advisory lock key of the audit chain
@@ -74,8 +75,12 @@ def event_hash(event: AuditEvent) -> str:
 
 @dataclass(frozen=True)
 class ChainReport:
+    """The events counted and what does not fit: ``Problem`` codes ``audit.gap`` (seq,
+    expected), ``audit.link`` (seq: prev_hash is not the previous event's hash) and
+    ``audit.altered`` (seq: the content does not match its hash)."""
+
     events: int
-    problems: list[str]
+    problems: list[Problem]
 
     @property
     def ok(self) -> bool:
@@ -84,16 +89,16 @@ class ChainReport:
 
 def verify_chain(session: Session) -> ChainReport:
     """Recompute every hash and link; name each event that does not fit."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     expected_prev, expected_seq, count = GENESIS, 1, 0
     for event in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).yield_per(500):
         count += 1
         if event.seq != expected_seq:
-            problems.append(f"event seq {event.seq}: expected seq {expected_seq} (gap or reordering)")
+            problems.append(Problem("audit.gap", {"seq": event.seq, "expected": expected_seq}))
         if event.prev_hash != expected_prev:
-            problems.append(f"event seq {event.seq}: prev_hash does not match the previous event")
+            problems.append(Problem("audit.link", {"seq": event.seq}))
         if event_hash(event) != event.hash:
-            problems.append(f"event seq {event.seq}: content does not match its hash (altered)")
+            problems.append(Problem("audit.altered", {"seq": event.seq}))
         expected_prev, expected_seq = event.hash, event.seq + 1
     return ChainReport(events=count, problems=problems)
 

@@ -99,8 +99,13 @@ def db_verify_audit() -> None:
 
     with kernel().db.read() as session:
         report = verify_chain(session)
+    words = {
+        "audit.gap": _("第 %(seq)s 条事件：应为第 %(expected)s 条（有缺失或顺序被改）"),
+        "audit.link": _("第 %(seq)s 条事件：prev_hash 与上一条事件不符"),
+        "audit.altered": _("第 %(seq)s 条事件：内容与其哈希不符（已被改动）"),
+    }
     for problem in report.problems:
-        click.echo(problem, err=True)
+        click.echo(words[problem.code] % dict(problem.params), err=True)
     if report.ok:
         click.echo(_("审计日志 %(events)s 条，哈希链完整", events=report.events))
     else:

@@ -106,14 +106,21 @@ def _select_locale() -> str:
 def format_date(day: date | datetime) -> str:
     """2026年12月2日 on Chinese pages, December 2, 2026 on English ones; a moment is shown as the office's day."""
     if isinstance(day, datetime):
-        day = day.astimezone(OFFICE_TZ).date() if day.tzinfo else day.date()
+        day = _office_time(day).date()
     return flask_babel.format_date(day, format="long")
 
 
 def format_datetime(moment: datetime) -> str:
-    """A moment in the office's time zone, e.g. 2026年12月2日 18:03 / December 2, 2026, 18:03."""
-    local = moment.astimezone(OFFICE_TZ) if moment.tzinfo else moment
+    """A moment in the office's time zone, e.g. 2026年12月2日 18:03 / December 2, 2026 18:03."""
+    local = _office_time(moment)
     return f"{flask_babel.format_date(local.date(), format='long')} {local:%H:%M}"
+
+
+def _office_time(moment: datetime) -> datetime:
+    # Every stored moment is aware (UTCDateTime); a naive one would be read as the host's zone.
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime {moment.isoformat()}: moments are stored with their time zone")
+    return moment.astimezone(OFFICE_TZ)
 
 
 def switch_url(lang: str) -> str:

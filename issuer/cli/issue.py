@@ -16,7 +16,7 @@ from ecert.kernel import kernel
 from ecert.migrate import needs_current_schema
 from issuer import IssuerError
 from issuer.cli.common import EXIT_INVALID, EXIT_PARTIAL, Failure, actor, ensure_writable, read_input, write_pdf
-from issuer.cli.words import describe_problems, row_error_text
+from issuer.cli.words import describe_problems, issuer_error_text, row_error_text
 from issuer.decisions import DecisionFileProblem, parse_decisions
 from issuer.runtime import runtime
 from issuer.services.issuance import IssueOutcome, IssueStatus, issue_decisions, split_printable
@@ -78,7 +78,7 @@ def issue_command(decisions_csv: Path, out_dir: Path | None, as_json: bool, skip
 
                 outcomes = issue_decisions(issuance, decisions, on_done=emit_and_advance)
     except IssuerError as error:
-        raise Failure(_("签发失败：%(reason)s", reason=error)) from None
+        raise Failure(_("签发失败：%(reason)s", reason=issuer_error_text(error))) from None
 
     issued = sum(1 for o in outcomes if o.status is IssueStatus.ISSUED)
     already = len(outcomes) - issued

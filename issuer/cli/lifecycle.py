@@ -14,7 +14,7 @@ from ecert.kernel import kernel
 from ecert.migrate import needs_current_schema
 from issuer import IssuerError
 from issuer.cli.common import EXIT_INVALID, Failure, actor, ensure_writable, parsed_number, write_pdf
-from issuer.cli.words import describe, row_error_text
+from issuer.cli.words import describe, issuer_error_text, row_error_text
 from issuer.decisions.fields import CORRECTABLE_COLUMNS, HEADER_NAMES
 from issuer.runtime import runtime
 from issuer.services.lifecycle import RevocationReason, correct, revoke
@@ -41,7 +41,7 @@ def revoke_command(number: str, reason: str, doc_no: str, note: str) -> None:
             clock=app_kernel.clock,
         )
     except IssuerError as error:
-        raise Failure(str(error)) from None
+        raise Failure(issuer_error_text(error)) from None
     click.echo(_("%(number)s 第 %(version)s 版 已撤销", number=changed.number, version=changed.version))
 
 
@@ -69,7 +69,7 @@ def correct_command(number: str, assignments: tuple[str, ...], reason: str, out_
     try:
         result = correct(issuance, certificate_number, changes, reason=reason)
     except IssuerError as error:
-        raise Failure(str(error)) from None
+        raise Failure(issuer_error_text(error)) from None
     if isinstance(result, list):
         for row_error in result:
             click.echo(row_error_text(row_error), err=True)

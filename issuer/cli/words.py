@@ -13,6 +13,7 @@ from flask_babel import LazyString
 
 from ecert.i18n import EN, _, _l, current_lang
 from ecert.vocab.problem import Param, Problem
+from issuer import IssuerError
 from issuer.decisions import RowError
 from issuer.decisions.fields import BY_NAME
 
@@ -69,6 +70,16 @@ PROBLEM_WORDS: Mapping[str, LazyString] = {
     "file.duplicate_column": _l("列名 %(column)s 出现了两次"),
     "file.unknown_columns": _l("列名行中有未知的列：%(unknown)s（可用：%(allowed)s）"),
     "file.missing_columns": _l("列名行中缺少列：%(missing)s"),
+    "certificate.not_found": _l("没有编号为 %(number)s 的已签发证书"),
+    "certificate.not_valid": _l("证书 %(number)s 第 %(version)s 版%(status)s，不是有效证书"),
+    "certificate.busy": _l("证书 %(number)s 正由他人更正；请稍后重试"),
+    "certificate.changed": _l("证书 %(number)s 在签名期间被他人改动；请重试"),
+}
+
+_STATUS_WORDS: Mapping[str, LazyString] = {
+    "pending": _l("尚在签发中"),
+    "revoked": _l("已被撤销"),
+    "superseded": _l("已被更正版本取代"),
 }
 
 _GENDER_WORDS: Mapping[str, LazyString] = {"男": _l("男性"), "女": _l("女性")}
@@ -80,6 +91,15 @@ def describe(code: str, params: Mapping[str, Param]) -> str:
     if words is None:  # a code this edge does not know yet: still say something exact
         return " ".join([code, *(f"{key}={value}" for key, value in params.items())])
     return str(words) % {key: _shown(key, value) for key, value in params.items()} if params else str(words)
+
+
+def issuer_error_text(error: IssuerError) -> str:
+    """An issuer error in the reader's language where it carries a code; otherwise its
+    own (English, technical) sentence, e.g. a PKI or signing fault meant for the operator's admin."""
+    code = getattr(error, "code", None)
+    if isinstance(code, str) and code in PROBLEM_WORDS:
+        return describe(code, getattr(error, "params", {}))
+    return str(error)
 
 
 def describe_problems(problems: tuple[Problem, ...]) -> str:
@@ -109,4 +129,6 @@ def _shown(key: str, value: Param) -> str | int:
         return _("、").join(value)
     if key == "expected" and isinstance(value, str) and value in _GENDER_WORDS:
         return str(_GENDER_WORDS[value])
+    if key == "status" and isinstance(value, str) and value in _STATUS_WORDS:
+        return str(_STATUS_WORDS[value])
     return value

@@ -208,3 +208,46 @@ def test_database_without_migrations_on_either_backend(app, issuance: Issuance) 
     result = app.test_cli_runner().invoke(main, ["--lang", "en", "issue", str(EXAMPLES / "decisions.csv")])
     assert result.exit_code == 1
     assert result.output == "the database has not been migrated; run ecert db upgrade first\n"
+
+
+@pytest.mark.parametrize(
+    ("lang", "unknown", "again"),
+    [
+        ("zh", "没有编号为 {unknown} 的已签发证书", "证书 {number} 第 1 版已被撤销，不是有效证书"),
+        ("en", "no issued certificate with number {unknown}", "certificate {number} v1 is revoked, not valid"),
+    ],
+)
+def test_lifecycle_refusals_in_the_operators_language(  # type: ignore[no-untyped-def]
+    app, issuance: Issuance, lang: str, unknown: str, again: str
+) -> None:
+    number = issue_decision(issuance, factories.decision()).number
+    revoke = ["revoke", "--reason", "fraud", "--doc-no", "足人社发〔2026〕3号"]
+    runner = app.test_cli_runner()
+
+    missing = runner.invoke(main, ["--lang", lang, *revoke, UNKNOWN_NUMBER])
+    assert missing.exit_code == 1
+    assert missing.output.strip() == unknown.format(unknown=UNKNOWN_NUMBER)
+
+    assert runner.invoke(main, ["--lang", lang, *revoke, number]).exit_code == 0
+    twice = runner.invoke(main, ["--lang", lang, *revoke, number])
+    assert twice.exit_code == 1
+    assert twice.output.strip() == again.format(number=number)
+
+
+@pytest.mark.parametrize(
+    ("lang", "line", "verdict"),
+    [
+        ("zh", "第 2 条事件：内容与其哈希不符（已被改动）", "哈希链已被破坏"),
+        ("en", "event 2: its content does not match its hash (altered)", "chain BROKEN"),
+    ],
+)
+def test_altered_audit_log_named_in_the_operators_language(  # type: ignore[no-untyped-def]
+    app, issuance: Issuance, lang: str, line: str, verdict: str
+) -> None:
+    issue_decision(issuance, factories.decision())
+    with issuance.db.write() as session:
+        session.execute(text("UPDATE audit_events SET actor = 'someone else' WHERE seq = 2"))
+    result = app.test_cli_runner().invoke(main, ["--lang", lang, "db", "verify-audit"])
+    assert result.exit_code == 1
+    assert line in result.output.splitlines()
+    assert verdict in result.output

@@ -11,6 +11,7 @@ from sqlalchemy.exc import StatementError
 from ecert import audit
 from ecert.db import connect
 from ecert.models import AuditEvent
+from ecert.vocab.problem import Problem
 
 AT = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 
@@ -37,7 +38,7 @@ def test_chain_verifies_and_detects_alteration(database_url: str) -> None:
         session.execute(update(AuditEvent).where(AuditEvent.seq == 3).values(payload={"n": 99, "名": "张三"}))
     with db.read() as session:
         report = audit.verify_chain(session)
-    assert report.problems == ["event seq 3: content does not match its hash (altered)"]
+    assert report.problems == [Problem("audit.altered", {"seq": 3})]
     db.dispose()
 
 
