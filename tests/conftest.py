@@ -105,8 +105,9 @@ def make_home(tmp_path: Path, pki_home: Path) -> Path:
     return home
 
 
-@pytest.fixture
-def issuance(database_url: str, tmp_path: Path, pki_home: Path, renderer, signer, seal_png):  # type: ignore[no-untyped-def]
+def make_issuance(database_url: str, home: Path, renderer, signer, seal_png):  # type: ignore[no-untyped-def]
+    """Issuance against ``database_url`` with the session's renderer and signer, the test clock
+    (26 November 2026, 10:30 in the office) and the actor ``test``."""
     from datetime import UTC, datetime
 
     from ecert.db import connect
@@ -115,11 +116,9 @@ def issuance(database_url: str, tmp_path: Path, pki_home: Path, renderer, signer
     from issuer.qr.claims import build_claim_signer
     from issuer.services.issuance import Issuance
 
-    home = make_home(tmp_path, pki_home)
     settings = Settings(home=home, database_url=database_url)
-    db = connect(database_url)
-    yield Issuance(
-        db=db,
+    return Issuance(
+        db=connect(database_url),
         store=FileBlobStore(settings.blob_dir),
         renderer=renderer,
         signer=signer,
@@ -129,7 +128,13 @@ def issuance(database_url: str, tmp_path: Path, pki_home: Path, renderer, signer
         actor="test",
         claim_signer=build_claim_signer(settings),
     )
-    db.dispose()
+
+
+@pytest.fixture
+def issuance(database_url: str, tmp_path: Path, pki_home: Path, renderer, signer, seal_png):  # type: ignore[no-untyped-def]
+    made = make_issuance(database_url, make_home(tmp_path, pki_home), renderer, signer, seal_png)
+    yield made
+    made.db.dispose()
 
 
 @pytest.fixture

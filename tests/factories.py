@@ -38,3 +38,13 @@ def decision(**overrides: Any) -> Decision:
         photo=None,
     )
     return replace(base, **overrides)
+
+
+def revoked(issuance: Any, number: str, **overrides: Any) -> Any:
+    """Revoke ``number`` through the real service as a staff member would (fraud, a 文号);
+    returns the revoked certificate."""
+    from issuer.services.lifecycle import RevocationReason, revoke
+
+    arguments: dict[str, Any] = {"reason": RevocationReason.FRAUD, "doc_no": "足人社发〔2026〕3号"}
+    arguments.update(overrides)
+    return revoke(issuance.db, number, actor=issuance.actor, clock=issuance.clock, **arguments)

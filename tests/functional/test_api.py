@@ -15,7 +15,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from issuer.services.issuance import Issuance, issue_decision
-from issuer.services.lifecycle import RevocationReason, correct, revoke
+from issuer.services.lifecycle import RevocationReason, correct
 from tests import factories
 
 OPENAPI = Path(__file__).resolve().parents[2] / "verifier" / "views" / "openapi.yaml"
@@ -160,14 +160,7 @@ def test_error_messages_in_the_language_asked_for_codes_stable(issuance: Issuanc
 
 def test_revoked_and_superseded_by_token(issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
     revoked = issue_decision(issuance, factories.decision(name="李四"))
-    revoke(
-        issuance.db,
-        revoked.number,
-        reason=RevocationReason.FRAUD,
-        doc_no="足人社发〔2026〕3号",
-        actor=issuance.actor,
-        clock=issuance.clock,
-    )
+    factories.revoked(issuance, revoked.number)
     old = issue_decision(issuance, factories.decision(name="赵六", employer="重庆市大足区中医院"))
     new = correct(issuance, old.number, {"employer": "重庆市大足区人民医院"}, reason="工作单位填写错误")
     assert not isinstance(new, list)
@@ -199,14 +192,7 @@ def test_unknown_and_malformed_tokens_answer_alike(issuance: Issuance, client) -
 def test_batch_mixed_results_in_order(issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
     valid = issue_decision(issuance, factories.decision(name="王小明"))
     revoked = issue_decision(issuance, factories.decision(name="李四"))
-    revoke(
-        issuance.db,
-        revoked.number,
-        reason=RevocationReason.WRONGLY_GRANTED,
-        doc_no="足人社发〔2026〕4号",
-        actor=issuance.actor,
-        clock=issuance.clock,
-    )
+    factories.revoked(issuance, revoked.number, reason=RevocationReason.WRONGLY_GRANTED, doc_no="足人社发〔2026〕4号")
     items: list[Any] = [
         {"number": valid.number, "name": "王小明"},
         {"number": revoked.number, "name": "李四"},

@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from issuer.services.issuance import Issuance, issue_decision
-from issuer.services.lifecycle import RevocationReason, revoke
 from tests import factories
 from tests.functional.test_pages import CHECKED_AT, assert_light_page, verdict_section
 
@@ -50,14 +49,7 @@ def test_correct_number_and_name_gives_the_verdict(issuance: Issuance, client) -
 
 def test_revoked_certificate_by_number(issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
     issued = issue_decision(issuance, factories.decision(name="李四"))
-    revoke(
-        issuance.db,
-        issued.number,
-        reason=RevocationReason.FRAUD,
-        doc_no="足人社发〔2026〕3号",
-        actor=issuance.actor,
-        clock=issuance.clock,
-    )
+    factories.revoked(issuance, issued.number)
     verdict = verdict_section(submit(client, issued.number, "李四").get_data(as_text=True))
     assert ">已撤销<" in verdict and "足人社发〔2026〕3号" in verdict
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from issuer.services.issuance import Issuance, issue_decision
-from issuer.services.lifecycle import RevocationReason, correct, revoke
+from issuer.services.lifecycle import correct
 from tests import factories
 from tests.functional.test_api import assert_openapi
 
@@ -68,15 +68,7 @@ def test_valid_certificate_page(issuance: Issuance, client) -> None:  # type: ig
 
 def test_revoked_page_gives_reason_date_and_doc_no(issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
     issued = issue_decision(issuance, factories.decision(name="李四"))
-    revoke(
-        issuance.db,
-        issued.number,
-        reason=RevocationReason.FRAUD,
-        doc_no="足人社发[2026]3号",
-        note="材料造假",
-        actor=issuance.actor,
-        clock=issuance.clock,
-    )
+    factories.revoked(issuance, issued.number, doc_no="足人社发[2026]3号", note="材料造假")
     response = client.get(f"/v/{issued.token}")
     assert response.status_code == 200
     verdict = verdict_section(assert_light_page(response))
@@ -127,14 +119,7 @@ def test_unknown_and_malformed_tokens_answer_exactly_alike(issuance: Issuance, c
 
 def test_revoked_answers_in_the_same_shape_as_unknown(issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
     issued = issue_decision(issuance, factories.decision(name="李四"))
-    revoke(
-        issuance.db,
-        issued.number,
-        reason=RevocationReason.FRAUD,
-        doc_no="足人社发〔2026〕3号",
-        actor=issuance.actor,
-        clock=issuance.clock,
-    )
+    factories.revoked(issuance, issued.number)
 
     def skeleton(html: str) -> list[str]:
         return re.findall(r"<(?:section|nav|header|main|dl)\b[^>]*class=\"(\w+)", html)
@@ -271,14 +256,7 @@ def test_no_id_number_birth_date_or_full_name_in_any_public_answer(issuance: Iss
         issued.append(
             (issue_decision(issuance, factories.decision(name=name, id_number=id_number)), name, birth, id_number)
         )
-    revoke(
-        issuance.db,
-        issued[1][0].number,
-        reason=RevocationReason.FRAUD,
-        doc_no="足人社发〔2026〕3号",
-        actor=issuance.actor,
-        clock=issuance.clock,
-    )
+    factories.revoked(issuance, issued[1][0].number)
 
     checked = 0
     for certificate, name, birth, id_number in issued:

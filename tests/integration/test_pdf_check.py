@@ -45,48 +45,25 @@ def corpus(tmp_path_factory, pki_home: Path, renderer, signer, seal_png, trust_r
     from dataclasses import replace
     from datetime import UTC, datetime
 
-    from ecert.db import connect
     from ecert.migrate import upgrade
-    from ecert.settings import Settings
-    from ecert.storage import FileBlobStore
-    from issuer.qr.claims import build_claim_signer
-    from issuer.services.issuance import Issuance, issue_decision
-    from issuer.services.lifecycle import RevocationReason, correct, revoke
+    from issuer.services.issuance import issue_decision
+    from issuer.services.lifecycle import correct
+    from tests.conftest import make_issuance
 
     tmp = tmp_path_factory.mktemp("pdf-check")
     url = f"sqlite:///{tmp / 'ecert.sqlite3'}"
     upgrade(url)
-    settings = Settings(home=make_home(tmp, pki_home), database_url=url)
-    db = connect(url)
-    issuance = Issuance(
-        db=db,
-        store=FileBlobStore(settings.blob_dir),
-        renderer=renderer,
-        signer=signer,
-        settings=settings,
-        clock=lambda: datetime(2026, 11, 26, 2, 30, tzinfo=UTC),
-        seal_png=seal_png,
-        actor="test",
-        claim_signer=build_claim_signer(settings),
-    )
+    issuance = make_issuance(url, make_home(tmp, pki_home), renderer, signer, seal_png)
     good = issue_decision(issuance, factories.decision(name="李四"))
     bad = issue_decision(issuance, factories.decision(name="王五"))
     # 16:30 UTC on 26 November is 00:30 on the 27th in the office (Asia/Shanghai)
     late = replace(issuance, clock=lambda: datetime(2026, 11, 26, 16, 30, tzinfo=UTC))
-    revoke(
-        late.db,
-        bad.number,
-        reason=RevocationReason.FRAUD,
-        doc_no="足人社发〔2026〕3号",
-        note="材料造假",
-        actor=late.actor,
-        clock=late.clock,
-    )
+    factories.revoked(late, bad.number, note="材料造假")
     old = issue_decision(issuance, factories.decision(name="赵六", employer="重庆市大足区中医院"))
     new = correct(issuance, old.number, {"employer": "重庆市大足区人民医院"}, reason="工作单位填写错误")
     assert not isinstance(new, list) and new.sha256
     yield Corpus(
-        db=db,
+        db=issuance.db,
         roots=trust_roots,
         good=issuance.store.get(good.sha256),
         good_number=good.number,
@@ -95,7 +72,7 @@ def corpus(tmp_path_factory, pki_home: Path, renderer, signer, seal_png, trust_r
         superseded_v2=issuance.store.get(new.sha256),
         renewed=signer.renew_archival_timestamp(issuance.store.get(good.sha256)),
     )
-    db.dispose()
+    issuance.db.dispose()
 
 
 def check(corpus: Corpus, data: bytes, **kwargs):  # type: ignore[no-untyped-def]

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from issuer.services.issuance import Issuance, issue_decision
-from issuer.services.lifecycle import RevocationReason, revoke
 from tests import factories
 
 CODES = ["is_pdf", "issued_by_us", "signature_intact", "trusted_signer", "coverage", "registry_status"]
@@ -68,14 +67,7 @@ def test_exit_codes_and_json(issuance: Issuance, tmp_path: Path) -> None:
 
 def test_revoked_and_not_a_pdf_via_the_cli_runner(issuance: Issuance, app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     issued = issue_decision(issuance, factories.decision())
-    revoke(
-        issuance.db,
-        issued.number,
-        reason=RevocationReason.FRAUD,
-        doc_no="足人社发〔2026〕3号",
-        actor=issuance.actor,
-        clock=issuance.clock,
-    )
+    factories.revoked(issuance, issued.number)
     revoked = tmp_path / "revoked.pdf"
     revoked.write_bytes(issuance.store.get(issued.sha256))
     runner = app.test_cli_runner()
