@@ -1,4 +1,5 @@
-"""What the verifier keeps per process: the pinned trust roots.
+"""What the verifier keeps per process: the pinned trust roots, and the PDF check as this
+deployment configures it.
 
 The verifier reads the registry and the published trust material (pinned trust roots,
 the QR claim key set); it never imports ``issuer`` and holds no private key, so a
@@ -14,6 +15,8 @@ from flask import Flask, current_app
 
 from ecert.kernel import Kernel
 from ecert.x509 import read_certificates
+from verifier.pdf.check import verify_pdf
+from verifier.pdf.report import PdfVerdict
 
 
 class VerifierRuntime:
@@ -29,6 +32,18 @@ class VerifierRuntime:
     @cached_property
     def trust_roots(self) -> list:  # list[asn1crypto.x509.Certificate]
         return read_certificates(self.trust_roots_path)
+
+    def check_pdf(self, data: bytes) -> PdfVerdict:
+        """The verdict on an uploaded file with this deployment's roots, limits and registry
+        (the page, the API and ``ecert verify`` all ask this)."""
+        settings = self.kernel.settings
+        return verify_pdf(
+            data,
+            db=self.kernel.db,
+            trust_roots=self.trust_roots,
+            limits=settings.sandbox,
+            max_bytes=settings.max_pdf_bytes,
+        )
 
 
 def runtime(app: Flask | None = None) -> VerifierRuntime:

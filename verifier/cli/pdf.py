@@ -17,7 +17,6 @@ from flask.cli import with_appcontext
 
 from ecert.i18n import _
 from ecert.kernel import kernel
-from verifier.pdf.check import verify_pdf
 from verifier.runtime import runtime
 from verifier.shapes import pdf_verdict_json
 from verifier.words import pdf as pdf_words
@@ -46,13 +45,7 @@ def verify_command(file: Path, as_json: bool) -> None:
             data = handle.read(settings.max_pdf_bytes + 1)
     except OSError as exc:
         raise click.UsageError(_("无法读取 %(file)s：%(why)s", file=file, why=exc.strerror or exc)) from None
-    verdict = verify_pdf(
-        data,
-        db=kernel().db,
-        trust_roots=runtime().trust_roots,
-        limits=settings.sandbox,
-        max_bytes=settings.max_pdf_bytes,
-    )
+    verdict = runtime().check_pdf(data)
     if as_json:
         click.echo(json.dumps(pdf_verdict_json(verdict, settings), ensure_ascii=False, indent=2))
     else:

@@ -21,7 +21,6 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ecert.i18n import _, _l
 from ecert.kernel import kernel
 from ecert.web import limiter
-from verifier.pdf.check import verify_pdf
 from verifier.pdf.report import RETRY_AFTER_SECONDS
 from verifier.runtime import runtime
 from verifier.words import pdf as pdf_words
@@ -61,13 +60,7 @@ def verify_upload() -> Response:
     if not form.validate_on_submit():
         return _page("verifier/upload.html", 400 if request.method == "POST" else 200, form=form)
     data = form.file.data.read(settings.max_pdf_bytes + 1)
-    verdict = verify_pdf(
-        data,
-        db=kernel().db,
-        trust_roots=runtime().trust_roots,
-        limits=settings.sandbox,
-        max_bytes=settings.max_pdf_bytes,
-    )
+    verdict = runtime().check_pdf(data)
     if verdict.unavailable:
         response = _page("verifier/upload_unavailable.html", 503, verdict=verdict, form=UploadForm(formdata=None))
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -28,7 +28,6 @@ from ecert.i18n import _
 from ecert.kernel import kernel
 from ecert.web import csrf, limiter
 from verifier import lookup
-from verifier.pdf.check import verify_pdf
 from verifier.pdf.report import RETRY_AFTER_SECONDS
 from verifier.runtime import runtime
 from verifier.shapes import certificate_json, pdf_verdict_json
@@ -101,13 +100,7 @@ def verify() -> Response:
         raise ApiError(415, "unsupported_media_type", _("请以 Content-Type: application/pdf 上传 PDF 文件"))
     data = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH: 413, answered as JSON
     settings = kernel().settings
-    verdict = verify_pdf(
-        data,
-        db=kernel().db,
-        trust_roots=runtime().trust_roots,
-        limits=settings.sandbox,
-        max_bytes=settings.max_pdf_bytes,
-    )
+    verdict = runtime().check_pdf(data)
     if verdict.unavailable:  # e.g. every checker busy: says nothing about the file
         response = error_response(503, "unavailable", _("暂时无法检查此文件，请稍后再试"))
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
