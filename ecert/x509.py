@@ -1,7 +1,10 @@
-"""X.509 certificates as files hold them: PEM bundles (or one DER certificate) in, PEM out.
+"""X.509 certificates as files hold them: PEM bundles (or one DER certificate) in, PEM out,
+and what a document-signing certificate must be for.
 
 One reader for the trust roots the verifier pins, the chain a PKCS#12/PKCS#11 signer
-is configured with and the development PKI's export, so they all accept the same files.
+is configured with and the development PKI's export, so they all accept the same files;
+one key-usage rule for the signer the issuer refuses to build and the signer the verifier
+refuses to trust.
 """
 
 from __future__ import annotations
@@ -10,8 +13,23 @@ from pathlib import Path
 
 from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
+from pyhanko.sign.validation.settings import KeyUsageConstraints
 
 from ecert import EcertError
+
+# Either key usage and, when the certificate names extended key usages, one meant for signing
+# documents (anyExtendedKeyUsage passes: pyHanko's rule when no EKU is required).
+DOCUMENT_SIGNING_USAGE = KeyUsageConstraints(
+    key_usage={"digital_signature", "non_repudiation"},
+    match_all_key_usages=False,
+    extd_key_usage={
+        "1.3.6.1.5.5.7.3.36",  # id-kp-documentSigning (RFC 9336)
+        "microsoft_document_signing",
+        "adobe_authentic_documents_trust",
+        "email_protection",  # common on commercial signing certificates
+    },
+    explicit_extd_key_usage_required=False,
+)
 
 
 class CertificateFormatError(EcertError, ValueError):

@@ -128,7 +128,7 @@ class DocumentSigner:
             field_name=FIELD_NAME,
             md_algorithm="sha256",
             certify=True,
-            # Key usage is checked once, when the signer is built (signers.DOCUMENT_SIGNING_USAGE:
+            # Key usage is checked once, when the signer is built (ecert.x509.DOCUMENT_SIGNING_USAGE:
             # either digitalSignature or nonRepudiation); pyHanko's default demands the latter.
             signer_key_usage=set(),
             docmdp_permissions=MDPPerm.FILL_FORMS,

@@ -17,14 +17,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from pyhanko.sign import signers
-from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import InvalidCertificateError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from ecert.clock import utc_now
-from ecert.x509 import CertificateFormatError, read_certificates
+from ecert.x509 import DOCUMENT_SIGNING_USAGE, CertificateFormatError, read_certificates
 from issuer import PKIError
 from issuer.signing.pades import RESERVE_MARGIN_LOCAL, RESERVE_MARGIN_REMOTE, DocumentSigner, VCFactory
 from issuer.signing.timestamping import build_timestamper
@@ -34,20 +33,6 @@ if TYPE_CHECKING:
     from issuer.pki.development import DevelopmentPKI
 
 __all__ = ["build_document_signer"]
-
-# What a document-signing certificate must be for: either key usage (the verifier accepts
-# either too) and, when it names extended key usages, one meant for signing documents.
-DOCUMENT_SIGNING_USAGE = KeyUsageConstraints(
-    key_usage={"digital_signature", "non_repudiation"},
-    match_all_key_usages=False,
-    extd_key_usage={
-        "1.3.6.1.5.5.7.3.36",  # id-kp-documentSigning (RFC 9336)
-        "microsoft_document_signing",
-        "adobe_authentic_documents_trust",
-        "email_protection",  # common on commercial signing certificates
-    },
-    explicit_extd_key_usage_required=False,
-)
 
 # Reused validation contexts are rebuilt at the latest after this long ...
 _VC_MAX_AGE = dt.timedelta(hours=1)

@@ -21,22 +21,15 @@ from pyhanko.pdf_utils import filters, generic  # noqa: F401 - preload
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature  # noqa: F401 - preload
 from pyhanko.sign.validation.ades import ades_lta_validation  # noqa: F401 - preload
+from pyhanko_certvalidator.errors import InvalidCertificateError
 
+from ecert.x509 import DOCUMENT_SIGNING_USAGE
 from verifier.pdf.findings import Inspection, SignerIdentity
 from verifier.pdf.signature import validate_signed_reader
 
 RECORD_NAME = "certificate.json"
 MAX_RECORD_BYTES = 256 * 1024
 _MAX_NAME_TREE_NODES = 256
-
-# Extended key usages acceptable on a document-signing certificate (when an EKU is present).
-_DOCUMENT_SIGNING_EKUS = {
-    "1.3.6.1.5.5.7.3.36",  # id-kp-documentSigning (RFC 9336)
-    "1.3.6.1.4.1.311.10.3.12",  # Microsoft document signing
-    "1.2.840.113583.1.1.5",  # Adobe authentic documents
-    "1.3.6.1.5.5.7.3.4",  # emailProtection (common on commercial signing certificates)
-    "2.5.29.37.0",  # anyExtendedKeyUsage
-}
 
 
 def inspect_pdf(
@@ -92,17 +85,10 @@ def signer_identity(cert_der: bytes, office_names: tuple[str, ...]) -> SignerIde
             problems.append(f"signer {common_name or organization!r} is not the issuing office")
         if cert.ca:
             problems.append("signed by a CA certificate, not a document-signing certificate")
-        key_usage = cert.key_usage_value
-        usages = set(key_usage.native) if key_usage is not None else set()
-        if not usages & {"digital_signature", "non_repudiation"}:
-            problems.append("the certificate is not for digital signatures (key usage)")
-        eku = cert.extended_key_usage_value
-        if eku is not None and not {oid.dotted for oid in eku} & _DOCUMENT_SIGNING_EKUS:
-            problems.append(
-                "the certificate is not for document signing (extended key usage: "
-                + ", ".join(oid.native for oid in eku)
-                + ")"
-            )
+        try:
+            DOCUMENT_SIGNING_USAGE.validate(cert)
+        except InvalidCertificateError as exc:
+            problems.append(f"the certificate is not for document signing ({exc})")
         return SignerIdentity(
             subject=cert.subject.human_friendly,
             organization=organization,
