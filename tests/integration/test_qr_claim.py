@@ -48,8 +48,8 @@ def _rasterise(pdf: bytes, tmp_path: Path) -> Path:
 
 def _decode_both(png: Path) -> str:
     image = Image.open(png).convert("RGB")
-    zx = [b.text for b in zxingcpp.read_barcodes(image)]
-    zb = [d.data.decode() for d in pyzbar.decode(image)]
+    zx = [b.text for b in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+    zb = [d.data.decode() for d in pyzbar.decode(image, symbols=[pyzbar.ZBarSymbol.QRCODE])]
     assert len(zx) == 1 and zx == zb
     return zx[0]
 

@@ -138,8 +138,8 @@ def test_qr_decodes_at_150_dpi_with_zxing_and_zbar(pdf_path: Path, tmp_path: Pat
     pyzbar = pytest.importorskip("pyzbar.pyzbar")
     _run("pdftoppm", "-r", "150", "-png", "-singlefile", str(pdf_path), str(tmp_path / "page"))
     image = Image.open(tmp_path / "page.png").convert("RGB")
-    assert [b.text for b in zxingcpp.read_barcodes(image)] == [URL]
-    assert [d.data.decode() for d in pyzbar.decode(image)] == [URL]
+    assert [b.text for b in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)] == [URL]
+    assert [d.data.decode() for d in pyzbar.decode(image, symbols=[pyzbar.ZBarSymbol.QRCODE])] == [URL]
 
 
 def test_qr_stays_at_level_m_and_small_version() -> None:
