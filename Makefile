@@ -36,12 +36,12 @@ setup: system-deps $(STAMP) catalogues
 
 run: setup
 	@echo
-	@echo "  ecert is starting on http://127.0.0.1:8000"
-	@echo "  demo certificates (signed PDFs): $(ECERT_HOME)/demo-certificates/"
-	@echo "  scan or click to verify:"
+	@echo "  ecert 正在启动 (starting)：http://127.0.0.1:8000"
+	@echo "  演示证书 (signed demo PDFs)：$(ECERT_HOME)/demo-certificates/"
+	@echo "  扫码或点击验证 (scan or click to verify)："
 	@$(BIN)/ecert list --limit 6 | sed 's/^/    /' 
-	@echo "  trust root for validators:       $(BIN)/ecert pki export-roots > roots.pem"
-	@echo "  demo logins: none yet (staff and holder accounts arrive with the portal)"
+	@echo "  验签用信任根 (trust root)：$(BIN)/ecert pki export-roots > roots.pem"
+	@echo "  演示账号 (demo logins)：暂无，持证人和工作人员账号随“我的证书”门户提供 (none yet)"
 	@echo
 	$(BIN)/ecert run --host 127.0.0.1 --port 8000
 

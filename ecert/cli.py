@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from importlib.metadata import version
 from typing import Any
 
@@ -131,5 +132,18 @@ def list_certificates(limit: int) -> None:
             .order_by(Certificate.id.desc())
             .limit(limit)
         ).all()
+    words = {
+        CertificateStatus.VALID: _("有效"),
+        CertificateStatus.REVOKED: _("已撤销"),
+        CertificateStatus.SUPERSEDED: _("已更正"),
+    }
+    width = max((_display_width(word) for word in words.values()), default=0)
     for number, number_version, status, token in rows:
-        click.echo(f"{number}  v{number_version}  {status.value:<10}  {app_kernel.settings.verify_url(token)}")
+        word = words[status]
+        shown = word + " " * (width - _display_width(word))
+        click.echo(f"{number}  v{number_version}  {shown}  {app_kernel.settings.verify_url(token)}")
+
+
+def _display_width(text: str) -> int:
+    # A Chinese character takes two columns on a terminal.
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)

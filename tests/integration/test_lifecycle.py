@@ -179,7 +179,8 @@ def test_a_deployment_without_a_signing_key_revokes_and_reads(
     assert issued.number in revoked.output
     listed = runner.invoke(main, ["list"], env=env)
     assert listed.exit_code == 0, listed.output
-    assert f"{issued.number}  v1  revoked" in listed.output
+    assert f"{issued.number}  v1  已撤销  " in listed.output
+    assert f"{issued.number}  v1  Revoked  " in runner.invoke(main, ["--lang", "en", "list"], env=env).output
     assert runner.invoke(main, ["db", "verify-audit"], env=env).exit_code == 0
 
     with issuance.db.read() as session:
