@@ -7,7 +7,6 @@ SQLAlchemy Core on the registry tables: no ORM identity map on the hot path.
 
 from __future__ import annotations
 
-import enum
 import hmac
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,14 +19,10 @@ from ecert.vocab.masking import mask_name
 from ecert.vocab.names import normalise_name
 from ecert.vocab.numbering import parse_number
 from ecert.vocab.tokens import normalise_token
+from verifier import status as statuses
+from verifier.status import PublicStatus
 
-
-class PublicStatus(enum.StrEnum):
-    VALID = "valid"  # 有效
-    REVOKED = "revoked"  # 已撤销
-    SUPERSEDED = "superseded"  # 已更正: a later version replaces this one
-    EXPIRED = "expired"  # 已过期: a use copy past its end date
-    UNKNOWN = "unknown"  # 未找到
+__all__ = ["PublicCertificate", "PublicStatus", "by_number", "by_sha256", "by_token", "by_token_text"]
 
 
 @dataclass(frozen=True)
@@ -43,12 +38,14 @@ class PublicCertificate:
     specialty: str
     grant_date: date
     approving_body: str
+    doc_no: str  # the approval decision's 文号: public, HR cross-checks it
     issuing_office_code: str
     issued_at: datetime | None
+    # Of this version, or of the current version when that revocation prevails (see verifier.status).
     revoked_at: datetime | None = None
     revocation_reason: str | None = None
     revocation_doc_no: str | None = None
-    current_version: int | None = None  # set when superseded
+    current_version: int | None = None  # set when a later version exists
     current_token: str | None = None  # token of the current version's page
 
 
@@ -70,6 +67,7 @@ _COLUMNS = (
     Decision.specialty,
     Decision.approval_date,
     Decision.approving_body,
+    Decision.doc_no,
 )
 
 
@@ -132,17 +130,27 @@ def by_number_and_name(session: Session, number: str, full_name: str) -> PublicC
 
 
 def _public(session: Session, row: Row) -> PublicCertificate:
-    status = PublicStatus(CertificateStatus(row.status).value)
-    current_version = current_token = None
+    own = CertificateStatus(row.status)
+    current = None
     if row.superseded_by_id is not None:
         current = session.execute(
-            select(Certificate.version, Certificate.token)
+            select(
+                Certificate.version,
+                Certificate.token,
+                Certificate.status,
+                Certificate.revoked_at,
+                Certificate.revocation_reason,
+                Certificate.revocation_doc_no,
+            )
             .where(Certificate.number == row.number, Certificate.status != CertificateStatus.PENDING)
             .order_by(Certificate.version.desc())
             .limit(1)
         ).first()
-        if current is not None:
-            current_version, current_token = current.version, current.token
+    status = statuses.of_version(own, CertificateStatus(current.status) if current is not None else None)
+    # A revocation that prevails over this version's own status is the current version's.
+    revoked: Row | None = None
+    if status is PublicStatus.REVOKED:
+        revoked = current if current is not None and own is not CertificateStatus.REVOKED else row
     return PublicCertificate(
         number=row.number,
         version=row.version,
@@ -155,11 +163,12 @@ def _public(session: Session, row: Row) -> PublicCertificate:
         specialty=row.specialty,
         grant_date=row.approval_date,
         approving_body=row.approving_body,
+        doc_no=row.doc_no,
         issuing_office_code=row.office_code,
         issued_at=row.issued_at,
-        revoked_at=row.revoked_at,
-        revocation_reason=row.revocation_reason,
-        revocation_doc_no=row.revocation_doc_no,
-        current_version=current_version,
-        current_token=current_token,
+        revoked_at=revoked.revoked_at if revoked is not None else None,
+        revocation_reason=revoked.revocation_reason if revoked is not None else None,
+        revocation_doc_no=revoked.revocation_doc_no if revoked is not None else None,
+        current_version=current.version if current is not None else None,
+        current_token=current.token if current is not None else None,
     )

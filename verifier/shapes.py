@@ -13,8 +13,9 @@ from typing import Any
 from ecert.i18n import EN, ZH
 from ecert.settings import Settings
 from verifier import lookup
-from verifier.lookup import PublicCertificate, PublicStatus
+from verifier.lookup import PublicCertificate
 from verifier.pdf.report import Check, PdfVerdict
+from verifier.status import PublicStatus
 from verifier.verdict import verdict_for
 from verifier.words import pdf as pdf_words
 from verifier.words import verdict as verdict_words
@@ -44,6 +45,8 @@ def certificate_json(certificate: PublicCertificate, settings: Settings) -> dict
         "series": certificate.series,
         "specialty": certificate.specialty,
         "grant_date": certificate.grant_date.isoformat(),
+        "approving_body": certificate.approving_body,
+        "doc_no": certificate.doc_no,
         "issuing_office": lookup.issuing_office_name(
             certificate.issuing_office_code, settings.office_code, settings.office_name
         ),
@@ -65,12 +68,24 @@ def pdf_verdict_json(verdict: PdfVerdict, settings: Settings) -> dict[str, Any]:
     certificate = verdict.certificate
     return {
         "valid": verdict.valid,
+        "status": pdf_status(verdict),
+        "authentic": verdict.authentic,
         "unavailable": verdict.unavailable,
+        **both("word", lambda: pdf_words.verdict_word(verdict)),
         "sha256": verdict.sha256,
         **both("summary", lambda: pdf_words.summary(verdict)),
         "checks": [_check_json(check) for check in verdict.checks],
         "certificate": certificate_json(certificate, settings) if certificate is not None else None,
     }
+
+
+def pdf_status(verdict: PdfVerdict) -> str:
+    """The file's one status: the certificate's (``verifier.status``) when the file is
+    authentic, else ``invalid``, or ``unavailable`` when it could not be checked."""
+    if verdict.unavailable:
+        return "unavailable"
+    status = verdict.status
+    return "invalid" if status is None or status is PublicStatus.UNKNOWN else status.value
 
 
 def _check_json(check: Check) -> dict[str, Any]:

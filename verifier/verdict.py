@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from ecert.clock import office_date
-from verifier.lookup import PublicCertificate, PublicStatus
+from verifier.lookup import PublicCertificate
+from verifier.pdf.report import PdfVerdict
+from verifier.status import PublicStatus
 
 
 class Tone(enum.StrEnum):
@@ -36,6 +38,7 @@ TONES: dict[PublicStatus, Tone] = {
     PublicStatus.VALID: Tone.OK,
     PublicStatus.REVOKED: Tone.BAD,
     PublicStatus.SUPERSEDED: Tone.WARN,
+    PublicStatus.WITHDRAWN: Tone.WARN,
     PublicStatus.EXPIRED: Tone.WARN,
     PublicStatus.UNKNOWN: Tone.NONE,
 }
@@ -49,6 +52,7 @@ class Sentence(enum.StrEnum):
     REVOKED = "revoked"
     SUPERSEDED = "superseded"  # with the current version's number
     SUPERSEDED_NO_CURRENT = "superseded_no_current"
+    WITHDRAWN = "withdrawn"
     EXPIRED = "expired"
 
 
@@ -80,3 +84,13 @@ def _sentence(certificate: PublicCertificate | None) -> Sentence:
     if certificate.status is PublicStatus.SUPERSEDED:
         return Sentence.SUPERSEDED if certificate.current_version is not None else Sentence.SUPERSEDED_NO_CURRENT
     return Sentence(certificate.status.value)
+
+
+def pdf_tone(verdict: PdfVerdict) -> Tone:
+    """The banner's tone for an uploaded file: its certificate's when the file is authentic."""
+    if verdict.unavailable:
+        return Tone.NONE
+    status = verdict.status
+    if status is None or status is PublicStatus.UNKNOWN:
+        return Tone.BAD
+    return TONES[status]

@@ -24,6 +24,7 @@ import pytest
 
 from tests import factories
 from tests.conftest import OFFICE, make_home
+from verifier.status import PublicStatus
 
 CODES = ["is_pdf", "issued_by_us", "signature_intact", "trusted_signer", "coverage", "registry_status"]
 
@@ -150,10 +151,11 @@ def test_revoked_certificate_fails_on_registry_status_with_the_reason(corpus: Co
 
 def test_superseded_certificate_names_the_new_version(corpus: Corpus) -> None:
     verdict = check(corpus, corpus.superseded)
-    assert not verdict.valid
+    assert not verdict.valid and verdict.authentic
+    assert verdict.status is PublicStatus.SUPERSEDED and as_json(verdict)["status"] == "superseded"
     assert verdict.failed == ["registry_status"]
     assert verdict.check("registry_status").params["current"] == 2
-    assert "superseded by version 2" in said(verdict, "registry_status", "en")
+    assert "replaced by version 2" in said(verdict, "registry_status", "en")
     assert "第 2 版" in said(verdict)
     assert check(corpus, corpus.superseded_v2).valid
 

@@ -109,7 +109,7 @@ def test_issued_qr_carries_a_claim_that_verifies_offline(issuance: Issuance, iss
         "2026-11-26",
     ):
         assert value in by_image.stdout, value
-    assert value_of(by_image.stdout, "结论：") == "有效"  # Chinese unless asked otherwise
+    assert value_of(by_image.stdout, "结论：").startswith("有效 — ")  # Chinese unless asked otherwise
 
     by_text = _cli(issuance, url)
     assert by_text.returncode == 0, by_text.stdout + by_text.stderr
@@ -146,7 +146,7 @@ def test_other_key_set_fails_and_usage_errors(app, issuance: Issuance, issued, t
     saved = tmp_path / "saved-keys.json"
     saved.write_bytes(published.read_bytes())
     result = runner.invoke(args=["verify-qr", str(png), "--keys", str(saved)])
-    assert result.exit_code == 0 and value_of(result.output, "结论：") == "有效", result.output
+    assert result.exit_code == 0 and value_of(result.output, "结论：").startswith("有效 — "), result.output
 
     blank = tmp_path / "blank.png"
     Image.new("RGB", (200, 200), "white").save(blank)
@@ -268,7 +268,7 @@ def test_verify_qr_refuses_a_real_claim_on_a_foreign_host(app, issued) -> None: 
     assert genuine.exit_code == 0, genuine.output
     assert value_of(genuine.output, "网址：") == f"官方网址 — {official}"
     assert value_of(genuine.output, "官方验证页：") == f"{official}/v/{outcome.token}"
-    assert value_of(genuine.output, "结论：") == "有效" and "请勿打开" not in genuine.output
+    assert value_of(genuine.output, "结论：").startswith("有效 — ") and "请勿打开" not in genuine.output
 
     other_scheme = runner.invoke(args=["verify-qr", f"https://127.0.0.1:8000/v/{outcome.token}?c={claim}"])
     assert other_scheme.exit_code == 1 and "二维码指向的网址 https://127.0.0.1:8000 不是" in other_scheme.output

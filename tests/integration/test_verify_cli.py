@@ -1,4 +1,4 @@
-"""`ecert verify FILE.pdf [--json]` as an operator runs it: exit codes 0 / 1 / 2 / 3."""
+"""`ecert verify FILE.pdf [--json]` as an operator runs it: exit codes 0 / 1 / 2 / 3 / 4 (revoked)."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def test_revoked_and_not_a_pdf_via_the_cli_runner(issuance: Issuance, app, tmp_p
     runner = app.test_cli_runner()
 
     result = runner.invoke(args=["verify", str(revoked), "--json"])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 4, result.output  # revoked (verifier.status.EXIT)
     verdict = json.loads(result.output)
     status = next(c for c in verdict["checks"] if c["code"] == "registry_status")
     assert status["passed"] is False and status["reason"] == "revoked"

@@ -31,8 +31,9 @@ from ecert.settings import Settings
 from ecert.vocab.masking import mask_name
 from issuer.qr.claims import ConfiguredClaimSigner, DevelopmentClaimSigner, build_claim_signer
 from issuer.rendering.qr import MAX_VERSION, qr_modules, qr_segments
-from verifier.lookup import PublicCertificate, PublicStatus
+from verifier.lookup import PublicCertificate
 from verifier.qr.check import claim_status
+from verifier.status import PublicStatus
 from verifier.words.claim import claim_line, signature_message
 
 TOKEN = "K7Q2M4X3TB3ZHRW5NPD6FJ2C"  # 24 base32 characters, as issuer.registry makes them
@@ -90,6 +91,7 @@ def _certificate(fields: ClaimFields = FIELDS, **changes: object) -> PublicCerti
         specialty="临床医学",
         grant_date=fields.grant_date,
         approving_body="评委会",
+        doc_no="人社职改〔2025〕12号",
         issuing_office_code="500111",
         issued_at=datetime(2026, 11, 26, 2, 30),
     )
@@ -648,10 +650,12 @@ def test_report_accepts_the_official_site(key: Key, capsys: pytest.CaptureFixtur
     status, out = _report(url + key.claim(), keyset, capsys)
     assert status == 0, out
     assert f"官方网址 — {WORST_BASE}" in out and "未经验证" not in out
-    assert out.rstrip().splitlines()[-2].endswith("有效") and "无效" not in out
+    # No registry given (offline): the signature holds, the status is not claimed.
+    conclusion = next(line for line in out.splitlines() if line.startswith("结论："))
+    assert conclusion.endswith("签名成立；证书现状未核验（离线）") and "无效" not in out
     official = next(line for line in out.splitlines() if line.startswith("官方验证页："))
     assert official.endswith(f" {WORST_BASE}/v/{TOKEN}")
-    assert "请访问上述官方验证页" in out
+    assert f"请访问 {WORST_BASE}/v/{TOKEN}" in out
 
 
 def test_report_with_a_key_set_that_publishes_no_site(key: Key, capsys: pytest.CaptureFixture[str]) -> None:

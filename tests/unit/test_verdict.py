@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from ecert.i18n import EN, ZH
-from verifier.lookup import PublicCertificate, PublicStatus
+from verifier.lookup import PublicCertificate
+from verifier.status import PublicStatus
 from verifier.verdict import COLOURS, TONES, Sentence, Tone, verdict_for
 from verifier.words.verdict import WORDS, in_lang, sentence, status_word
 
@@ -24,6 +25,7 @@ VALID = PublicCertificate(
     specialty="临床医学",
     grant_date=date(2025, 12, 20),
     approving_body="重庆市卫生系列中级职称评审委员会",
+    doc_no="渝卫职改〔2025〕12号",
     issuing_office_code="500111",
     issued_at=datetime(2026, 1, 5, 2, 0, tzinfo=UTC),
 )
@@ -45,6 +47,7 @@ def test_every_status_has_a_tone_and_distinct_words(app_context) -> None:  # typ
         "有效",
         "已撤销",
         "已更正",
+        "已撤回",
         "已过期",
         "未找到",
     ]

@@ -1,8 +1,10 @@
 """``ecert verify FILE.pdf [--json]``: the uploaded-PDF check from the command line.
 
-Exit status: 0 valid, 1 not valid, 2 usage error (missing or unreadable file), 3 could
-not check (every checker busy or the checker could not start: no verdict on the file; try
-again). Uses the instance's pinned trust roots and registry, like ``POST /verify``.
+Exit status: the file's one status (``verifier.status``): 0 valid, 1 not valid (not ours,
+altered, not in the registry), 2 usage error (missing or unreadable file), 3 could not check
+(every checker busy or the checker could not start: no verdict on the file; try again),
+4 revoked, 5 superseded (a genuine older version; the title stands), 6 a use copy expired or
+withdrawn. Uses the instance's pinned trust roots and registry, like ``POST /verify``.
 Messages are Chinese unless ``ecert --lang en`` (or an English ``LANG``); ``--json`` prints
 the API's documented form (both languages, stable codes).
 """
@@ -17,28 +19,21 @@ from flask.cli import with_appcontext
 
 from ecert.i18n import _
 from ecert.kernel import kernel
+from verifier.pdf.report import PdfVerdict
 from verifier.runtime import runtime
 from verifier.shapes import pdf_verdict_json
+from verifier.status import EXIT, EXIT_CODES_HELP, EXIT_NOT_VALID, EXIT_UNAVAILABLE
 from verifier.words import pdf as pdf_words
 
 _MARKS = {True: "✓", False: "✗", None: "–"}
-EXIT_VALID, EXIT_NOT_VALID, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 
 
-@click.command("verify")
+@click.command("verify", epilog=EXIT_CODES_HELP)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON (stable check codes).")
 @with_appcontext
 def verify_command(file: Path, as_json: bool) -> None:
-    """Verify a certificate PDF: signature, signer, coverage and registry status.
-
-    \b
-    Exit status:
-      0  valid
-      1  not valid
-      2  usage error (missing or unreadable file)
-      3  could not check the file right now (busy or checker failed); try again
-    """
+    """Verify a certificate PDF: signature, signer, coverage and registry status."""
     settings = kernel().settings
     try:
         with file.open("rb") as handle:
@@ -56,6 +51,11 @@ def verify_command(file: Path, as_json: bool) -> None:
             click.echo(f"    {pdf_words.explanation(check)}")
             if check.detail and (check.passed is False or verdict.unavailable):
                 click.echo(f"    {_('技术细节')}: {check.detail}")
+    raise SystemExit(exit_status(verdict))
+
+
+def exit_status(verdict: PdfVerdict) -> int:
     if verdict.unavailable:
-        raise SystemExit(EXIT_UNAVAILABLE)
-    raise SystemExit(EXIT_VALID if verdict.valid else EXIT_NOT_VALID)
+        return EXIT_UNAVAILABLE
+    status = verdict.status
+    return EXIT_NOT_VALID if status is None else EXIT[status]

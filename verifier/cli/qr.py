@@ -2,9 +2,12 @@
 
 The input is the QR text (the verification URL) or a photo/scan holding the QR code
 (decoded with zxing-cpp, then pyzbar).  The claim is checked against a saved key set
-(``--keys``; default: this instance's published key set) with no network and no
-registry lookup: it says what the issuer signed, not whether the certificate has been
-revoked since (the official page ``{base}/v/<token>`` says that).
+(``--keys``; default: this instance's published key set) with no network.  When the QR
+code points to this instance's own pages (its ``public_url``) the registry here is asked
+too, and its status is the conclusion (已撤销, 已更正, …; a claim that disagrees with the
+registry is 无效); otherwise, or with ``--offline``, the check says only that the
+signature holds and that the status was not checked (the official page
+``{base}/v/<token>`` says that), never 有效.
 
 The URL itself is checked too: the claim's signature does not cover the host (see
 ``ecert.qr_claim``), so a real claim copied into ``https://evil.example/v/<token>?c=…``
@@ -16,10 +19,12 @@ without ``verify_base_urls`` (published before they existed) cannot tell: the re
 then INVALID unless ``--any-host`` accepts any host (at the user's own risk).  Text
 without a host (``/v/<token>?c=…``) has no site to check: only the signature counts.
 
-Exit status: 0 the signature holds, its key was valid on the claim's issue date and
-the URL is on an official site; 1 it is not (tampered, unknown key, key out of period,
-no claim in the URL, a site that is not the issuer's, or a site that could not be
-checked); 2 usage error (unreadable file or key set, no QR code found).
+Exit status (``verifier.status``): 0 valid (offline: the signature holds, its key was
+valid on the claim's issue date and the URL is on an official site; status not checked);
+1 not valid (tampered, unknown key, key out of period, no claim in the URL, a site that is
+not the issuer's or could not be checked, or a claim the registry contradicts); 2 usage
+error (unreadable file or key set, no QR code found); 3 the registry could not be read;
+4 revoked; 5 superseded; 6 a use copy expired or withdrawn.
 
 Output is Chinese unless ``ecert --lang en`` (or an English ``LANG``) asks for English; the
 claim's own fields are printed as signed.
@@ -35,7 +40,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
+from ecert.db import Database
 from ecert.i18n import _
 from ecert.qr_claim import (
     QUERY_PARAMETER,
@@ -47,6 +54,11 @@ from ecert.qr_claim import (
     url_origin,
     verify_claim,
 )
+from verifier import lookup
+from verifier.status import EXIT, EXIT_CODES_HELP, EXIT_NOT_VALID, EXIT_UNAVAILABLE, EXIT_USAGE, EXIT_VALID
+from verifier.verdict import verdict_for
+from verifier.words import claim as claim_words
+from verifier.words import verdict as verdict_words
 from verifier.words.claim import signature_message
 
 MAX_IMAGE_PIXELS = 60_000_000  # a 10 KiB PNG can claim 81 megapixels
@@ -56,7 +68,7 @@ class _Usage(Exception):
     """Exit 2 with this message."""
 
 
-@click.command("verify-qr")
+@click.command("verify-qr", epilog=EXIT_CODES_HELP)
 @click.argument("text_or_image")
 @click.option(
     "--keys",
@@ -70,16 +82,32 @@ class _Usage(Exception):
     help="Accept a URL on any host when the key set publishes no official site (older key sets). "
     "A host the key set does not list is always invalid.",
 )
+@click.option("--offline", is_flag=True, help="Do not ask this instance's registry for the status now.")
 @with_appcontext
-def verify_qr_command(text_or_image: str, keys_file: Path | None, any_host: bool) -> None:
-    """Check the signed claim of a QR code (URL text or image file) offline."""
+def verify_qr_command(text_or_image: str, keys_file: Path | None, any_host: bool, offline: bool) -> None:
+    """Check the signed claim of a QR code (URL text or image file) and, for this instance's
+    own codes, the registry's status now."""
     try:
         text = _qr_text(text_or_image)
         keyset, keys_source = _keyset(keys_file)
     except _Usage as problem:
         click.echo(_("错误：%(problem)s", problem=problem), err=True)
-        raise SystemExit(2) from None
-    raise SystemExit(report(text, keyset, keys_source, any_host=any_host))
+        raise SystemExit(EXIT_USAGE) from None
+    registry = None if offline else _own_registry(text, keyset, own_keyset=keys_file is None)
+    raise SystemExit(report(text, keyset, keys_source, any_host=any_host, registry=registry))
+
+
+def _own_registry(text: str, keyset: KeySet, *, own_keyset: bool) -> Database | None:
+    """This instance's registry when the QR code points to this instance's pages: then the
+    registry here is the authority on its status. Another office's codes are checked offline."""
+    from ecert.kernel import kernel
+
+    k = kernel()
+    official = official_base_for(text, keyset.verify_base_urls) if keyset.verify_base_urls else None
+    if official is not None:
+        return k.db if official.rstrip("/") == k.settings.public_url.rstrip("/") else None
+    hostless = not url_origin(text) and text.strip().startswith("/")
+    return k.db if hostless and own_keyset else None
 
 
 W = 18  # label column
@@ -89,14 +117,17 @@ def _line(label: str, value: str) -> None:
     click.echo(f"{_pad(label, W)}{value}")
 
 
-def report(text: str, keyset: KeySet, keys_source: str, *, any_host: bool = False) -> int:
-    """Print what the QR text claims and whether its signature and site hold; the exit status."""
+def report(
+    text: str, keyset: KeySet, keys_source: str, *, any_host: bool = False, registry: Database | None = None
+) -> int:
+    """Print what the QR text claims, whether its signature and site hold and, given the
+    ``registry`` of the site the QR code points to, the certificate's status now; the exit status."""
     _line(_("二维码内容："), _safe(text))
     token, claim = split_url(text)
     if token is None or claim is None:
         what = _("不是证书验证链接") if token is None else _("链接中没有签名信息（?c=）")
         _line(_("签名："), _("无效 — %(why)s", why=what))
-        return 1
+        return EXIT_NOT_VALID
     result = verify_claim(claim, token, keyset)
     site, site_line, official = _site(text, keyset, any_host)
     site_ok = site == "ok"
@@ -126,13 +157,37 @@ def report(text: str, keyset: KeySet, keys_source: str, *, any_host: bool = Fals
             click.echo(_("注意：请勿打开二维码中的网址，也不要在其中输入任何信息。"))
         elif site == "unchecked":
             click.echo(_("注意：无法确认二维码中的网址属于发证机关；请通过发证机关官方网站核验。"))
-        return 1
-    _line(_("结论："), _("有效"))
-    if official is not None:
-        click.echo(_("注意：离线核验只说明发证机关签发过这些内容；证书现状（是否撤销、更正）请访问上述官方验证页。"))
-    else:
-        click.echo(_("注意：离线核验只说明发证机关签发过这些内容；证书现状（是否撤销、更正）请访问发证机关官方网站。"))
-    return 0
+        return EXIT_NOT_VALID
+    if registry is None:
+        # No registry to ask: the signature says what was issued, not what holds now.
+        _line(_("结论："), _("签名成立；证书现状未核验（离线）"))
+        where = f"{official.rstrip('/')}/v/{token}" if official is not None else _("发证机关官方网站")
+        click.echo(
+            _("注意：离线核验只说明发证机关签发过这些内容；证书现状（是否撤销、更正）请访问 %(where)s。", where=where)
+        )
+        return EXIT_VALID
+    return _registry_conclusion(claim, token, keyset, registry)
+
+
+def _registry_conclusion(claim: str, token: str, keyset: KeySet, registry: Database) -> int:
+    """The registry's status of ``token`` as the conclusion: the registry is the authority."""
+    from verifier.qr.check import claim_status, holder_full_name
+
+    try:
+        with registry.read() as session:
+            certificate = lookup.by_token(session, token)
+            full_name = holder_full_name(session, token) if certificate is not None else None
+    except SQLAlchemyError as exc:
+        _line(_("结论："), _("签名成立，但暂时无法查询登记库，证书现状未核验"))
+        click.echo(f"    {_('技术细节')}: {type(exc).__name__}")
+        return EXIT_UNAVAILABLE
+    status = claim_status(claim, certificate, token=token, keyset=keyset, full_name=full_name)
+    if status.state != "valid" or certificate is None:
+        _line(_("结论："), _("无效 — %(why)s", why=claim_words.claim_line(status)))
+        return EXIT_NOT_VALID
+    verdict = verdict_for(certificate)
+    _line(_("结论："), f"{verdict_words.status_word(verdict.status)} — {verdict_words.sentence(verdict)}")
+    return EXIT[verdict.status]
 
 
 def _site(text: str, keyset: KeySet, any_host: bool) -> tuple[Literal["ok", "foreign", "unchecked"], str, str | None]:

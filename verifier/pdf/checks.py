@@ -11,8 +11,9 @@ from typing import Any
 
 from ecert.clock import office_date
 from ecert.sandbox import SandboxOutcome
-from verifier.lookup import PublicCertificate, PublicStatus
+from verifier.lookup import PublicCertificate
 from verifier.pdf.report import Builder
+from verifier.status import PublicStatus
 
 
 def parse_failure(b: Builder, outcome: SandboxOutcome, inspection: Any) -> None:
@@ -116,8 +117,8 @@ def registry(b: Builder, certificate: PublicCertificate) -> None:
     elif status is PublicStatus.SUPERSEDED:
         current = certificate.current_version
         b.add("registry_status", False, "superseded", f"superseded by version {current}", **label, current=current)
-    elif status is PublicStatus.EXPIRED:
-        b.add("registry_status", False, "expired", "expired", **label)
+    elif status in (PublicStatus.EXPIRED, PublicStatus.WITHDRAWN):
+        b.add("registry_status", False, status.value, status.value, **label)
     else:
         b.add("registry_status", False, "unknown", "unknown", **label)
 

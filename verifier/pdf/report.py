@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from verifier.lookup import PublicCertificate, PublicStatus
+from verifier.lookup import PublicCertificate
+from verifier.status import PublicStatus
 
 CHECK_CODES = ("is_pdf", "issued_by_us", "signature_intact", "trusted_signer", "coverage", "registry_status")
 # Checks that must pass for a valid file (issued_by_us is informative: a valid file renewed
 # with a later document timestamp has a new hash).
 REQUIRED = tuple(code for code in CHECK_CODES if code != "issued_by_us")
+AUTHENTIC = tuple(code for code in REQUIRED if code != "registry_status")
 NOT_RUN = "not_run"  # an earlier check failed
 UNAVAILABLE = "unavailable"  # the checking service could not run (no verdict on the file)
 
@@ -33,7 +35,8 @@ class Check:
 class PdfVerdict:
     valid: bool
     # Which one-line summary: "valid", "unavailable", or the first failed check's code, or for a
-    # failed registry_status the certificate's status ("revoked", "superseded", "expired", "unknown").
+    # failed registry_status the certificate's status ("revoked", "superseded", "withdrawn",
+    # "expired", "unknown").
     summary: str
     checks: list[Check] = field(default_factory=list)
     certificate: PublicCertificate | None = None
@@ -41,6 +44,20 @@ class PdfVerdict:
     seconds: float = 0.0
     # True: we could not check the file (busy, checker failed to start); not a verdict on it.
     unavailable: bool = False
+
+    @property
+    def authentic(self) -> bool:
+        """The file is one we signed and nothing but timestamps was added since (checks 1, 3–5)."""
+        by_code = {c.code: c.passed for c in self.checks}
+        return all(by_code.get(code) is True for code in AUTHENTIC)
+
+    @property
+    def status(self) -> PublicStatus | None:
+        """The certificate's public status when the file is authentic; None when it is not (or
+        could not be checked): then the file itself is the answer, 无效 or 暂时无法检查."""
+        if self.unavailable or not self.authentic:
+            return None
+        return self.certificate.status if self.certificate is not None else PublicStatus.UNKNOWN
 
     def check(self, code: str) -> Check:
         return next(c for c in self.checks if c.code == code)
@@ -83,11 +100,7 @@ def _summary(checks: list[Check], certificate: PublicCertificate | None, valid: 
     first = next((c.code for c in checks if c.passed is False and c.code in REQUIRED), "registry_status")
     if first != "registry_status":
         return first
-    if certificate is not None and certificate.status in (
-        PublicStatus.REVOKED,
-        PublicStatus.SUPERSEDED,
-        PublicStatus.EXPIRED,
-    ):
+    if certificate is not None and certificate.status is not PublicStatus.VALID:
         return certificate.status.value
     return "unknown"
 

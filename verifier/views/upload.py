@@ -23,6 +23,7 @@ from ecert.kernel import kernel
 from ecert.web import limiter
 from verifier.pdf.report import RETRY_AFTER_SECONDS
 from verifier.runtime import runtime
+from verifier.verdict import COLOURS, pdf_tone
 from verifier.words import pdf as pdf_words
 
 bp = Blueprint("verifier_upload", __name__, template_folder="templates")
@@ -65,7 +66,7 @@ def verify_upload() -> Response:
         response = _page("verifier/upload_unavailable.html", 503, verdict=verdict, form=UploadForm(formdata=None))
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
-    return _page("verifier/upload_result.html", verdict=verdict, size=len(data))
+    return _page("verifier/upload_result.html", verdict=verdict, size=len(data), colour=COLOURS[pdf_tone(verdict)])
 
 
 def _too_large() -> Response:

@@ -6,6 +6,8 @@ from typing import Any
 
 from ecert.i18n import EN, _, _l, current_lang, format_date
 from verifier.pdf.report import NOT_RUN, UNAVAILABLE, Check, PdfVerdict
+from verifier.status import PublicStatus
+from verifier.words.verdict import status_word
 
 TITLES = {
     "is_pdf": _l("是可读取的 PDF 文件"),
@@ -60,7 +62,8 @@ _SUMMARIES = {
     "signature_intact": _l("无效：文件没有完好的电子签名，可能在签发后被改动过。"),
     "trusted_signer": _l("无效：这个文件不是由发证机关签名的。"),
     "coverage": _l("无效：文件在签名后被修改过。"),
-    "expired": _l("无效：证书已过期。"),
+    "expired": _l("已过期：该加注件已过期，不能再用于所注明的用途。"),
+    "withdrawn": _l("已撤回：该加注件已由持证人撤回，不能再用于所注明的用途。"),
     "unknown": _l("无效：登记系统中找不到这份证书。"),
 }
 
@@ -117,13 +120,15 @@ def _registry(reason: str, p: dict[str, Any]) -> str:
         return text
     if reason == "superseded":
         return _(
-            "证书 %(number)s（第 %(version)s 版）已更正，已被第 %(current)s 版取代；此文件不再有效，请使用最新版本。",
+            "证书 %(number)s（第 %(version)s 版）已更正，已被第 %(current)s 版取代，请以当前版本为准；证书所载职称仍然有效。",
             number=number,
             version=version,
             current=p["current"],
         )
     if reason == "expired":
-        return _("证书 %(number)s（第 %(version)s 版）已过期。", number=number, version=version)
+        return _("加注件 %(number)s（第 %(version)s 版）已过期。", number=number, version=version)
+    if reason == "withdrawn":
+        return _("加注件 %(number)s（第 %(version)s 版）已由持证人撤回。", number=number, version=version)
     return _("登记系统中找不到证书 %(number)s（第 %(version)s 版）。", number=number, version=version)
 
 
@@ -138,19 +143,29 @@ def summary(verdict: PdfVerdict) -> str:
         )
     if verdict.summary == "revoked" and certificate is not None:
         return _(
-            "无效：证书 %(number)s 已被撤销（%(reason)s）。",
+            "已撤销：证书 %(number)s 已被撤销（%(reason)s），不再有效。",
             number=certificate.number,
             reason=certificate.revocation_reason or _("原因未说明"),
         )
     if verdict.summary == "superseded" and certificate is not None:
-        return _("无效：证书已更正，此文件已被第 %(current)s 版取代。", current=certificate.current_version)
+        return _(
+            "已更正：这是发证机关签发的证书 %(number)s（第 %(version)s 版），签名后未被修改；"
+            "该证书后来已更正为第 %(current)s 版，请以当前版本为准。证书所载职称仍然有效。",
+            number=certificate.number,
+            version=certificate.version,
+            current=certificate.current_version,
+        )
     return str(_SUMMARIES.get(verdict.summary, _SUMMARIES["unknown"]))
 
 
 def verdict_word(verdict: PdfVerdict) -> str:
+    """The big word: the certificate's status when the file is authentic, else 无效 (or 暂时无法检查)."""
     if verdict.unavailable:
         return _("暂时无法检查")
-    return _("有效") if verdict.valid else _("无效")
+    status = verdict.status
+    if status is None or status is PublicStatus.UNKNOWN:
+        return _("无效")
+    return status_word(status)
 
 
 def outcome_word(check: Check) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from ecert.i18n import EN, ZH, _, _l, current_lang, force_locale, format_date
-from verifier.lookup import PublicStatus
+from verifier.status import PublicStatus
 from verifier.verdict import Sentence, Verdict
 
 T = TypeVar("T")
@@ -15,6 +15,7 @@ WORDS = {
     PublicStatus.VALID: _l("有效"),
     PublicStatus.REVOKED: _l("已撤销"),
     PublicStatus.SUPERSEDED: _l("已更正"),
+    PublicStatus.WITHDRAWN: _l("已撤回"),
     PublicStatus.EXPIRED: _l("已过期"),
     PublicStatus.UNKNOWN: _l("未找到"),
 }
@@ -40,11 +41,13 @@ def sentence(verdict: Verdict) -> str:
         return _("发证机关登记库显示，该证书当前有效。")
     if verdict.sentence is Sentence.EXPIRED:  # a use copy (加注件) past its end date
         return _("该加注件已过期，不能再用于所注明的用途。")
+    if verdict.sentence is Sentence.WITHDRAWN:  # a use copy its holder withdrew
+        return _("该加注件已由持证人撤回，不能再用于所注明的用途。")
     if verdict.sentence is Sentence.SUPERSEDED_NO_CURRENT:
-        return _("该证书已更正，此版本已被新版本取代。")
+        return _("该证书已更正，此版本已被新版本取代；证书所载职称仍然有效。")
     if verdict.sentence is Sentence.SUPERSEDED and certificate is not None:
         return _(
-            "该证书已更正，此为第 %(version)s 版；请以当前版本（第 %(current)s 版）为准。",
+            "该证书已更正，此为第 %(version)s 版，已被第 %(current)s 版取代，请以当前版本为准；证书所载职称仍然有效。",
             version=certificate.version,
             current=certificate.current_version,
         )

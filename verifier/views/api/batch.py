@@ -19,8 +19,8 @@ from ecert import NumberFormatError
 from ecert.i18n import _
 from ecert.settings import Settings
 from verifier import lookup
-from verifier.lookup import PublicStatus
 from verifier.shapes import certificate_json
+from verifier.status import PublicStatus
 from verifier.views.api.errors import ApiError
 from verifier.views.api.responses import error_detail
 from verifier.words.number import number_problem
