@@ -25,7 +25,8 @@ from ecert import audit
 from ecert.clock import Clock, office_date
 from ecert.db import Database
 from ecert.models import Certificate, CertificateStatus, Decision, Holder
-from ecert.vocab.titles import normalise_doc_no
+from ecert.vocab.problem import Param
+from ecert.vocab.titles import check_doc_no, normalise_doc_no
 from issuer import IssuerError, registry
 from issuer.decisions import Decision as DecisionRecord
 from issuer.decisions import RowError, validate_record
@@ -40,7 +41,8 @@ class LifecycleError(IssuerError):
 
     Codes: ``certificate.not_found`` (number), ``certificate.not_valid`` (number, version,
     status), ``certificate.busy`` and ``certificate.changed`` (number: another change got
-    there first; trying again is safe).
+    there first; trying again is safe); ``doc_no.empty`` and ``doc_no.format`` (doc_no,
+    example: the revoking decision's 文号, checked as the decisions file checks it).
     """
 
     _SENTENCES: ClassVar[Mapping[str, str]] = {
@@ -48,9 +50,11 @@ class LifecycleError(IssuerError):
         "certificate.not_valid": "certificate {number} v{version} is {status}, not valid",
         "certificate.busy": "certificate {number} is being corrected by someone else; try again",
         "certificate.changed": "certificate {number} changed while the correction was being signed; try again",
+        "doc_no.empty": "the document number is empty",
+        "doc_no.format": "document number {doc_no} must look like {example}",
     }
 
-    def __init__(self, code: str, **params: str | int) -> None:
+    def __init__(self, code: str, **params: Param) -> None:
         self.code = code
         self.params = params
         super().__init__(self._SENTENCES[code].format(**params))
@@ -99,8 +103,13 @@ def revoke_many(
     """Revoke the current version of each of ``numbers`` (one decision, one 文号): all or none.
 
     One transaction: if any number is unknown or its current version is not valid, nothing
-    is revoked. Each revocation writes its audit event in that transaction.
+    is revoked. Each revocation writes its audit event in that transaction. The 文号 must
+    read as the decisions file requires (organ〔year〕number号) and is stored normalised,
+    so that a revocation's 文号 looks up and prints like every other.
     """
+    malformed = check_doc_no(doc_no)
+    if malformed is not None:
+        raise LifecycleError(malformed.code, **malformed.params)
     doc_no = normalise_doc_no(doc_no)
     now = clock()
     text = reason.label + (f"：{note}" if note else "")
