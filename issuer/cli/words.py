@@ -74,6 +74,7 @@ PROBLEM_WORDS: Mapping[str, LazyString] = {
     "certificate.not_valid": _l("证书 %(number)s 第 %(version)s 版%(status)s，不是有效证书"),
     "certificate.busy": _l("证书 %(number)s 正由他人更正；请稍后重试"),
     "certificate.changed": _l("证书 %(number)s 在签名期间被他人改动；请重试"),
+    "certificate.unchanged": _l("证书 %(number)s 第 %(version)s 版的 %(columns)s 已是这些值，无需更正；未签发新版本"),
 }
 
 _STATUS_WORDS: Mapping[str, LazyString] = {

@@ -41,7 +41,8 @@ class LifecycleError(IssuerError):
 
     Codes: ``certificate.not_found`` (number), ``certificate.not_valid`` (number, version,
     status), ``certificate.busy`` and ``certificate.changed`` (number: another change got
-    there first; trying again is safe); ``doc_no.empty`` and ``doc_no.format`` (doc_no,
+    there first; trying again is safe), ``certificate.unchanged`` (number, version, columns:
+    a correction whose every value is already the certificate's); ``doc_no.empty`` and ``doc_no.format`` (doc_no,
     example: the revoking decision's 文号, checked as the decisions file checks it).
     """
 
@@ -50,6 +51,7 @@ class LifecycleError(IssuerError):
         "certificate.not_valid": "certificate {number} v{version} is {status}, not valid",
         "certificate.busy": "certificate {number} is being corrected by someone else; try again",
         "certificate.changed": "certificate {number} changed while the correction was being signed; try again",
+        "certificate.unchanged": "certificate {number} v{version} already says this ({columns}): nothing to correct",
         "doc_no.empty": "the document number is empty",
         "doc_no.format": "document number {doc_no} must look like {example}",
     }
@@ -149,10 +151,17 @@ def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason:
         record = {**record_of(decision, holder.id_number), **changes}
         photo_sha256 = decision.photo_sha256
         previous = (current.id, current.version, decision.identity_key)
+        now_values = snapshot_values(decision)
     validated = validate_record(record, base_dir=issuance.settings.home, today=office_date(now))
     if isinstance(validated, list):
         return validated
     corrected = validated
+    if all(getattr(corrected, name) == now_values.get(name) for name in changes):
+        # Compared after normalisation (``[2025]`` is ``〔2025〕``): a version that differs in
+        # nothing would still supersede the holder's QR code and stay in the registry forever.
+        raise LifecycleError(
+            "certificate.unchanged", number=number, version=previous[1], columns=tuple(sorted(changes))
+        )
     unprintable = unprintable_fields(issuance.renderer, corrected)
     if unprintable:
         return unprintable
