@@ -25,6 +25,7 @@ from ecert import audit
 from ecert.clock import Clock, office_date
 from ecert.db import Database
 from ecert.models import Certificate, CertificateStatus, Decision, Holder
+from ecert.stored import read_stored
 from ecert.vocab.problem import Param
 from ecert.vocab.titles import check_doc_no, normalise_doc_no
 from issuer import IssuerError, registry
@@ -166,11 +167,16 @@ def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason:
     if unprintable:
         return unprintable
 
+    # Read before reserving: a missing photo must not leave a pending version behind.
+    photo = (
+        read_stored(issuance.store, photo_sha256, number=number, version=previous[1], kind="photo")
+        if photo_sha256
+        else None
+    )
     try:
         reservation = _reserve_version(issuance, number, previous, corrected, photo_sha256, reason)
     except IntegrityError:
         raise LifecycleError("certificate.busy", number=number) from None
-    photo = issuance.store.get(photo_sha256) if photo_sha256 else None
     with produce(issuance, corrected, reservation, photo=photo) as produced:
         superseded = registry.updated_rows(
             produced.session,
