@@ -75,6 +75,8 @@ PROBLEM_WORDS: Mapping[str, LazyString] = {
     "certificate.not_valid": _l("证书 %(number)s 第 %(version)s 版%(status)s，不是有效证书"),
     "certificate.busy": _l("证书 %(number)s 正由他人更正；请稍后重试"),
     "certificate.changed": _l("证书 %(number)s 在签名期间被他人改动；请重试"),
+    "certificate.no_version": _l("证书 %(number)s 没有第 %(version)s 版（最新为第 %(latest)s 版）"),
+    "certificate.not_signed": _l("证书 %(number)s 第 %(version)s 版尚在签发中，还没有签名的 PDF"),
     "blob.missing": _l("证书 %(number)s 第 %(version)s 版的 PDF 文件不在文件库中（SHA-256 %(sha256)s）；请从备份恢复"),
     "blob.altered": _l(
         "证书 %(number)s 第 %(version)s 版的 PDF 文件已被改动：内容与登记的 SHA-256 %(sha256)s 不符；请从备份恢复"

@@ -41,7 +41,8 @@ class LifecycleError(IssuerError):
     for the edge to put in words (``str()`` is an English sentence for logs).
 
     Codes: ``certificate.not_found`` (number), ``certificate.not_valid`` (number, version,
-    status), ``certificate.busy`` and ``certificate.changed`` (number: another change got
+    status), ``certificate.no_version`` (number, version, latest), ``certificate.not_signed``
+    (number, version: still pending), ``certificate.busy`` and ``certificate.changed`` (number: another change got
     there first; trying again is safe), ``certificate.unchanged`` (number, version, columns:
     a correction whose every value is already the certificate's); ``doc_no.empty`` and ``doc_no.format`` (doc_no,
     example: the revoking decision's 文号, checked as the decisions file checks it).
@@ -52,6 +53,8 @@ class LifecycleError(IssuerError):
         "certificate.not_valid": "certificate {number} v{version} is {status}, not valid",
         "certificate.busy": "certificate {number} is being corrected by someone else; try again",
         "certificate.changed": "certificate {number} changed while the correction was being signed; try again",
+        "certificate.no_version": "certificate {number} has no version {version} (the latest is {latest})",
+        "certificate.not_signed": "certificate {number} v{version} is still being issued: no signed PDF yet",
         "certificate.unchanged": "certificate {number} v{version} already says this ({columns}): nothing to correct",
         "doc_no.empty": "the document number is empty",
         "doc_no.format": "document number {doc_no} must look like {example}",
