@@ -28,9 +28,16 @@ from issuer.services.issuance import IssueOutcome, IssueStatus, issue_decisions,
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Write DIR/<number>.pdf.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per certificate, then a summary.")
 @click.option("--skip-invalid", is_flag=True, help="Issue the valid rows and report the invalid ones.")
+@click.option(
+    "--accept-public-url-change",
+    is_flag=True,
+    help="Record this machine's ECERT_PUBLIC_URL over the one recorded in the database (QR codes are forever).",
+)
 @with_appcontext
 @needs_current_schema
-def issue_command(decisions_csv: Path, out_dir: Path | None, as_json: bool, skip_invalid: bool) -> None:
+def issue_command(
+    decisions_csv: Path, out_dir: Path | None, as_json: bool, skip_invalid: bool, accept_public_url_change: bool
+) -> None:
     """Issue certificates for the approved decisions in DECISIONS_CSV (see docs/decisions-csv.md)."""
     data = read_input(decisions_csv)
     try:
@@ -39,7 +46,7 @@ def issue_command(decisions_csv: Path, out_dir: Path | None, as_json: bool, skip
         raise Failure(
             _("%(path)s：%(problem)s", path=decisions_csv, problem=describe_problems(error.problems))
         ) from None
-    issuance = runtime(current_app).issuance(actor=actor())
+    issuance = runtime(current_app).issuance(actor=actor(), accept_public_url_change=accept_public_url_change)
     decisions, unprintable = split_printable(issuance.renderer, parsed.decisions)
     errors = sorted(parsed.errors + unprintable, key=lambda e: e.row)
     for row_error in errors:

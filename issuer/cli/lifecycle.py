@@ -58,15 +58,22 @@ def revoke_command(number: str, reason: str, doc_no: str, note: str) -> None:
 )
 @click.option("--reason", required=True, help="Why the certificate is corrected (kept in the audit log).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--accept-public-url-change",
+    is_flag=True,
+    help="Record this machine's ECERT_PUBLIC_URL over the one recorded in the database (QR codes are forever).",
+)
 @with_appcontext
 @needs_current_schema
-def correct_command(number: str, assignments: tuple[str, ...], reason: str, out_dir: Path | None) -> None:
+def correct_command(
+    number: str, assignments: tuple[str, ...], reason: str, out_dir: Path | None, accept_public_url_change: bool
+) -> None:
     """Re-issue certificate NUMBER as a new version with corrected fields."""
     changes = _changes(assignments)
     certificate_number = parsed_number(number)
     if out_dir:
         ensure_writable(out_dir)
-    issuance = runtime(current_app).issuance(actor=actor())
+    issuance = runtime(current_app).issuance(actor=actor(), accept_public_url_change=accept_public_url_change)
     try:
         result = correct(issuance, certificate_number, changes, reason=reason)
     except IssuerError as error:

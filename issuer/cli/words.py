@@ -87,6 +87,10 @@ PROBLEM_WORDS: Mapping[str, LazyString] = {
     "blob.photo_altered": _l(
         "证书 %(number)s 第 %(version)s 版的照片文件已被改动：内容与登记的 SHA-256 %(sha256)s 不符；请从备份恢复"
     ),
+    "public_url.changed": _l(
+        "数据库记录的公开网址（二维码中的网址）是 %(recorded)s，本机的 ECERT_PUBLIC_URL 是 %(configured)s；"
+        "已签发的二维码永久指向前者。请改正本机设置，或确需更换网址时加 --accept-public-url-change"
+    ),
     "certificate.unchanged": _l("证书 %(number)s 第 %(version)s 版的 %(columns)s 已是这些值，无需更正；未签发新版本"),
 }
 

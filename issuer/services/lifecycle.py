@@ -34,6 +34,7 @@ from issuer.decisions import RowError, validate_record
 from issuer.decisions.fields import record_of, snapshot_values
 from issuer.services.issuance import unprintable_fields
 from issuer.services.pipeline import Issuance, Reservation, produce, reserve_certificate
+from issuer.services.public_url import check_public_url
 
 
 class LifecycleError(IssuerError):
@@ -214,6 +215,14 @@ def _reserve_version(
     _, previous_version, original_key = previous
     version = previous_version + 1
     with issuance.db.write() as session:
+        # A correction prints a new QR code: the same rule for its URL as a first issue.
+        check_public_url(
+            session,
+            issuance.settings.public_url,
+            accept_change=issuance.accept_public_url_change,
+            actor=issuance.actor,
+            at=now,
+        )
         original = session.scalars(select(Decision).where(Decision.identity_key == original_key)).one()
         snapshot = Decision(
             # A version's own decision snapshot; its key derives from the original so the
