@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from ecert.cli import main
+from ecert.models import Certificate
 from issuer.services.issuance import Issuance, issue_decision
 from issuer.services.lifecycle import Changed, correct
 from tests import factories
@@ -88,3 +91,22 @@ def test_a_missing_pdf_is_named_by_number_and_version(  # type: ignore[no-untype
 def test_out_is_required(app, two_versions: tuple[str, str, str]) -> None:  # type: ignore[no-untyped-def]
     result = _export(app, two_versions[0])
     assert result.exit_code == 2 and "--out" in result.output
+
+
+class _BrokenSigner:
+    def sign(self, pdf: bytes, **_: object) -> bytes:
+        raise OSError("HSM went away")
+
+
+def test_a_version_still_being_issued_has_no_pdf_to_export(app, issuance: Issuance, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(OSError):
+        issue_decision(replace(issuance, signer=_BrokenSigner()), factories.decision())  # leaves v1 pending
+    with issuance.db.read() as session:
+        number = session.scalars(select(Certificate.number)).one()
+
+    by_version = _export(app, number, "--version", "1", "--out", str(tmp_path / "x.pdf"))
+    assert by_version.exit_code == 1
+    assert by_version.output == f"certificate {number} v1 is still being issued: it has no signed PDF yet\n"
+    latest = _export(app, number, "--out", str(tmp_path / "x.pdf"))  # no signed version at all
+    assert latest.exit_code == 1 and latest.output == f"no issued certificate with number {number}\n"
+    assert not (tmp_path / "x.pdf").exists()
