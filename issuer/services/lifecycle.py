@@ -43,10 +43,11 @@ class LifecycleError(IssuerError):
 
     Codes: ``certificate.not_found`` (number), ``certificate.not_valid`` (number, version,
     status), ``certificate.no_version`` (number, version, latest), ``certificate.not_signed``
-    (number, version: still pending), ``certificate.busy`` and ``certificate.changed`` (number: another change got
-    there first; trying again is safe), ``certificate.unchanged`` (number, version, columns:
-    a correction whose every value is already the certificate's); ``doc_no.empty`` and ``doc_no.format`` (doc_no,
-    example: the revoking decision's 文号, checked as the decisions file checks it).
+    (number, version: still pending), ``certificate.busy`` and ``certificate.changed``
+    (number: another change got there first; trying again is safe), ``certificate.unchanged``
+    (number, version, columns: a correction whose every value is already the certificate's),
+    ``doc_no.empty`` and ``doc_no.format`` (doc_no, example: the revoking decision's 文号,
+    checked as the decisions file checks it).
     """
 
     _SENTENCES: ClassVar[Mapping[str, str]] = {
