@@ -20,6 +20,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(
         SECRET_KEY=settings.secret_key or _development_secret(settings),
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        # The session holds the CSRF token of the forms: never readable by a script, never
+        # sent on another site's cross-site POST, and only over TLS where the site is served so.
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_url.lower().startswith("https://"),
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese in JSON as itself, not \uXXXX
     app.extensions["ecert"] = Kernel(

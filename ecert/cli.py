@@ -115,6 +115,45 @@ def db_verify_audit() -> None:
         raise SystemExit(1)
 
 
+@db_group.command("verify-blobs")
+@needs_current_schema
+def db_verify_blobs() -> None:
+    """Read every certificate's stored PDF (and photo) back; exit 1 if any is missing or altered."""
+    from ecert.stored import verify_stored_files
+
+    app_kernel = kernel()
+    with app_kernel.db.read() as session:
+        report = verify_stored_files(session, app_kernel.store)
+    # The same sentences as the issuer's commands say for one certificate (one catalogue entry each).
+    words = {
+        "blob.missing": _(
+            "证书 %(number)s 第 %(version)s 版的 PDF 文件不在文件库中（SHA-256 %(sha256)s）；请从备份恢复"
+        ),
+        "blob.altered": _(
+            "证书 %(number)s 第 %(version)s 版的 PDF 文件已被改动：内容与登记的 SHA-256 %(sha256)s 不符；请从备份恢复"
+        ),
+        "blob.photo_missing": _(
+            "证书 %(number)s 第 %(version)s 版的照片文件不在文件库中（SHA-256 %(sha256)s）；请从备份恢复"
+        ),
+        "blob.photo_altered": _(
+            "证书 %(number)s 第 %(version)s 版的照片文件已被改动：内容与登记的 SHA-256 %(sha256)s 不符；请从备份恢复"
+        ),
+    }
+    for problem in report.problems:
+        click.echo(words[problem.code] % dict(problem.params), err=True)
+    if report.ok:
+        click.echo(_("已核对 %(versions)s 个证书版本的文件：全部完好", versions=report.versions))
+    else:
+        click.echo(
+            _(
+                "已核对 %(versions)s 个证书版本的文件：%(problems)s 个文件缺失或已被改动",
+                versions=report.versions,
+                problems=len(report.problems),
+            )
+        )
+        raise SystemExit(1)
+
+
 @main.command("list")
 @click.option("--limit", default=20, show_default=True)
 @needs_current_schema

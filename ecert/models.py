@@ -153,3 +153,19 @@ class AuditEvent(Base):
     payload: Mapped[dict] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class DeploymentSetting(Base):
+    """A fact every machine sharing the database must agree on, by key.
+
+    ``public_url``: the base URL printed in QR codes, recorded at the first issuance. QR
+    codes are forever, so a machine configured with another URL refuses to issue rather
+    than print codes that point elsewhere (``issuer.services.public_url``).
+    """
+
+    __tablename__ = "deployment_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(128))

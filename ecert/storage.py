@@ -15,7 +15,7 @@ from ecert.files import write_atomic
 
 
 class BlobNotFound(EcertError):
-    pass
+    """No blob under that name, or none that can be read."""
 
 
 class BlobStore(Protocol):
@@ -46,3 +46,5 @@ class FileBlobStore:
             return self._path(sha256).read_bytes()
         except FileNotFoundError:
             raise BlobNotFound(f"blob {sha256} is missing from {self.root}") from None
+        except OSError as error:  # a folder in its place, no permission: as good as missing
+            raise BlobNotFound(f"blob {sha256} cannot be read from {self.root}: {error.strerror or error}") from None

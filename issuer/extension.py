@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Flask
 
 from ecert.kernel import kernel
-from issuer.cli import correct_command, issue_command, pki_group, revoke_command
+from issuer.cli import correct_command, export_command, issue_command, pki_group, revoke_command
 from issuer.runtime import IssuerRuntime
 
 
 def init_app(app: Flask) -> None:
     app.extensions["issuer"] = IssuerRuntime(kernel(app))
-    for command in (issue_command, revoke_command, correct_command, pki_group):
+    for command in (issue_command, revoke_command, correct_command, export_command, pki_group):
         app.cli.add_command(command)

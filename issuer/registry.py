@@ -15,7 +15,7 @@ from sqlalchemy import CursorResult, Table, Update, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ecert.models import Certificate, Decision, Holder, NumberCounter
+from ecert.models import Certificate, Decision, DeploymentSetting, Holder, NumberCounter
 from ecert.vocab.numbering import seq_is_usable
 
 
@@ -75,6 +75,18 @@ def insert_decision(session: Session, values: dict[str, Any]) -> int | None:
     )
     inserted = session.execute(stmt).scalar_one_or_none()
     return None if inserted is None else int(inserted)
+
+
+def insert_setting(session: Session, *, key: str, value: str, at: datetime, by: str) -> bool:
+    """Record a deployment setting unless one is recorded already; whether this call did."""
+    table = DeploymentSetting.__table__
+    stmt = (
+        _insert(session, table)  # type: ignore[arg-type]
+        .values(key=key, value=value, updated_at=at, updated_by=by)
+        .on_conflict_do_nothing(index_elements=[table.c.key])
+        .returning(table.c.key)
+    )
+    return session.execute(stmt).scalar_one_or_none() is not None
 
 
 def latest_certificate(session: Session, identity_key: str) -> Certificate | None:

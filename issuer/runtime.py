@@ -52,7 +52,7 @@ class IssuerRuntime:
 
         return build_claim_signer(self.kernel.settings)
 
-    def issuance(self, actor: str = "system") -> Issuance:
+    def issuance(self, actor: str = "system", *, accept_public_url_change: bool = False) -> Issuance:
         with self._lock:
             return Issuance(
                 db=self.kernel.db,
@@ -64,6 +64,7 @@ class IssuerRuntime:
                 seal_png=self.seal_png,
                 actor=actor,
                 claim_signer=self.claim_signer,
+                accept_public_url_change=accept_public_url_change,
             )
 
 

@@ -14,9 +14,10 @@ from ecert.clock import office_date
 from ecert.i18n import _
 from ecert.kernel import kernel
 from ecert.migrate import needs_current_schema
+from ecert.stored import StoredFileProblem, read_stored
 from issuer import IssuerError
 from issuer.cli.common import EXIT_INVALID, EXIT_PARTIAL, Failure, actor, ensure_writable, read_input, write_pdf
-from issuer.cli.words import describe_problems, issuer_error_text, row_error_text
+from issuer.cli.words import describe_problems, issuer_error_text, row_error_text, stored_file_text
 from issuer.decisions import DecisionFileProblem, parse_decisions
 from issuer.runtime import runtime
 from issuer.services.issuance import IssueOutcome, IssueStatus, issue_decisions, split_printable
@@ -27,9 +28,16 @@ from issuer.services.issuance import IssueOutcome, IssueStatus, issue_decisions,
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Write DIR/<number>.pdf.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per certificate, then a summary.")
 @click.option("--skip-invalid", is_flag=True, help="Issue the valid rows and report the invalid ones.")
+@click.option(
+    "--accept-public-url-change",
+    is_flag=True,
+    help="Record this machine's ECERT_PUBLIC_URL over the one recorded in the database (QR codes are forever).",
+)
 @with_appcontext
 @needs_current_schema
-def issue_command(decisions_csv: Path, out_dir: Path | None, as_json: bool, skip_invalid: bool) -> None:
+def issue_command(
+    decisions_csv: Path, out_dir: Path | None, as_json: bool, skip_invalid: bool, accept_public_url_change: bool
+) -> None:
     """Issue certificates for the approved decisions in DECISIONS_CSV (see docs/decisions-csv.md)."""
     data = read_input(decisions_csv)
     try:
@@ -38,7 +46,7 @@ def issue_command(decisions_csv: Path, out_dir: Path | None, as_json: bool, skip
         raise Failure(
             _("%(path)s：%(problem)s", path=decisions_csv, problem=describe_problems(error.problems))
         ) from None
-    issuance = runtime(current_app).issuance(actor=actor())
+    issuance = runtime(current_app).issuance(actor=actor(), accept_public_url_change=accept_public_url_change)
     decisions, unprintable = split_printable(issuance.renderer, parsed.decisions)
     errors = sorted(parsed.errors + unprintable, key=lambda e: e.row)
     for row_error in errors:
@@ -57,13 +65,25 @@ def issue_command(decisions_csv: Path, out_dir: Path | None, as_json: bool, skip
     if out_dir:
         ensure_writable(out_dir)
 
+    not_copied: list[str] = []
+
     def emit(outcome: IssueOutcome) -> None:
-        path = None
+        path, problem = None, None
         if out_dir and outcome.sha256:
-            path = out_dir / f"{outcome.number}.pdf"
-            write_pdf(path, issuance.store.get(outcome.sha256))
+            try:
+                pdf = read_stored(issuance.store, outcome.sha256, number=outcome.number, version=outcome.version)
+            except StoredFileProblem as missing:
+                # An already-issued certificate whose file was lost: say which, issue the rest.
+                problem = stored_file_text(missing)
+                not_copied.append(outcome.number)
+                click.echo(problem, err=True)
+            else:
+                path = out_dir / f"{outcome.number}.pdf"
+                write_pdf(path, pdf)
         if as_json:
             record = {**outcome.__dict__, "status": outcome.status.value, "path": str(path) if path else None}
+            if problem:
+                record["problem"] = problem
             click.echo(json.dumps(record, ensure_ascii=False))
 
     try:
@@ -112,5 +132,16 @@ def issue_command(decisions_csv: Path, out_dir: Path | None, as_json: bool, skip
         )
     if not parsed.decisions and not errors:
         click.echo(_("%(path)s 只有列名行，没有审批决定", path=decisions_csv), err=True)
+    if not_copied:
+        click.echo(
+            _(
+                "%(count)s 张证书的 PDF 未能写入 %(dir)s（文件库中缺失或已被改动）：%(numbers)s；请运行 ecert db verify-blobs",
+                count=len(not_copied),
+                dir=out_dir,
+                numbers=_("、").join(not_copied),
+            ),
+            err=True,
+        )
+        sys.exit(EXIT_INVALID)
     if errors:
         sys.exit(EXIT_PARTIAL)

@@ -12,9 +12,10 @@ from flask.cli import with_appcontext
 from ecert.i18n import _
 from ecert.kernel import kernel
 from ecert.migrate import needs_current_schema
+from ecert.stored import StoredFileProblem, read_stored
 from issuer import IssuerError
 from issuer.cli.common import EXIT_INVALID, Failure, actor, ensure_writable, parsed_number, write_pdf
-from issuer.cli.words import describe, issuer_error_text, row_error_text
+from issuer.cli.words import describe, issuer_error_text, row_error_text, stored_file_text
 from issuer.decisions.fields import CORRECTABLE_COLUMNS, HEADER_NAMES
 from issuer.runtime import runtime
 from issuer.services.lifecycle import RevocationReason, correct, revoke
@@ -57,25 +58,32 @@ def revoke_command(number: str, reason: str, doc_no: str, note: str) -> None:
 )
 @click.option("--reason", required=True, help="Why the certificate is corrected (kept in the audit log).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--accept-public-url-change",
+    is_flag=True,
+    help="Record this machine's ECERT_PUBLIC_URL over the one recorded in the database (QR codes are forever).",
+)
 @with_appcontext
 @needs_current_schema
-def correct_command(number: str, assignments: tuple[str, ...], reason: str, out_dir: Path | None) -> None:
+def correct_command(
+    number: str, assignments: tuple[str, ...], reason: str, out_dir: Path | None, accept_public_url_change: bool
+) -> None:
     """Re-issue certificate NUMBER as a new version with corrected fields."""
     changes = _changes(assignments)
     certificate_number = parsed_number(number)
     if out_dir:
         ensure_writable(out_dir)
-    issuance = runtime(current_app).issuance(actor=actor())
+    issuance = runtime(current_app).issuance(actor=actor(), accept_public_url_change=accept_public_url_change)
     try:
         result = correct(issuance, certificate_number, changes, reason=reason)
     except IssuerError as error:
         raise Failure(issuer_error_text(error)) from None
+    except StoredFileProblem as problem:
+        raise Failure(stored_file_text(problem)) from None
     if isinstance(result, list):
         for row_error in result:
             click.echo(row_error_text(row_error), err=True)
         sys.exit(EXIT_INVALID)
-    if out_dir and result.sha256:
-        write_pdf(out_dir / f"{result.number}-v{result.version}.pdf", issuance.store.get(result.sha256))
     click.echo(
         _(
             "%(number)s 第 %(version)s 版 已签发；第 %(previous)s 版 已被取代",
@@ -84,6 +92,12 @@ def correct_command(number: str, assignments: tuple[str, ...], reason: str, out_
             previous=result.version - 1,
         )
     )
+    if out_dir and result.sha256:
+        try:
+            pdf = read_stored(issuance.store, result.sha256, number=result.number, version=result.version)
+        except StoredFileProblem as problem:
+            raise Failure(stored_file_text(problem)) from None
+        write_pdf(out_dir / f"{result.number}-v{result.version}.pdf", pdf)
 
 
 def _changes(assignments: tuple[str, ...]) -> dict[str, str]:

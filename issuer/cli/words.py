@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from flask_babel import LazyString
 
 from ecert.i18n import EN, _, _l, current_lang
+from ecert.stored import StoredFileProblem
 from ecert.vocab.problem import Param, Problem
 from issuer import IssuerError
 from issuer.decisions import RowError
@@ -74,6 +75,23 @@ PROBLEM_WORDS: Mapping[str, LazyString] = {
     "certificate.not_valid": _l("证书 %(number)s 第 %(version)s 版%(status)s，不是有效证书"),
     "certificate.busy": _l("证书 %(number)s 正由他人更正；请稍后重试"),
     "certificate.changed": _l("证书 %(number)s 在签名期间被他人改动；请重试"),
+    "certificate.no_version": _l("证书 %(number)s 没有第 %(version)s 版（最新为第 %(latest)s 版）"),
+    "certificate.not_signed": _l("证书 %(number)s 第 %(version)s 版尚在签发中，还没有签名的 PDF"),
+    "blob.missing": _l("证书 %(number)s 第 %(version)s 版的 PDF 文件不在文件库中（SHA-256 %(sha256)s）；请从备份恢复"),
+    "blob.altered": _l(
+        "证书 %(number)s 第 %(version)s 版的 PDF 文件已被改动：内容与登记的 SHA-256 %(sha256)s 不符；请从备份恢复"
+    ),
+    "blob.photo_missing": _l(
+        "证书 %(number)s 第 %(version)s 版的照片文件不在文件库中（SHA-256 %(sha256)s）；请从备份恢复"
+    ),
+    "blob.photo_altered": _l(
+        "证书 %(number)s 第 %(version)s 版的照片文件已被改动：内容与登记的 SHA-256 %(sha256)s 不符；请从备份恢复"
+    ),
+    "public_url.changed": _l(
+        "数据库记录的公开网址（二维码中的网址）是 %(recorded)s，本机的 ECERT_PUBLIC_URL 是 %(configured)s；"
+        "已签发的二维码永久指向前者。请改正本机设置，或确需更换网址时加 --accept-public-url-change"
+    ),
+    "certificate.unchanged": _l("证书 %(number)s 第 %(version)s 版的 %(columns)s 已是这些值，无需更正；未签发新版本"),
 }
 
 _STATUS_WORDS: Mapping[str, LazyString] = {
@@ -100,6 +118,11 @@ def issuer_error_text(error: IssuerError) -> str:
     if isinstance(code, str) and code in PROBLEM_WORDS:
         return describe(code, getattr(error, "params", {}))
     return str(error)
+
+
+def stored_file_text(problem: StoredFileProblem) -> str:
+    """Which certificate version's file is missing or altered, in the reader's language."""
+    return describe(problem.code, problem.params)
 
 
 def describe_problems(problems: tuple[Problem, ...]) -> str:

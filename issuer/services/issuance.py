@@ -2,7 +2,8 @@
 
 One decision goes through three steps, each safe to repeat:
 
-1. *Reserve* (one write transaction): insert the holder and the decision (a decision
+1. *Reserve* (one write transaction): check the recorded public URL
+   (``issuer.services.public_url``), insert the holder and the decision (a decision
    already present means "already issued": idempotent on ``identity_key``), allocate
    the number, create the certificate row as ``pending`` with its token, audit it.
 2. *Render and sign* outside any transaction, so slow signing never holds a lock.
@@ -32,6 +33,7 @@ from issuer import registry
 from issuer.decisions import Decision, RowError
 from issuer.decisions.fields import snapshot_values
 from issuer.services.pipeline import Issuance, Renderer, Reservation, produce, reserve_certificate
+from issuer.services.public_url import check_public_url
 
 
 class IssueStatus(enum.StrEnum):
@@ -103,6 +105,13 @@ def issue_decision(issuance: Issuance, decision: Decision) -> IssueOutcome:
 def _reserve(issuance: Issuance, decision: Decision, photo_sha256: str | None) -> Reservation:
     settings, now = issuance.settings, issuance.clock()
     with issuance.db.write() as session:
+        check_public_url(
+            session,
+            settings.public_url,
+            accept_change=issuance.accept_public_url_change,
+            actor=issuance.actor,
+            at=now,
+        )
         holder_id = registry.holder_id(
             session, id_number=decision.id_number, name=decision.name, gender=decision.gender, at=now
         )

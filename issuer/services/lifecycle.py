@@ -25,13 +25,16 @@ from ecert import audit
 from ecert.clock import Clock, office_date
 from ecert.db import Database
 from ecert.models import Certificate, CertificateStatus, Decision, Holder
-from ecert.vocab.titles import normalise_doc_no
+from ecert.stored import read_stored
+from ecert.vocab.problem import Param
+from ecert.vocab.titles import check_doc_no, normalise_doc_no
 from issuer import IssuerError, registry
 from issuer.decisions import Decision as DecisionRecord
 from issuer.decisions import RowError, validate_record
 from issuer.decisions.fields import record_of, snapshot_values
 from issuer.services.issuance import unprintable_fields
 from issuer.services.pipeline import Issuance, Reservation, produce, reserve_certificate
+from issuer.services.public_url import check_public_url
 
 
 class LifecycleError(IssuerError):
@@ -39,8 +42,12 @@ class LifecycleError(IssuerError):
     for the edge to put in words (``str()`` is an English sentence for logs).
 
     Codes: ``certificate.not_found`` (number), ``certificate.not_valid`` (number, version,
-    status), ``certificate.busy`` and ``certificate.changed`` (number: another change got
-    there first; trying again is safe).
+    status), ``certificate.no_version`` (number, version, latest), ``certificate.not_signed``
+    (number, version: still pending), ``certificate.busy`` and ``certificate.changed``
+    (number: another change got there first; trying again is safe), ``certificate.unchanged``
+    (number, version, columns: a correction whose every value is already the certificate's),
+    ``doc_no.empty`` and ``doc_no.format`` (doc_no, example: the revoking decision's 文号,
+    checked as the decisions file checks it).
     """
 
     _SENTENCES: ClassVar[Mapping[str, str]] = {
@@ -48,9 +55,14 @@ class LifecycleError(IssuerError):
         "certificate.not_valid": "certificate {number} v{version} is {status}, not valid",
         "certificate.busy": "certificate {number} is being corrected by someone else; try again",
         "certificate.changed": "certificate {number} changed while the correction was being signed; try again",
+        "certificate.no_version": "certificate {number} has no version {version} (the latest is {latest})",
+        "certificate.not_signed": "certificate {number} v{version} is still being issued: no signed PDF yet",
+        "certificate.unchanged": "certificate {number} v{version} already says this ({columns}): nothing to correct",
+        "doc_no.empty": "the document number is empty",
+        "doc_no.format": "document number {doc_no} must look like {example}",
     }
 
-    def __init__(self, code: str, **params: str | int) -> None:
+    def __init__(self, code: str, **params: Param) -> None:
         self.code = code
         self.params = params
         super().__init__(self._SENTENCES[code].format(**params))
@@ -99,8 +111,13 @@ def revoke_many(
     """Revoke the current version of each of ``numbers`` (one decision, one 文号): all or none.
 
     One transaction: if any number is unknown or its current version is not valid, nothing
-    is revoked. Each revocation writes its audit event in that transaction.
+    is revoked. Each revocation writes its audit event in that transaction. The 文号 must
+    read as the decisions file requires (organ〔year〕number号) and is stored normalised,
+    so that a revocation's 文号 looks up and prints like every other.
     """
+    malformed = check_doc_no(doc_no)
+    if malformed is not None:
+        raise LifecycleError(malformed.code, **malformed.params)
     doc_no = normalise_doc_no(doc_no)
     now = clock()
     text = reason.label + (f"：{note}" if note else "")
@@ -140,19 +157,31 @@ def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason:
         record = {**record_of(decision, holder.id_number), **changes}
         photo_sha256 = decision.photo_sha256
         previous = (current.id, current.version, decision.identity_key)
+        now_values = snapshot_values(decision)
     validated = validate_record(record, base_dir=issuance.settings.home, today=office_date(now))
     if isinstance(validated, list):
         return validated
     corrected = validated
+    if all(getattr(corrected, name) == now_values.get(name) for name in changes):
+        # Compared after normalisation (``[2025]`` is ``〔2025〕``): a version that differs in
+        # nothing would still supersede the holder's QR code and stay in the registry forever.
+        raise LifecycleError(
+            "certificate.unchanged", number=number, version=previous[1], columns=tuple(sorted(changes))
+        )
     unprintable = unprintable_fields(issuance.renderer, corrected)
     if unprintable:
         return unprintable
 
+    # Read before reserving: a missing photo must not leave a pending version behind.
+    photo = (
+        read_stored(issuance.store, photo_sha256, number=number, version=previous[1], kind="photo")
+        if photo_sha256
+        else None
+    )
     try:
         reservation = _reserve_version(issuance, number, previous, corrected, photo_sha256, reason)
     except IntegrityError:
         raise LifecycleError("certificate.busy", number=number) from None
-    photo = issuance.store.get(photo_sha256) if photo_sha256 else None
     with produce(issuance, corrected, reservation, photo=photo) as produced:
         superseded = registry.updated_rows(
             produced.session,
@@ -187,6 +216,14 @@ def _reserve_version(
     _, previous_version, original_key = previous
     version = previous_version + 1
     with issuance.db.write() as session:
+        # A correction prints a new QR code: the same rule for its URL as a first issue.
+        check_public_url(
+            session,
+            issuance.settings.public_url,
+            accept_change=issuance.accept_public_url_change,
+            actor=issuance.actor,
+            at=now,
+        )
         original = session.scalars(select(Decision).where(Decision.identity_key == original_key)).one()
         snapshot = Decision(
             # A version's own decision snapshot; its key derives from the original so the

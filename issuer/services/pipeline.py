@@ -61,6 +61,9 @@ class Issuance:
     seal_png: bytes
     claim_signer: ClaimSigner  # signs the claim carried in the QR URL
     actor: str = "system"
+    # Record settings.public_url over a different one recorded in the database
+    # (``issuer.services.public_url``); an operator's explicit act, never a default.
+    accept_public_url_change: bool = False
 
 
 @dataclass(frozen=True)
