@@ -25,6 +25,8 @@ PROBLEM_WORDS: Mapping[str, LazyString] = {
     "not_a_column": _l("不是审批决定的列（列名：%(columns)s）"),
     "not_correctable": _l("不是可更正的列（可更正：%(columns)s）"),
     "unprintable": _l("没有字体能打印 %(chars)s；请找含有这些字的字体"),
+    "text.control": _l("含控制字符 %(chars)s；请删去"),
+    "text.formula": _l("以 %(prefix)s 开头，电子表格会把它当作公式；请删去开头的 %(prefix)s"),
     "name.digits": _l("姓名不能含数字"),
     "name.private_use": _l("姓名含私用区字符 U+%(code_point)s；请改用标准 Unicode 字符"),
     "name.characters": _l("姓名只能含汉字、字母、· 和空格，不能含：%(chars)s"),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from ecert.vocab.cells import code_points, control_characters, formula_prefix
 from ecert.vocab.idnumber import birth_date, check_id_number, gender_of, upgrade_15_to_18
 from ecert.vocab.problem import Param, Problem
 from ecert.vocab.titles import HAN, check_doc_no, check_grant_route, check_level, check_qualification
@@ -28,8 +29,13 @@ EARLIEST_APPROVAL = date(1949, 10, 1)
 MINIMUM_AGE_AT_APPROVAL = 16
 
 _TRIM = re.compile(r"^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$")
+# Problems of a value's characters: the column's other checks are not reported with them,
+# since their messages would echo the value.
 _HAN_CHAR = re.compile(f"[{HAN}]")
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff\U000f0000-\U0010ffff]")
+_CELL_CODES = frozenset({"text.control", "text.formula"})
+# A photo is a path, never stored or exported as text: a file may be named "-1.jpg".
+_NO_FORMULA_CHECK = frozenset({"photo"})
 # Excel shows long digit strings as 5.00111E+17 and saves them so: the digits are lost.
 _SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
 _FULL_WIDTH_DIGITS = {0xFF10 + i: ord("0") + i for i in range(10)}
@@ -103,6 +109,7 @@ def parse_row(row: int, values: Mapping[str, str], *, base_dir: Path, today: dat
     for spec in FIELDS:
         if spec.required and not text[spec.name]:
             problem(spec.name, Problem("required"))
+        problem(spec.name, _check_cell(spec.name, text[spec.name]))
     clean = {spec.name: spec.normalise(text[spec.name]) for spec in FIELDS}
     for spec in FIELDS:
         if spec.max_length is not None and len(clean[spec.name]) > spec.max_length:
@@ -151,6 +158,9 @@ def parse_row(row: int, values: Mapping[str, str], *, base_dir: Path, today: dat
         photo = (base_dir / text["photo"]).resolve()
         problem("photo", _check_photo(photo, text["photo"]))
 
+    # A column whose characters are refused says that once, and nothing else that would echo it.
+    unsafe = {error.column: error for error in reversed(errors) if error.code in _CELL_CODES}
+    errors = [error for error in errors if error.column not in unsafe or error is unsafe[error.column]]
     if errors:
         # Checks run in dependency order; staff read them in the order of the columns.
         return sorted(errors, key=_column_rank)
@@ -176,6 +186,17 @@ def validate_record(
 
 def _column_rank(error: RowError) -> int:
     return COLUMNS.index(error.column) if error.column in BY_NAME else len(COLUMNS)
+
+
+def _check_cell(column: str, value: str) -> Problem | None:
+    """Characters no field may hold: controls anywhere, a formula's first character."""
+    controls = control_characters(value)
+    if controls:  # named by code point: the message must not ring, move or recolour a terminal
+        return Problem("text.control", {"chars": code_points(controls)})
+    prefix = formula_prefix(value) if column not in _NO_FORMULA_CHECK else None
+    if prefix:
+        return Problem("text.formula", {"prefix": prefix})
+    return None
 
 
 def _check_name(name: str) -> Problem | None:
