@@ -54,6 +54,7 @@ PROBLEM_WORDS: Mapping[str, LazyString] = {
     "date.future": _l("审批时间 %(date)s 晚于今天"),
     "date.too_early": _l("审批时间 %(date)s 早于 %(earliest)s"),
     "date.under_age": _l("审批时间 %(date)s 时持证人（按身份证号码）未满 %(age)s 周岁"),
+    "photo.outside": _l("照片 %(path)s 不在 CSV 文件所在的文件夹内（经符号链接指向外面也不行）"),
     "photo.missing": _l("照片 %(path)s 不存在"),
     "photo.not_file": _l("照片 %(path)s 不是文件"),
     "photo.unreadable": _l("无法读取照片 %(path)s（%(reason)s）"),

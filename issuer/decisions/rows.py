@@ -156,7 +156,7 @@ def parse_row(row: int, values: Mapping[str, str], *, base_dir: Path, today: dat
     photo: Path | None = None
     if text["photo"]:
         photo = (base_dir / text["photo"]).resolve()
-        problem("photo", _check_photo(photo, text["photo"]))
+        problem("photo", _check_photo(photo, text["photo"], base_dir.resolve()))
 
     # A column whose characters are refused says that once, and nothing else that would echo it.
     unsafe = {error.column: error for error in reversed(errors) if error.code in _CELL_CODES}
@@ -267,7 +267,11 @@ def _check_age(approved: date, born: date) -> Problem | None:
     return None
 
 
-def _check_photo(path: Path, as_given: str) -> Problem | None:
+def _check_photo(path: Path, as_given: str, folder: Path) -> Problem | None:
+    # ``path`` is resolved (symlinks followed): ``../x.jpg``, ``/etc/x.jpg`` and a link
+    # pointing out of the folder all land outside it, and nothing outside is even looked at.
+    if not path.is_relative_to(folder):
+        return Problem("photo.outside", {"path": as_given})
     if not path.exists():
         return Problem("photo.missing", {"path": as_given})
     if not path.is_file():
