@@ -31,6 +31,11 @@ PROBLEM_WORDS: Mapping[str, LazyString] = {
     "name.private_use": _l("姓名含私用区字符 U+%(code_point)s；请改用标准 Unicode 字符"),
     "name.characters": _l("姓名只能含汉字、字母、· 和空格，不能含：%(chars)s"),
     "name.no_letter": _l("姓名至少要有一个汉字或字母"),
+    "name.invisible": _l("姓名含不可见字符 %(chars)s；请删去"),
+    "name.whitespace": _l(
+        "姓名中间不能有空白字符 %(chars)s（汉字姓名不留空格，各部分之间用间隔号 ·；外文姓名的词之间只用普通空格）"
+    ),
+    "name.mixed_scripts": _l("姓名中的 %(word)s 混用了不同文字的字母：%(chars)s"),
     "gender.unknown": _l("性别 %(value)s 应为 男 或 女（或 M、F）"),
     "gender.mismatch": _l("性别 %(gender)s 与身份证号码不符（应为%(expected)s）"),
     "id_number.spreadsheet": _l("身份证号码被电子表格转成了数字（%(value)s）；请把该列设为文本格式后重新输入"),

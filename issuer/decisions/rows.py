@@ -17,8 +17,9 @@ from pathlib import Path
 
 from ecert.vocab.cells import code_points, control_characters, formula_prefix
 from ecert.vocab.idnumber import birth_date, check_id_number, gender_of, upgrade_15_to_18
+from ecert.vocab.names import check_name
 from ecert.vocab.problem import Param, Problem
-from ecert.vocab.titles import HAN, check_doc_no, check_grant_route, check_level, check_qualification
+from ecert.vocab.titles import check_doc_no, check_grant_route, check_level, check_qualification
 from issuer import RenderingError
 from issuer.decisions.fields import BY_NAME, COLUMNS, FIELDS
 from issuer.rendering.photos import normalize_photo
@@ -31,8 +32,6 @@ MINIMUM_AGE_AT_APPROVAL = 16
 _TRIM = re.compile(r"^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$")
 # Problems of a value's characters: the column's other checks are not reported with them,
 # since their messages would echo the value.
-_HAN_CHAR = re.compile(f"[{HAN}]")
-_PRIVATE_USE = re.compile("[\ue000-\uf8ff\U000f0000-\U0010ffff]")
 _CELL_CODES = frozenset({"text.control", "text.formula"})
 # A photo is a path, never stored or exported as text: a file may be named "-1.jpg".
 _NO_FORMULA_CHECK = frozenset({"photo"})
@@ -117,7 +116,7 @@ def parse_row(row: int, values: Mapping[str, str], *, base_dir: Path, today: dat
             problem(spec.name, Problem("too_long", {"length": len(clean[spec.name]), "max": spec.max_length}))
 
     if clean["name"]:
-        problem("name", _check_name(clean["name"]))
+        problem("name", check_name(clean["name"]))
 
     # The number the cross-checks read: also an old 15-digit one that upgrades cleanly,
     # so that its row's other mistakes are reported in the same pass.
@@ -197,28 +196,6 @@ def _check_cell(column: str, value: str) -> Problem | None:
     if prefix:
         return Problem("text.formula", {"prefix": prefix})
     return None
-
-
-def _check_name(name: str) -> Problem | None:
-    if any(char.isdigit() for char in name):
-        return Problem("name.digits")
-    private = _PRIVATE_USE.search(name)
-    if private:
-        # Some old systems put rare characters in the private-use area: they print as
-        # something else (or nothing) on every other machine.
-        return Problem("name.private_use", {"code_point": f"{ord(private.group()):04X}"})
-    bad = sorted({char for char in name if not _allowed_in_name(char)})
-    if bad:
-        return Problem("name.characters", {"chars": " ".join(bad)})
-    if not any(char.isalpha() or _HAN_CHAR.match(char) for char in name):
-        return Problem("name.no_letter")
-    return None
-
-
-def _allowed_in_name(char: str) -> bool:
-    # Han ranges are matched explicitly: characters newer than this Python's Unicode
-    # tables (Extension H and later) are not isalpha() yet, but they are real names.
-    return bool(_HAN_CHAR.match(char)) or char.isalpha() or char in "\u00b7 "
 
 
 def _check_id_number(raw: str, today: date) -> Problem | None:
