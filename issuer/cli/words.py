@@ -36,6 +36,10 @@ PROBLEM_WORDS: Mapping[str, LazyString] = {
         "姓名中间不能有空白字符 %(chars)s（汉字姓名不留空格，各部分之间用间隔号 ·；外文姓名的词之间只用普通空格）"
     ),
     "name.mixed_scripts": _l("姓名中的 %(word)s 混用了不同文字的字母：%(chars)s"),
+    "identity.file": _l("该身份证号码在第 %(first_row)s 行的姓名是 %(name)s；同一身份证号码只能对应一个姓名"),
+    "identity.registry": _l(
+        "该身份证号码已签发给 %(name)s（证书 %(number)s）；如姓名有误，请用 ecert correct %(number)s --set 姓名=… 更正，不要重新签发"
+    ),
     "gender.unknown": _l("性别 %(value)s 应为 男 或 女（或 M、F）"),
     "gender.mismatch": _l("性别 %(gender)s 与身份证号码不符（应为%(expected)s）"),
     "id_number.spreadsheet": _l("身份证号码被电子表格转成了数字（%(value)s）；请把该列设为文本格式后重新输入"),

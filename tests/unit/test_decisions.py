@@ -416,7 +416,9 @@ def test_utf8_bom_and_header_whitespace() -> None:
 
 
 def test_gb18030_file() -> None:
-    text = _csv(GOOD, _row(name="张\U00021484", gender="女", doc_no="足人社发〔2025〕97号")).decode("utf-8")
+    text = _csv(GOOD, _row(name="张\U00021484", id_number="500111199001010029", doc_no="足人社发〔2025〕97号")).decode(
+        "utf-8"
+    )
     parsed = parse_decisions(text.encode("gb18030"), base_dir=EXAMPLES, today=TODAY)
     assert parsed.errors == []
     assert [decision.name for decision in parsed.decisions] == ["李晓梅", "张\U00021484"]
