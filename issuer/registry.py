@@ -15,7 +15,7 @@ from sqlalchemy import CursorResult, Table, Update, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ecert.models import Certificate, Decision, DeploymentSetting, Holder, NumberCounter
+from ecert.models import Certificate, CertificateStatus, Decision, DeploymentSetting, Holder, NumberCounter
 from ecert.vocab.numbering import seq_is_usable
 
 
@@ -62,6 +62,29 @@ def holder_id(session: Session, *, id_number: str, name: str, gender: str, at: d
         .on_conflict_do_nothing(index_elements=[table.c.id_number])
     )
     return int(session.execute(select(Holder.id).where(Holder.id_number == id_number)).scalar_one())
+
+
+def names_of_id_number(session: Session, id_number: str) -> list[tuple[str, str]]:
+    """(name, certificate number) of every live version of the holder's certificates, the
+    latest first: the names the ID number is bound to.
+
+    Live means valid, or pending (reserved; the next run completes it). A correction's new
+    version carries the corrected name, so a corrected name is the bound one; a certificate
+    that was only revoked binds nothing (it may have been revoked for a wrong ID number).
+    """
+    rows = session.execute(
+        select(Decision.name, Certificate.number)
+        .join(Certificate, Certificate.decision_id == Decision.id)
+        .join(Holder, Decision.holder_id == Holder.id)
+        .where(Holder.id_number == id_number)
+        .where(Certificate.status.in_((CertificateStatus.VALID, CertificateStatus.PENDING)))
+        .order_by(Certificate.id.desc())
+    ).all()
+    return [(row.name, row.number) for row in rows]
+
+
+def decision_exists(session: Session, identity_key: str) -> bool:
+    return session.scalar(select(Decision.id).where(Decision.identity_key == identity_key).limit(1)) is not None
 
 
 def insert_decision(session: Session, values: dict[str, Any]) -> int | None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ecert.models import Certificate, CertificateStatus, Decision
 from ecert.vocab.masking import mask_name
-from ecert.vocab.names import normalise_name
+from ecert.vocab.names import name_problem, normalise_name
 from ecert.vocab.numbering import parse_number
 from ecert.vocab.tokens import normalise_token
 from verifier import status as statuses
@@ -118,8 +118,11 @@ def by_number_and_name(session: Session, number: str, full_name: str) -> PublicC
     """Latest version of ``number`` if ``full_name`` is the holder's; otherwise None.
 
     A wrong name answers exactly like an unknown number, so the form cannot be used
-    to learn whether a number exists.
+    to learn whether a number exists. A name the issuer would refuse finds nothing (the
+    pages and the API say what is wrong with it before they ask).
     """
+    if name_problem(full_name) is not None:
+        return None
     found = session.execute(
         _base().where(Certificate.number == number).order_by(Certificate.version.desc()).limit(1)
     ).first()

@@ -20,6 +20,7 @@ from issuer.cli.common import EXIT_INVALID, EXIT_PARTIAL, Failure, actor, ensure
 from issuer.cli.words import describe_problems, issuer_error_text, row_error_text, stored_file_text
 from issuer.decisions import DecisionFileProblem, parse_decisions
 from issuer.runtime import runtime
+from issuer.services.identity import split_bound
 from issuer.services.issuance import IssueOutcome, IssueStatus, issue_decisions, split_printable
 
 
@@ -48,7 +49,8 @@ def issue_command(
         ) from None
     issuance = runtime(current_app).issuance(actor=actor(), accept_public_url_change=accept_public_url_change)
     decisions, unprintable = split_printable(issuance.renderer, parsed.decisions)
-    errors = sorted(parsed.errors + unprintable, key=lambda e: e.row)
+    decisions, bound = split_bound(issuance.db, decisions)
+    errors = sorted(parsed.errors + unprintable + bound, key=lambda e: e.row)
     for row_error in errors:
         click.echo(row_error_text(row_error), err=True)
     if errors and not skip_invalid:

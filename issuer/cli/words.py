@@ -26,10 +26,21 @@ PROBLEM_WORDS: Mapping[str, LazyString] = {
     "not_a_column": _l("不是审批决定的列（列名：%(columns)s）"),
     "not_correctable": _l("不是可更正的列（可更正：%(columns)s）"),
     "unprintable": _l("没有字体能打印 %(chars)s；请找含有这些字的字体"),
+    "text.control": _l("含控制字符 %(chars)s；请删去"),
+    "text.formula": _l("以 %(prefix)s 开头，电子表格会把它当作公式；请删去开头的 %(prefix)s"),
     "name.digits": _l("姓名不能含数字"),
     "name.private_use": _l("姓名含私用区字符 U+%(code_point)s；请改用标准 Unicode 字符"),
     "name.characters": _l("姓名只能含汉字、字母、· 和空格，不能含：%(chars)s"),
     "name.no_letter": _l("姓名至少要有一个汉字或字母"),
+    "name.invisible": _l("姓名含不可见字符 %(chars)s；请删去"),
+    "name.whitespace": _l(
+        "姓名中间不能有空白字符 %(chars)s（汉字姓名不留空格，各部分之间用间隔号 ·；外文姓名的词之间只用普通空格）"
+    ),
+    "name.mixed_scripts": _l("姓名中的 %(word)s 混用了不同文字的字母：%(chars)s"),
+    "identity.file": _l("该身份证号码在第 %(first_row)s 行的姓名是 %(name)s；同一身份证号码只能对应一个姓名"),
+    "identity.registry": _l(
+        "该身份证号码已签发给 %(name)s（证书 %(number)s）；如姓名有误，请用 ecert correct %(number)s --set 姓名=… 更正，不要重新签发"
+    ),
     "gender.unknown": _l("性别 %(value)s 应为 男 或 女（或 M、F）"),
     "gender.mismatch": _l("性别 %(gender)s 与身份证号码不符（应为%(expected)s）"),
     "id_number.spreadsheet": _l("身份证号码被电子表格转成了数字（%(value)s）；请把该列设为文本格式后重新输入"),
@@ -53,6 +64,7 @@ PROBLEM_WORDS: Mapping[str, LazyString] = {
     "date.future": _l("审批时间 %(date)s 晚于今天"),
     "date.too_early": _l("审批时间 %(date)s 早于 %(earliest)s"),
     "date.under_age": _l("审批时间 %(date)s 时持证人（按身份证号码）未满 %(age)s 周岁"),
+    "photo.outside": _l("照片 %(path)s 不在 CSV 文件所在的文件夹内（经符号链接指向外面也不行）"),
     "photo.missing": _l("照片 %(path)s 不存在"),
     "photo.not_file": _l("照片 %(path)s 不是文件"),
     "photo.unreadable": _l("无法读取照片 %(path)s（%(reason)s）"),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from ecert.vocab.masking import mask_name
 from ecert.vocab.problem import Problem
 from issuer import DecisionFileError
 from issuer.decisions.fields import COLUMNS, HEADER_NAMES, REQUIRED_COLUMNS
@@ -69,6 +70,8 @@ def parse_decisions(data: bytes, *, base_dir: Path, today: date) -> ParsedDecisi
     decisions: list[Decision] = []
     errors: list[RowError] = []
     first_row_of: dict[str, int] = {}
+    # One person, one identity: an ID number keeps the name of its first valid row.
+    named_by: dict[str, Decision] = {}
     # Spreadsheet row numbers: the header is row 1; blank rows still count.
     for row, record in enumerate(records[1:], start=2):
         cells = [trim(cell) for cell in record]
@@ -84,6 +87,10 @@ def parse_decisions(data: bytes, *, base_dir: Path, today: date) -> ParsedDecisi
         if isinstance(result, list) or stray:
             errors.extend((result if isinstance(result, list) else []) + stray)
             continue
+        first = named_by.setdefault(result.id_number, result)
+        if first.name != result.name:
+            errors.append(name_bound_in_file(result, first))
+            continue
         key = result.identity_key
         if key in first_row_of:
             errors.append(RowError(row, "id_number", "duplicate", {"first_row": first_row_of[key]}))
@@ -91,6 +98,12 @@ def parse_decisions(data: bytes, *, base_dir: Path, today: date) -> ParsedDecisi
         first_row_of[key] = row
         decisions.append(result)
     return ParsedDecisions(decisions=decisions, errors=errors)
+
+
+def name_bound_in_file(decision: Decision, first: Decision) -> RowError:
+    """``decision``'s ID number names somebody else in an earlier row: the names are shown
+    masked (张*三), as everywhere personal data leaves the registry; the row says where."""
+    return RowError(decision.row, "name", "identity.file", {"first_row": first.row, "name": mask_name(first.name)})
 
 
 def _read_header(cells: Sequence[str]) -> dict[int, str]:

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from ecert.vocab.cells import code_points, control_characters, formula_prefix
 from ecert.vocab.idnumber import birth_date, check_id_number, gender_of, upgrade_15_to_18
+from ecert.vocab.names import check_name
 from ecert.vocab.problem import Param, Problem
-from ecert.vocab.titles import HAN, check_doc_no, check_grant_route, check_level, check_qualification
+from ecert.vocab.titles import check_doc_no, check_grant_route, check_level, check_qualification
 from issuer import RenderingError
 from issuer.decisions.fields import BY_NAME, COLUMNS, FIELDS
 from issuer.rendering.photos import normalize_photo
@@ -28,8 +30,11 @@ EARLIEST_APPROVAL = date(1949, 10, 1)
 MINIMUM_AGE_AT_APPROVAL = 16
 
 _TRIM = re.compile(r"^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$")
-_HAN_CHAR = re.compile(f"[{HAN}]")
-_PRIVATE_USE = re.compile("[\ue000-\uf8ff\U000f0000-\U0010ffff]")
+# Problems of a value's characters: the column's other checks are not reported with them,
+# since their messages would echo the value.
+_CELL_CODES = frozenset({"text.control", "text.formula"})
+# A photo is a path, never stored or exported as text: a file may be named "-1.jpg".
+_NO_FORMULA_CHECK = frozenset({"photo"})
 # Excel shows long digit strings as 5.00111E+17 and saves them so: the digits are lost.
 _SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
 _FULL_WIDTH_DIGITS = {0xFF10 + i: ord("0") + i for i in range(10)}
@@ -103,6 +108,7 @@ def parse_row(row: int, values: Mapping[str, str], *, base_dir: Path, today: dat
     for spec in FIELDS:
         if spec.required and not text[spec.name]:
             problem(spec.name, Problem("required"))
+        problem(spec.name, _check_cell(spec.name, text[spec.name]))
     clean = {spec.name: spec.normalise(text[spec.name]) for spec in FIELDS}
     for spec in FIELDS:
         if spec.max_length is not None and len(clean[spec.name]) > spec.max_length:
@@ -110,7 +116,7 @@ def parse_row(row: int, values: Mapping[str, str], *, base_dir: Path, today: dat
             problem(spec.name, Problem("too_long", {"length": len(clean[spec.name]), "max": spec.max_length}))
 
     if clean["name"]:
-        problem("name", _check_name(clean["name"]))
+        problem("name", check_name(clean["name"]))
 
     # The number the cross-checks read: also an old 15-digit one that upgrades cleanly,
     # so that its row's other mistakes are reported in the same pass.
@@ -149,8 +155,11 @@ def parse_row(row: int, values: Mapping[str, str], *, base_dir: Path, today: dat
     photo: Path | None = None
     if text["photo"]:
         photo = (base_dir / text["photo"]).resolve()
-        problem("photo", _check_photo(photo, text["photo"]))
+        problem("photo", _check_photo(photo, text["photo"], base_dir.resolve()))
 
+    # A column whose characters are refused says that once, and nothing else that would echo it.
+    unsafe = {error.column: error for error in reversed(errors) if error.code in _CELL_CODES}
+    errors = [error for error in errors if error.column not in unsafe or error is unsafe[error.column]]
     if errors:
         # Checks run in dependency order; staff read them in the order of the columns.
         return sorted(errors, key=_column_rank)
@@ -178,26 +187,15 @@ def _column_rank(error: RowError) -> int:
     return COLUMNS.index(error.column) if error.column in BY_NAME else len(COLUMNS)
 
 
-def _check_name(name: str) -> Problem | None:
-    if any(char.isdigit() for char in name):
-        return Problem("name.digits")
-    private = _PRIVATE_USE.search(name)
-    if private:
-        # Some old systems put rare characters in the private-use area: they print as
-        # something else (or nothing) on every other machine.
-        return Problem("name.private_use", {"code_point": f"{ord(private.group()):04X}"})
-    bad = sorted({char for char in name if not _allowed_in_name(char)})
-    if bad:
-        return Problem("name.characters", {"chars": " ".join(bad)})
-    if not any(char.isalpha() or _HAN_CHAR.match(char) for char in name):
-        return Problem("name.no_letter")
+def _check_cell(column: str, value: str) -> Problem | None:
+    """Characters no field may hold: controls anywhere, a formula's first character."""
+    controls = control_characters(value)
+    if controls:  # named by code point: the message must not ring, move or recolour a terminal
+        return Problem("text.control", {"chars": code_points(controls)})
+    prefix = formula_prefix(value) if column not in _NO_FORMULA_CHECK else None
+    if prefix:
+        return Problem("text.formula", {"prefix": prefix})
     return None
-
-
-def _allowed_in_name(char: str) -> bool:
-    # Han ranges are matched explicitly: characters newer than this Python's Unicode
-    # tables (Extension H and later) are not isalpha() yet, but they are real names.
-    return bool(_HAN_CHAR.match(char)) or char.isalpha() or char in "\u00b7 "
 
 
 def _check_id_number(raw: str, today: date) -> Problem | None:
@@ -246,7 +244,11 @@ def _check_age(approved: date, born: date) -> Problem | None:
     return None
 
 
-def _check_photo(path: Path, as_given: str) -> Problem | None:
+def _check_photo(path: Path, as_given: str, folder: Path) -> Problem | None:
+    # ``path`` is resolved (symlinks followed): ``../x.jpg``, ``/etc/x.jpg`` and a link
+    # pointing out of the folder all land outside it, and nothing outside is even looked at.
+    if not path.is_relative_to(folder):
+        return Problem("photo.outside", {"path": as_given})
     if not path.exists():
         return Problem("photo.missing", {"path": as_given})
     if not path.is_file():

@@ -32,6 +32,7 @@ from ecert.vocab.numbering import format_number
 from issuer import registry
 from issuer.decisions import Decision, RowError
 from issuer.decisions.fields import snapshot_values
+from issuer.services.identity import check_name_bound
 from issuer.services.pipeline import Issuance, Renderer, Reservation, produce, reserve_certificate
 from issuer.services.public_url import check_public_url
 
@@ -115,6 +116,10 @@ def _reserve(issuance: Issuance, decision: Decision, photo_sha256: str | None) -
         holder_id = registry.holder_id(
             session, id_number=decision.id_number, name=decision.name, gender=decision.gender, at=now
         )
+        # After the holder's insert, which waits for a concurrent one of the same ID number:
+        # this query then sees that one's certificate too.
+        if not registry.decision_exists(session, decision.identity_key):
+            check_name_bound(session, decision)
         decision_id = registry.insert_decision(session, _decision_values(decision, holder_id, photo_sha256, now))
         if decision_id is None:
             existing = registry.latest_certificate(session, decision.identity_key)

@@ -27,4 +27,6 @@ def test_every_middle_dot_finds_the_certificate(issuance: Issuance, client, dot:
 def test_a_full_stop_is_not_a_middle_dot(issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
     issued = issue_decision(issuance, factories.decision(name=STORED))
     response = client.get(f"/api/v1/certificates/{issued.number}", query_string={"name": "阿依古丽.买买提"})
-    assert response.status_code == 404
+    # Not folded, so not this name; and a name the issuer refuses (a full stop) is a 400.
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_name"

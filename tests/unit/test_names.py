@@ -1,4 +1,5 @@
-"""The one rule for names: NFC, trimmed, one space, one middle dot."""
+"""The one rule for names: NFC, trimmed, one space between words, one middle dot
+(what is refused: tests/unit/test_name_normalisation.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ def test_every_listed_dot_becomes_the_middle_dot(dot: str) -> None:
 def test_nfc_and_white_space() -> None:
     decomposed = unicodedata.normalize("NFD", "Zoë")
     assert decomposed != "Zoë" and normalise_name(decomposed) == "Zoë"
-    assert normalise_name(" \t王\u3000 小明\n") == "王 小明"
+    assert normalise_name(" \t王小明\u3000\n") == "王小明"
+    assert normalise_name(" Mary   Ann ") == "Mary Ann"
     assert normalise_name("𡒄𪚥") == "𡒄𪚥"  # characters beyond the BMP are left alone
 
 

@@ -29,6 +29,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from ecert import NumberFormatError
 from ecert.i18n import _l, format_date, format_datetime
 from ecert.kernel import kernel
+from ecert.vocab.names import name_problem
 from ecert.vocab.numbering import parse_number
 from ecert.vocab.tokens import normalise_token
 from ecert.web import limiter
@@ -38,6 +39,7 @@ from verifier.qr.check import claim_status, load_published_keyset
 from verifier.verdict import verdict_for
 from verifier.words import claim as claim_words
 from verifier.words import verdict as verdict_words
+from verifier.words.name import name_problem_text
 from verifier.words.number import number_problem
 
 bp = Blueprint("verifier_pages", __name__, template_folder="templates")
@@ -75,6 +77,13 @@ class LookupForm(FlaskForm):
             parse_number(field.data or "")
         except NumberFormatError as error:
             raise ValidationError(number_problem(error)) from None
+
+    def validate_name(self, field: StringField) -> None:
+        # The rule the issuer applies to names: a name it would refuse is said to be
+        # wrong here too (like a number's typo), and never reaches the registry.
+        problem = name_problem(field.data or "")
+        if problem is not None:
+            raise ValidationError(name_problem_text(problem))
 
 
 @bp.route("/lookup", methods=["GET", "POST"])

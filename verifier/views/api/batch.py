@@ -18,11 +18,13 @@ from werkzeug.exceptions import HTTPException
 from ecert import NumberFormatError
 from ecert.i18n import _
 from ecert.settings import Settings
+from ecert.vocab.names import name_problem
 from verifier import lookup
 from verifier.shapes import certificate_json
 from verifier.status import PublicStatus
 from verifier.views.api.errors import ApiError
 from verifier.views.api.responses import error_detail
+from verifier.words.name import name_problem_text
 from verifier.words.number import number_problem
 
 MAX_BATCH = 100
@@ -95,6 +97,8 @@ def batch_result(session: Session, settings: Settings, index: int, item: Any) ->
         result["error"] = error_detail("name_required", _("缺少持证人姓名 name"))
     elif len(number) > MAX_FIELD or len(name) > MAX_FIELD:
         result["error"] = error_detail("too_long", _("证书编号或姓名超过 %(max)s 个字符", max=MAX_FIELD))
+    elif (problem := name_problem(name)) is not None:
+        result["error"] = error_detail("invalid_name", name_problem_text(problem))
     else:
         try:
             certificate = lookup.by_number_text_and_name(session, number, name)

@@ -26,6 +26,7 @@ from flask import Blueprint, Response, request
 from ecert import NumberFormatError
 from ecert.i18n import _
 from ecert.kernel import kernel
+from ecert.vocab.names import name_problem
 from ecert.web import csrf, limiter
 from verifier import lookup
 from verifier.pdf.report import RETRY_AFTER_SECONDS
@@ -34,6 +35,7 @@ from verifier.shapes import certificate_json, pdf_verdict_json
 from verifier.views.api.batch import batch_cost, batch_items, batch_result
 from verifier.views.api.errors import ApiError, install_error_handlers, not_found
 from verifier.views.api.responses import error_response, json_response
+from verifier.words.name import name_problem_text
 from verifier.words.number import number_problem
 
 PREFIX = "/api/v1"
@@ -62,6 +64,9 @@ def certificate_by_number(number: str) -> Response:
     name = request.args.get("name", "").strip()
     if not name:
         raise ApiError(400, "name_required", _("请提供持证人完整姓名 name"))
+    problem = name_problem(name)
+    if problem is not None:  # a name the issuer refuses is no holder's: say why, as for a number
+        raise ApiError(400, "invalid_name", name_problem_text(problem))
     try:
         with kernel().db.read() as session:
             certificate = lookup.by_number_text_and_name(session, number, name)
