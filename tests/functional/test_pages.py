@@ -141,15 +141,14 @@ def test_huge_urls_are_not_echoed(issuance: Issuance, client) -> None:  # type: 
     other "not found"."""
     plain = client.get(f"/v/{UNKNOWN_TOKEN}").get_data(as_text=True)
     bad_claim = client.get(f"/v/{UNKNOWN_TOKEN}?c=CLAIM").get_data(as_text=True)
-    assert 'class="claim bad"' in bad_claim
+    assert 'class="verdict alert"' in bad_claim
 
     huge_claim = client.get(f"/v/{UNKNOWN_TOKEN}?c={'A' * 60_000}&x={'B' * 60_000}")
     assert huge_claim.status_code == 404
     html = assert_light_page(huge_claim)
     assert lang_href(html) == f"/v/{UNKNOWN_TOKEN}?lang=en"
-    assert re.sub(r'<p class="claim bad">[^<]*', "", without_clock(html)) == re.sub(
-        r'<p class="claim bad">[^<]*', "", without_clock(bad_claim)
-    )
+    alert = r'<section class="verdict alert".*?</section>'
+    assert re.sub(alert, "", without_clock(html), flags=re.S) == re.sub(alert, "", without_clock(bad_claim), flags=re.S)
 
     huge_path = client.get(f"/v/{'A' * 60_000}")
     assert huge_path.status_code == 404
@@ -368,7 +367,15 @@ def test_landing_page_says_whether_the_qr_claim_matches(issuance: Issuance, clie
 
     tampered = claim[:-6] + ("A" if claim[-6] != "A" else "B") + claim[-5:]
     html = client.get(f"/v/{issued.token}?c={tampered}&lang=zh").get_data(as_text=True)
-    assert '<p class="claim bad">' in html and ">有效<" in verdict_section(html)  # the registry prevails
+    # A broken claim leads the page, before the registry's green word; the registry is still shown.
+    assert html.index('class="verdict alert"') < html.index('<section class="verdict"')
+    assert "二维码签名无效" in html.split("</section>")[0] and ">有效<" in verdict_section(html)
+    assert "<title>二维码签名无效 · " in html
     other = client.get(f"/v/{UNKNOWN_TOKEN}?c={claim}")
-    assert other.status_code == 404 and '<p class="claim bad">' in other.get_data(as_text=True)
+    assert other.status_code == 404 and 'class="verdict alert"' in other.get_data(as_text=True)
+    # A claim that holds but disagrees with the registry (another name, another title): that leads.
+    for differing in (replace(fields, name="王小红"), replace(fields, qualification="副主任医师")):
+        html = client.get(f"/v/{issued.token}?c={issuance.claim_signer.sign(differing)}").get_data(as_text=True)
+        assert html.index('class="verdict alert"') < html.index('<section class="verdict"')
+        assert "二维码内容与登记信息不符" in html.split("</section>")[0] and "王小红" not in html
     assert 'class="claim' not in client.get(f"/v/{issued.token}").get_data(as_text=True)

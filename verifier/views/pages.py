@@ -130,10 +130,15 @@ def _claim_line(token: str, certificate: PublicCertificate | None) -> dict[str, 
         )
     except Exception:  # fail closed: never "signature valid" when the check itself broke
         current_app.logger.exception("QR claim check failed")
-        return {"ok": False, "message": claim_words.check_failed_line()}
+        return {"ok": False, "message": claim_words.check_failed_line(), "headline": claim_words.headline("invalid")}
     if status.state == "absent":
         return None
-    return {"ok": status.state == "valid", "message": claim_words.claim_line(status)}
+    ok = status.state == "valid"
+    return {
+        "ok": ok,
+        "message": claim_words.claim_line(status),
+        "headline": None if ok else claim_words.headline(status.state),
+    }
 
 
 def _verdict_context(certificate: PublicCertificate | None) -> dict[str, Any]:

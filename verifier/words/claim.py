@@ -53,3 +53,10 @@ def claim_line(status: ClaimStatus) -> str:
 def check_failed_line() -> str:
     """When the check itself broke: never "signature valid" then."""
     return _("无法核验二维码中的签名。")
+
+
+def headline(state: str) -> str:
+    """What leads the page when the QR code's claim fails or disagrees with the registry."""
+    if state == "mismatch":
+        return _("二维码内容与登记信息不符")
+    return _("二维码签名无效")
