@@ -22,6 +22,7 @@ SignerKind = Literal["development", "pkcs12", "pkcs11", "none"]
 
 DEFAULT_OFFICE_CODE = "500111"
 DEFAULT_OFFICE_NAME = "重庆市大足区职称改革办公室"
+DEFAULT_OFFICE_PHONE = "023-43767539"  # the notice's 联系电话 (docs/sources/notice-dazu-2025.txt)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,9 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     office_code: str = DEFAULT_OFFICE_CODE
     office_name: str = DEFAULT_OFFICE_NAME
+    # The contact block on every public page (the notice's 联系电话); empty lines are not shown.
+    office_phone: str = DEFAULT_OFFICE_PHONE
+    office_address: str = ""
     signer: SignerKind = "development"
     pkcs12: PKCS12Config | None = None
     pkcs11: PKCS11Config | None = None
@@ -154,6 +158,8 @@ class Settings:
             secret_key=env.get("ECERT_SECRET_KEY", ""),
             office_code=env.get("ECERT_OFFICE_CODE", DEFAULT_OFFICE_CODE),
             office_name=env.get("ECERT_OFFICE_NAME", DEFAULT_OFFICE_NAME),
+            office_phone=env.get("ECERT_OFFICE_PHONE", DEFAULT_OFFICE_PHONE).strip(),
+            office_address=env.get("ECERT_OFFICE_ADDRESS", "").strip(),
             signer=signer,  # type: ignore[arg-type]
             pkcs12=pkcs12,
             pkcs11=pkcs11,

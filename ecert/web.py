@@ -62,8 +62,12 @@ def init_web(app: Flask, settings: Settings) -> None:
 
     @app.context_processor
     def office() -> dict[str, Any]:
-        # Every page's header names the office the site belongs to.
-        return {"office_name": settings.office_name}
+        # Every page's header names the office the site belongs to; its footer says how to reach it.
+        return {
+            "office_name": settings.office_name,
+            "office_phone": settings.office_phone,
+            "office_address": settings.office_address,
+        }
 
     @app.errorhandler(404)
     def not_found(_error: Exception) -> tuple[str, int]:
