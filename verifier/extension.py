@@ -11,8 +11,10 @@ from flask import Flask
 
 from ecert import sandbox
 from ecert.kernel import kernel
+from verifier import lookup
 from verifier.cli.pdf import verify_command
 from verifier.cli.qr import verify_qr_command
+from verifier.lookup import PublicCertificate
 from verifier.pdf import worker
 from verifier.runtime import VerifierRuntime
 from verifier.views import api, pages, qr_keys, upload
@@ -24,5 +26,11 @@ def init_app(app: Flask) -> None:
     sandbox.preload(worker.__name__)
     for blueprint in (pages.bp, upload.bp, api.bp, qr_keys.bp):
         app.register_blueprint(blueprint)
+    settings = kernel(app).settings
+
+    @app.template_global()
+    def issuing_office_name(certificate: PublicCertificate) -> str:
+        return lookup.issuing_office_name(certificate.issuing_office_code, settings.office_code, settings.office_name)
+
     app.cli.add_command(verify_command)
     app.cli.add_command(verify_qr_command)

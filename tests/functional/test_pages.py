@@ -57,8 +57,12 @@ def test_valid_certificate_page(issuance: Issuance, client) -> None:  # type: ig
     assert ">有效<" in verdict_section(html)
     # Verdict first: nothing of the record comes before the verdict block.
     assert html.index('class="verdict"') < html.index("王*明")
-    for text in ("王*明", "主治医师", "中级", "卫生 / 临床医学", "2025年12月20日", issued.number, "第 1 版"):
+    for text in ("王*明", "主治医师", "中级", ">卫生<", ">临床医学<", "2025年12月20日", issued.number, "第 1 版"):
         assert text in html
+    # The public decision HR cross-checks: the approving body and its 文号, labelled as on the PDF.
+    decision = factories.decision(name="王小明")
+    assert f"<dt>审批机关</dt><dd>{decision.approving_body}</dd>" in html
+    assert f"<dt>文号</dt><dd>{decision.doc_no}</dd>" in html
     assert issuance.settings.office_name in html
     assert "王小明" not in html
     assert 'href="/lookup"' in html
@@ -182,7 +186,7 @@ def test_english_version_and_remembered_choice(issuance: Issuance, client) -> No
     assert ">Valid<" in verdict_section(html)
     assert "Certificate number" in html and "December 20, 2025" in html and "version 1" in html
     # One language per page: none of the Chinese words of the page in the English one.
-    for chinese in ("有效", "证书编号", "持证人", "第 1 版", "2025年12月20日", "查验时间"):
+    for chinese in ("有效", "证书编号", "姓名", "第 1 版", "2025年12月20日", "查验时间"):
         assert chinese not in html, chinese
     assert f'href="/v/{issued.token}?lang=zh"' in html
     assert "lang=en" in response.headers["Set-Cookie"]

@@ -133,3 +133,20 @@ def test_verify_qr_offline_never_says_valid_for_a_revoked_certificate(app, cases
     conclusion = next(line for line in result.output.splitlines() if line.startswith("结论："))
     assert conclusion.endswith("签名成立；证书现状未核验（离线）")
     assert "有效" not in conclusion.replace("签名成立", "")
+
+
+def test_pages_label_fields_as_the_pdf_does(client, cases: list[Case], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    current = cases[2]
+    path = tmp_path / "current-text.pdf"
+    path.write_bytes(current.pdf)
+    printed = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    printed = re.sub(r"\s+", "", printed)
+    for html in (
+        client.get(f"/v/{current.token}").get_data(as_text=True),
+        post_pdf(client, current.pdf).get_data(as_text=True),
+    ):
+        labels = re.findall(r"<dt>([^<]+)</dt>", html)
+        assert {"姓名", "审批机关", "文号", "审批时间", "证书编号"} <= set(labels)
+        assert [label for label in labels if label not in printed] == []
