@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from flask_babel import LazyString
 
 from ecert.i18n import EN, _, _l, current_lang
+from ecert.name_words import NAME_PROBLEM_WORDS
 from ecert.stored import StoredFileProblem
 from ecert.vocab.problem import Param, Problem
 from issuer import IssuerError
@@ -26,17 +27,8 @@ PROBLEM_WORDS: Mapping[str, LazyString] = {
     "not_a_column": _l("不是审批决定的列（列名：%(columns)s）"),
     "not_correctable": _l("不是可更正的列（可更正：%(columns)s）"),
     "unprintable": _l("没有字体能打印 %(chars)s；请找含有这些字的字体"),
-    "text.control": _l("含控制字符 %(chars)s；请删去"),
+    **NAME_PROBLEM_WORDS,  # text.control and the name.* codes
     "text.formula": _l("以 %(prefix)s 开头，电子表格会把它当作公式；请删去开头的 %(prefix)s"),
-    "name.digits": _l("姓名不能含数字"),
-    "name.private_use": _l("姓名含私用区字符 U+%(code_point)s；请改用标准 Unicode 字符"),
-    "name.characters": _l("姓名只能含汉字、字母、· 和空格，不能含：%(chars)s"),
-    "name.no_letter": _l("姓名至少要有一个汉字或字母"),
-    "name.invisible": _l("姓名含不可见字符 %(chars)s；请删去"),
-    "name.whitespace": _l(
-        "姓名中间不能有空白字符 %(chars)s（汉字姓名不留空格，各部分之间用间隔号 ·；外文姓名的词之间只用普通空格）"
-    ),
-    "name.mixed_scripts": _l("姓名中的 %(word)s 混用了不同文字的字母：%(chars)s"),
     "identity.file": _l("该身份证号码在第 %(first_row)s 行的姓名是 %(name)s；同一身份证号码只能对应一个姓名"),
     "identity.registry": _l(
         "该身份证号码已签发给 %(name)s（证书 %(number)s）；如姓名有误，请用 ecert correct %(number)s --set 姓名=… 更正，不要重新签发"

@@ -8,25 +8,10 @@ from flask import Flask
 from ecert.i18n import force_locale, init_i18n
 from issuer.cli.words import describe_problems, row_error_text
 from issuer.decisions import Decision, DecisionFileProblem, RowError, parse_decisions
+from tests.unit.csv_rows import GOOD, TODAY
 
-TODAY = date(2026, 11, 26)
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 HEADER = "name,gender,id_number,employer,series,specialty,level,qualification,grant_route,approval_date,approving_body,doc_no,photo"
-GOOD = {
-    "name": "李晓梅",
-    "gender": "女",
-    "id_number": "500111199207210042",
-    "employer": "重庆市大足区龙岗第一小学",
-    "series": "中小学教师",
-    "specialty": "小学数学",
-    "level": "中级",
-    "qualification": "一级教师",
-    "grant_route": "evaluation",
-    "approval_date": "2025-11-28",
-    "approving_body": "重庆市大足区中小学教师中级职称评审委员会",
-    "doc_no": "足人社发〔2025〕98号",
-    "photo": "",
-}
 
 
 @pytest.fixture(autouse=True)
