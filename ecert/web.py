@@ -16,6 +16,7 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ecert import access_log
 from ecert.i18n import _
 from ecert.settings import Settings
 
@@ -38,6 +39,7 @@ def init_web(app: Flask, settings: Settings) -> None:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     csrf.init_app(app)
+    access_log.install()
 
     # Registered before the limiter's own hook so that it runs after it (Flask runs
     # after-request hooks in reverse): Flask-Limiter puts Retry-After on every limited

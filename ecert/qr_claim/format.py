@@ -7,7 +7,7 @@ upper case, without padding (QR alphanumeric mode: 5.5 bits per character), of::
 
 ``payload`` (big-endian)::
 
-    u8      format version (1)
+    u8      format version (2; version 1 is still decoded, see below)
     u8 + n  key id: length, then ASCII [A-Za-z0-9._-]{1,32}
     u16     issue date, days since 1950-01-01
     u16     grant (approval) date, days since 1950-01-01
@@ -15,9 +15,21 @@ upper case, without padding (QR alphanumeric mode: 5.5 bits per character), of::
     number  0x00 + 7 bytes: office code (20 bits) | year (14 bits) | sequence (20 bits)
             of a standard number ZC500111-2026-000123-Y (the check character is recomputed);
             or 0x01 + u8 length + UTF-8 for any other number (e.g. converted paper ones)
-    text    holder's full name: u8 header (bit 7: 1 = UTF-16-BE, 0 = UTF-8; bits 0-6:
-            byte length), then the bytes; the issuer picks the shorter encoding
-    text    qualification, same encoding
+    mask    holder's masked name (张*三,欧**锋, 张*: the public pages' mask): u8 count of
+            hidden characters, then its visible characters (first and last, or first, or
+            none) as text
+    text    qualification: u8 header (bit 7: 1 = UTF-16-BE, 0 = UTF-8; bits 0-6: byte
+            length), then the bytes; the issuer picks the shorter encoding
+
+Why a masked name and no commitment to the full one: anyone with the URL can decode the
+claim, and the certificate's page shows the same mask to anyone with the URL.  A salted
+hash of the full name beside that mask would give the name away to whoever tries the
+few thousand characters that fit between its first and last (张?三), at any hashing
+cost a phone can afford; the mask alone gives away nothing the page does not.  The full
+name is checked where it is held: the registry (the page, ``ecert verify-qr --name``).
+
+Format version 1 (QR codes printed before 2026-12) carried the full name in that place,
+as text; it is still decoded, but only its mask is kept: ``Claim.masked_name`` either way.
 
 The token is not repeated (it is in the URL path) but the signature covers it: the
 signed message is ``b"ecert-qr-claim\\x00" + payload + token``.  A claim moved to
@@ -34,10 +46,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from ecert import EcertError
+from ecert.vocab.masking import mask_name
 from ecert.vocab.numbering import CertificateNumber, parse_number
 from ecert.vocab.tokens import is_token
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+_FULL_NAME_FORMAT = 1  # the first format carried the full name (decoded, then masked)
 QUERY_PARAMETER = "c"
 SIGNATURE_BYTES = 64
 DOMAIN = b"ecert-qr-claim\x00"
@@ -59,7 +73,7 @@ class ClaimFields:
     """What a claim states about one certificate version (before signing)."""
 
     number: str
-    name: str = field(repr=False)  # the full name: never shown on public pages
+    masked_name: str  # 张*三 (``ecert.vocab.masking``): a claim never carries the full name
     qualification: str
     grant_date: date
     version: int
@@ -96,7 +110,7 @@ def encode_payload(fields: ClaimFields, kid: str) -> bytes:
     out += _days(fields.issue_date, "issue date") + _days(fields.grant_date, "grant date")
     out.append(fields.version)
     out += _encode_number(fields.number)
-    out += _encode_text(fields.name, "name") + _encode_text(fields.qualification, "qualification")
+    out += _encode_mask(fields.masked_name) + _encode_text(fields.qualification, "qualification")
     return bytes(out)
 
 
@@ -132,11 +146,32 @@ def _encode_number(number: str) -> bytes:
     return bytes([_NUMBER_TEXT, len(raw)]) + raw
 
 
-def _encode_text(text: str, what: str) -> bytes:
+def _encode_mask(masked: str) -> bytes:
+    if not masked or mask_name(masked) != masked or (masked[0] == "*" and masked != "*"):
+        raise ClaimFormatError("a claim carries the masked name only (张*三), never the full name")
+    visible = masked.replace("*", "")
+    hidden = len(masked) - len(visible)
+    if hidden > 0xFF:
+        raise ClaimFormatError("the masked name is too long")
+    return bytes([hidden]) + _encode_text(visible, "name", allow_empty=True)
+
+
+def _decode_mask(r: _Reader) -> str:
+    hidden = r.u8()
+    visible = _decode_text(r, allow_empty=True)
+    if len(visible) > 2:
+        raise ClaimFormatError("the name field is not a masked name")
+    masked = visible[:1] + "*" * hidden + visible[1:]
+    if _encode_mask(masked) != bytes([hidden]) + _encode_text(visible, "name", allow_empty=True):
+        raise ClaimFormatError("the name field is not a masked name")
+    return masked
+
+
+def _encode_text(text: str, what: str, *, allow_empty: bool = False) -> bytes:
     utf8 = text.encode("utf-8")
     utf16 = text.encode("utf-16-be")
     flag, raw = (_UTF16_FLAG, utf16) if len(utf16) < len(utf8) else (0, utf8)
-    if not 0 < len(raw) <= _MAX_TEXT_BYTES:
+    if not (0 if allow_empty else 1) <= len(raw) <= _MAX_TEXT_BYTES:
         raise ClaimFormatError(f"{what} must encode to 1-{_MAX_TEXT_BYTES} bytes")
     return bytes([flag | len(raw)]) + raw
 
@@ -178,7 +213,8 @@ def decode_claim(text: str, token: str) -> Claim:
         raise ClaimFormatError("claim is too short")
     payload, signature = raw[:-SIGNATURE_BYTES], raw[-SIGNATURE_BYTES:]
     r = _Reader(payload)
-    if r.u8() != FORMAT_VERSION:
+    format_version = r.u8()
+    if format_version not in (_FULL_NAME_FORMAT, FORMAT_VERSION):
         raise ClaimFormatError("unknown claim format version")
     kid = _ascii(r.take(r.u8()))
     if not KID_PATTERN.fullmatch(kid):
@@ -189,13 +225,14 @@ def decode_claim(text: str, token: str) -> Claim:
     if version == 0:
         raise ClaimFormatError("certificate version 0")
     number = _decode_number(r)
-    name = _decode_text(r)
+    # The first format's full name goes no further than this line.
+    name = mask_name(_decode_text(r)) if format_version == _FULL_NAME_FORMAT else _decode_mask(r)
     qualification = _decode_text(r)
     if r.pos != len(payload):
         raise ClaimFormatError("claim has trailing bytes")
     return Claim(
         number=number,
-        name=name,
+        masked_name=name,
         qualification=qualification,
         grant_date=grant_date,
         version=version,
@@ -234,11 +271,11 @@ def _decode_number(r: _Reader) -> str:
     raise ClaimFormatError("unknown certificate number encoding")
 
 
-def _decode_text(r: _Reader) -> str:
+def _decode_text(r: _Reader, *, allow_empty: bool = False) -> str:
     header = r.u8()
     raw = r.take(header & _MAX_TEXT_BYTES)
     text = _utf(raw, "utf-16-be" if header & _UTF16_FLAG else "utf-8")
-    if not text or _encode_text(text, "text") != bytes([header]) + raw:
+    if not (text or allow_empty) or _encode_text(text, "text", allow_empty=True) != bytes([header]) + raw:
         raise ClaimFormatError("text field is not canonically encoded")
     return text
 

@@ -29,6 +29,7 @@ from ecert.models import Certificate, CertificateStatus
 from ecert.qr_claim import ClaimFields, claim_url
 from ecert.settings import Settings
 from ecert.storage import BlobStore
+from ecert.vocab.masking import mask_name
 from ecert.vocab.titles import GRANT_ROUTES
 from ecert.vocab.tokens import new_token
 from issuer import registry
@@ -159,7 +160,7 @@ def certificate_view(
     claim = claim_signer.sign(
         ClaimFields(
             number=reservation.number,
-            name=decision.name,
+            masked_name=mask_name(decision.name),
             qualification=decision.qualification,
             grant_date=decision.approval_date,
             version=reservation.version,

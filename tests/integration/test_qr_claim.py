@@ -89,9 +89,9 @@ def test_issued_qr_carries_a_claim_that_verifies_offline(issuance: Issuance, iss
     url = _decode_both(png)
     assert url.startswith(issuance.settings.verify_url(outcome.token) + "?c=")
     claim = decode_claim(url.split("?c=", 1)[1], outcome.token)
-    assert (claim.number, claim.name, claim.version, claim.grant_date) == (
+    assert (claim.number, claim.masked_name, claim.version, claim.grant_date) == (
         outcome.number,
-        decision.name,
+        "欧**晓",
         1,
         decision.approval_date,
     )
@@ -101,7 +101,7 @@ def test_issued_qr_carries_a_claim_that_verifies_offline(issuance: Issuance, iss
     assert by_image.returncode == 0, by_image.stdout + by_image.stderr
     for value in (
         outcome.number,
-        decision.name,
+        "欧**晓",
         decision.qualification,
         "2025-12-20",
         outcome.token,
@@ -109,6 +109,7 @@ def test_issued_qr_carries_a_claim_that_verifies_offline(issuance: Issuance, iss
         "2026-11-26",
     ):
         assert value in by_image.stdout, value
+    assert decision.name not in by_image.stdout  # the QR code does not carry it
     assert value_of(by_image.stdout, "结论：").startswith("有效 — ")  # Chinese unless asked otherwise
 
     by_text = _cli(issuance, url)
@@ -208,17 +209,20 @@ def test_claim_status_against_the_registry(app, issuance: Issuance, issued) -> N
         assert load_published_keyset() is keyset  # cached per process
         with issuance.db.read() as session:
             certificate = lookup.by_token(session, outcome.token)
-        # The full name is read from the registry inside an app context.
         status = claim_status(claim, certificate, token=outcome.token, keyset=keyset)
         assert (status.state, status.reason) == ("valid", "ok")
         assert claim_status(None, certificate, token=outcome.token, keyset=keyset).state == "absent"
-        wrong_name = claim_status(claim, certificate, token=outcome.token, keyset=keyset, full_name="欧阳某晓")
+        assert certificate is not None
+        other_holder = replace(certificate, masked_name="李**晓")
+        wrong_name = claim_status(claim, other_holder, token=outcome.token, keyset=keyset)
         assert wrong_name.state == "mismatch" and wrong_name.mismatched == ("name",)
 
 
 def test_worst_case_claim_url_decodes_from_a_150_dpi_raster(renderer, issuance: Issuance, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """Six Ext-B characters, the longest qualification, a 25-character host: version 10, both decoders."""
-    settings = replace(issuance.settings, public_url="https://ecert.dazu.gov.cn")
+    """Ext-B characters in the masked name, the longest qualification, a 38-character host:
+    version 10, both decoders."""
+    host = "https://zhicheng-ecert.rsj.dazu.gov.cn"
+    settings = replace(issuance.settings, public_url=host)
     decision = factories.decision(
         name=WORST_NAME, level="正高级", series="工程", specialty="电气工程", qualification=WORST_QUALIFICATION
     )
@@ -228,17 +232,17 @@ def test_worst_case_claim_url_decodes_from_a_150_dpi_raster(renderer, issuance: 
         decision, reservation, settings, photo=None, issue_date=date(2026, 11, 26), claim_signer=issuance.claim_signer
     )
     assert view.record["verify_url"] == view.verify_url  # the embedded record carries the same URL as the QR
-    assert len(view.verify_url) >= 265
+    assert len(view.verify_url) >= 254
     assert (len(qr_modules(view.verify_url)) - 17) // 4 == MAX_VERSION
     png = _rasterise(renderer.render(view), tmp_path)
     assert _decode_both(png) == view.verify_url
     text = subprocess.run(
         ["pdftotext", "-raw", str(tmp_path / "certificate.pdf"), "-"], capture_output=True, text=True, check=True
     ).stdout
-    assert "https://ecert.dazu.gov.cn/v/K7Q2M4X3TB3ZHRW5NPD6FJ2C" in text and "?c=" not in text  # printed short
+    assert f"{host}/v/K7Q2M4X3TB3ZHRW5NPD6FJ2C" in text and "?c=" not in text  # printed short
     keyset = loads_keyset(settings.qr_keyset_path.read_bytes())
     status_claim = decode_claim(view.verify_url.split("?c=", 1)[1], "K7Q2M4X3TB3ZHRW5NPD6FJ2C")
-    assert status_claim.name == WORST_NAME and keyset.get(status_claim.kid) is not None
+    assert status_claim.masked_name == "𠇔****𠀂" and keyset.get(status_claim.kid) is not None
     assert json.loads(settings.qr_keyset_path.read_text())["keys"][0]["alg"] == "Ed25519"
 
 
@@ -320,3 +324,21 @@ def test_verify_qr_by_subprocess_refuses_a_foreign_host(issuance: Issuance, issu
     assert "Note: do not open the URL in this QR code" in result.stdout
     for chinese in ("结论", "注意", "网址：", "签名：", "官方验证页"):  # the claim's own fields stay as signed
         assert chinese not in result.stdout, chinese
+
+
+@pytest.mark.parametrize(
+    ("args", "exit_code", "line"),
+    [
+        (["--name", "欧阳𠇔晓"], 0, "与登记一致"),
+        (["--name", "欧阳某晓"], 1, "不一致 — 登记的持证人不是您输入的姓名"),  # same mask, another name
+        (["--name", "欧阳\u200b𠇔晓"], 1, "不一致"),  # a name no registry holds
+        (["--offline", "--name", "欧阳某晓"], 0, "首尾字一致"),  # offline only the mask can be compared
+        (["--offline", "--name", "李四"], 1, "不一致 — 您输入的姓名与二维码所载姓名（欧**晓）不符"),
+    ],
+)
+def test_verify_qr_checks_a_typed_name(app, issued, args: list[str], exit_code: int, line: str) -> None:  # type: ignore[no-untyped-def]
+    _, _, png = issued
+    result = app.test_cli_runner().invoke(args=["verify-qr", *args, _decode_both(png)])
+    assert result.exit_code == exit_code, result.output
+    assert line in value_of(result.output, "姓名核对：")
+    assert ("无效" in value_of(result.output, "结论：")) is (exit_code == 1)

@@ -47,7 +47,7 @@ def _number(seq: int = 123) -> str:
 
 FIELDS = ClaimFields(
     number=_number(),
-    name="张三",
+    masked_name="张*",
     qualification="主治医师",
     grant_date=date(2025, 12, 20),
     version=1,
@@ -84,7 +84,7 @@ def _certificate(fields: ClaimFields = FIELDS, **changes: object) -> PublicCerti
         version=fields.version,
         token=fields.token,
         status=PublicStatus.VALID,
-        masked_name=mask_name(fields.name),
+        masked_name=fields.masked_name,
         qualification=fields.qualification,
         level="中级",
         series="卫生",
@@ -105,18 +105,25 @@ def _certificate(fields: ClaimFields = FIELDS, **changes: object) -> PublicCerti
     "fields",
     [
         FIELDS,
-        replace(FIELDS, name=WORST_NAME, qualification=WORST_QUALIFICATION, version=255),
-        replace(FIELDS, name="John Smith", number="渝职改〔1998〕第0123号"),  # UTF-8 wins; converted paper number
-        replace(FIELDS, name="阿卜杜热合曼·买买提", grant_date=date(1950, 1, 1), issue_date=date(2129, 6, 1)),
+        replace(FIELDS, masked_name=mask_name(WORST_NAME), qualification=WORST_QUALIFICATION, version=255),
+        replace(
+            FIELDS, masked_name=mask_name("John Smith"), number="渝职改〔1998〕第0123号"
+        ),  # UTF-8 wins; converted paper number
+        replace(
+            FIELDS,
+            masked_name=mask_name("阿卜杜热合曼·买买提"),
+            grant_date=date(1950, 1, 1),
+            issue_date=date(2129, 6, 1),
+        ),
     ],
 )
 def test_round_trip(key: Key, fields: ClaimFields) -> None:
     text = key.claim(fields)
     assert text.isupper() and set(text) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
     claim = decode_claim(text, fields.token)
-    assert (claim.number, claim.name, claim.qualification, claim.grant_date, claim.version) == (
+    assert (claim.number, claim.masked_name, claim.qualification, claim.grant_date, claim.version) == (
         fields.number,
-        fields.name,
+        fields.masked_name,
         fields.qualification,
         fields.grant_date,
         fields.version,
@@ -128,18 +135,20 @@ def test_round_trip(key: Key, fields: ClaimFields) -> None:
 
 
 def test_compact_encoding_sizes(key: Key) -> None:
-    # Typical: 5 + 11 kid + 8 number + 5 name + 9 qualification + 64 signature = 103 bytes.
-    assert len(base64.b32decode(key.claim() + "=" * 3)) == 103
-    worst = replace(FIELDS, name=WORST_NAME, qualification=WORST_QUALIFICATION)
-    text = key.claim(worst)
-    assert len(text) == 210  # 131 bytes
+    # Typical: 5 + 11 kid + 8 number + 4 masked name + 9 qualification + 64 signature = 102 bytes.
+    text = key.claim()
+    assert len(base64.b32decode(text + "=" * (-len(text) % 8))) == 102
+    # The mask costs at most 10 bytes, however long the name: its two visible characters.
+    for name in (WORST_NAME, "𠇔" + "张" * 28 + "𠀂"):
+        worst = replace(FIELDS, masked_name=mask_name(name), qualification=WORST_QUALIFICATION)
+        assert len(key.claim(worst)) == 186  # 116 bytes
 
 
 def test_encoding_refuses_what_does_not_fit() -> None:
     with pytest.raises(ClaimFormatError):
         encode_payload(replace(FIELDS, version=256), "k1")
     with pytest.raises(ClaimFormatError):
-        encode_payload(replace(FIELDS, name="张" * 64), "k1")
+        encode_payload(replace(FIELDS, masked_name="张" + "*" * 256 + "三"), "k1")
     with pytest.raises(ClaimFormatError):
         encode_payload(FIELDS, "bad kid")
     with pytest.raises(ClaimFormatError):
@@ -153,9 +162,9 @@ def _qr_version(url: str) -> int:
 def test_worst_case_url_stays_at_version_10_level_m(key: Key) -> None:
     for kid in ("dev-2026-1", "dazu-2026-01-qr"):
         k = Key(kid)
-        worst = replace(FIELDS, name=WORST_NAME, qualification=WORST_QUALIFICATION)
+        worst = replace(FIELDS, masked_name=mask_name(WORST_NAME), qualification=WORST_QUALIFICATION)
         url = claim_url(f"{WORST_BASE}/v/{TOKEN}", k.claim(worst))
-        assert len(url) >= 265
+        assert len(url) >= 241
         assert _qr_version(url) <= MAX_VERSION
         segments = qr_segments(url)
         assert "".join(segments) == url and len(segments) == 4
@@ -180,7 +189,7 @@ def test_tampered_character_is_invalid(key: Key) -> None:
 
 
 def test_tampered_byte_is_invalid(key: Key) -> None:
-    raw = bytearray(base64.b32decode(key.claim() + "==="))
+    raw = bytearray(base64.b32decode((text := key.claim()) + "=" * (-len(text) % 8)))
     raw[20] ^= 0x01  # inside the number
     tampered = base64.b32encode(bytes(raw)).decode().rstrip("=")
     result = verify_claim(tampered, TOKEN, key.keyset())
@@ -242,7 +251,7 @@ HOSTILE = [
 def test_malformed_claims_are_invalid_never_raise(key: Key, text: str) -> None:
     result = verify_claim(text, TOKEN, key.keyset())
     assert not result.ok
-    status = claim_status(text, _certificate(), token=TOKEN, keyset=key.keyset(), full_name=FIELDS.name)
+    status = claim_status(text, _certificate(), token=TOKEN, keyset=key.keyset())
     assert status.state in ("invalid", "absent") and status.claim is None
 
 
@@ -260,7 +269,7 @@ def test_random_payloads_never_raise(key: Key) -> None:
         raw = bytes(rng.randrange(256) for _ in range(rng.randrange(60, 140)))
         raw = bytes([1, 10]) + b"dev-2026-1" + raw  # get past the header often
         text = base64.b32encode(raw).decode().rstrip("=")
-        status = claim_status(text, _certificate(), token=TOKEN, keyset=key.keyset(), full_name="张三")
+        status = claim_status(text, _certificate(), token=TOKEN, keyset=key.keyset())
         assert status.state == "invalid"
 
 
@@ -273,12 +282,9 @@ def test_weird_tokens_never_raise(key: Key) -> None:
 
 
 def test_claim_status_valid(key: Key) -> None:
-    status = claim_status(key.claim(), _certificate(), token=TOKEN, keyset=key.keyset(), full_name="张三")
+    status = claim_status(key.claim(), _certificate(), token=TOKEN, keyset=key.keyset())
     assert (status.state, status.reason) == ("valid", "ok")
-    assert status.claim is not None and status.claim.name == "张三"
-    assert "张三" not in claim_line(status)  # never the full name in messages
-    # Without the registry's full name (no app context) the masked forms are compared.
-    assert claim_status(key.claim(), _certificate(), token=TOKEN, keyset=key.keyset()).state == "valid"
+    assert status.claim is not None and status.claim.masked_name == "张*"
 
 
 def test_claim_status_absent(key: Key) -> None:
@@ -297,18 +303,43 @@ def test_claim_status_absent(key: Key) -> None:
     ],
 )
 def test_claim_status_mismatch(key: Key, changes: dict, field: str) -> None:
-    status = claim_status(key.claim(), _certificate(**changes), token=TOKEN, keyset=key.keyset(), full_name="张三")
+    status = claim_status(key.claim(), _certificate(**changes), token=TOKEN, keyset=key.keyset())
     assert (status.state, status.mismatched) == ("mismatch", (field,))
     assert "不一致" in claim_line(status)
 
 
-def test_claim_status_full_name_mismatch_never_shows_the_name(key: Key) -> None:
-    signed = replace(FIELDS, name="张小三")
-    text = key.claim(signed)
-    # Same masked form (张*三) but another full name: only the full comparison sees it.
-    status = claim_status(text, _certificate(signed), token=TOKEN, keyset=key.keyset(), full_name="张大三")
+def test_claim_status_name_mismatch(key: Key) -> None:
+    text = key.claim(replace(FIELDS, masked_name=mask_name("张小三")))
+    status = claim_status(text, _certificate(masked_name="李*三"), token=TOKEN, keyset=key.keyset())
     assert (status.state, status.mismatched) == ("mismatch", ("name",))
-    assert "张小三" not in claim_line(status) and "张大三" not in claim_line(status)
+
+
+@pytest.mark.parametrize("full_name", ["张小三", "John Smith", "阿卜杜热合曼·买买提", "𠇔𡒄𪚥𠀀𠀁𠀂", "张三"])
+def test_a_claim_never_carries_the_full_name(key: Key, full_name: str) -> None:
+    # Anyone holding the URL can decode the claim: it must not hold more than the page shows.
+    with pytest.raises(ClaimFormatError):
+        encode_payload(replace(FIELDS, masked_name=full_name), "k1")
+    text = key.claim(replace(FIELDS, masked_name=mask_name(full_name)))
+    raw = base64.b32decode(text + "=" * (-len(text) % 8))
+    for encoding in ("utf-8", "utf-16-be"):
+        inner = full_name[1:-1] if len(full_name) > 2 else full_name[1:]
+        assert inner.encode(encoding) not in raw
+    assert decode_claim(text, TOKEN).masked_name == mask_name(full_name)
+
+
+def test_format_1_claims_still_verify_and_keep_only_the_mask(key: Key) -> None:
+    # Printed QR codes last for decades: the first format carried the full name.
+    payload = bytearray(encode_payload(FIELDS, key.kid))
+    assert payload[0] == 2
+    payload[0] = 1
+    mask = bytes([1, 0x80 | 2]) + "张".encode("utf-16-be")  # one hidden, then "张" as UTF-16
+    at = payload.index(mask)
+    payload[at : at + len(mask)] = bytes([0x80 | 4]) + "张三".encode("utf-16-be")  # the full name as text
+    v1 = encode_claim(bytes(payload), key.private.sign(signed_message(bytes(payload), TOKEN)))
+    result = verify_claim(v1, TOKEN, key.keyset())
+    assert result.ok and result.claim is not None and result.claim.masked_name == "张*"
+    assert "张三" not in repr(result.claim)
+    assert claim_status(v1, _certificate(), token=TOKEN, keyset=key.keyset()).state == "valid"
 
 
 def test_claim_status_unknown_certificate(key: Key) -> None:
@@ -323,7 +354,7 @@ def test_claim_status_invalid_states(key: Key) -> None:
         (Key(key.kid).claim(), key.keyset(), "bad_signature"),
         (expired.claim(), expired.keyset(), "key_not_valid_on_date"),
     ):
-        status = claim_status(text, _certificate(), token=TOKEN, keyset=keyset, full_name="张三")
+        status = claim_status(text, _certificate(), token=TOKEN, keyset=keyset)
         assert (status.state, status.reason, status.claim) == ("invalid", reason, None)
 
 

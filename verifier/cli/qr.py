@@ -1,4 +1,4 @@
-"""``ecert verify-qr TEXT_OR_IMAGE [--keys FILE] [--any-host]``: check a QR claim offline.
+"""``ecert verify-qr TEXT_OR_IMAGE [--keys FILE] [--any-host] [--offline] [--name NAME]``: check a QR claim offline.
 
 The input is the QR text (the verification URL) or a photo/scan holding the QR code
 (decoded with zxing-cpp, then pyzbar).  The claim is checked against a saved key set
@@ -19,6 +19,10 @@ without ``verify_base_urls`` (published before they existed) cannot tell: the re
 then INVALID unless ``--any-host`` accepts any host (at the user's own risk).  Text
 without a host (``/v/<token>?c=…``) has no site to check: only the signature counts.
 
+``--name 张三`` checks the holder's full name too: against the registry's when it is asked,
+offline only against the masked name (张*三) the claim carries.  A name that does not
+match makes the result 无效 (exit 1).
+
 Exit status (``verifier.status``): 0 valid (offline: the signature holds, its key was
 valid on the claim's issue date and the URL is on an official site; status not checked);
 1 not valid (tampered, unknown key, key out of period, no claim in the URL, a site that is
@@ -32,6 +36,7 @@ claim's own fields are printed as signed.
 
 from __future__ import annotations
 
+import hmac
 import re
 import warnings
 from pathlib import Path
@@ -54,6 +59,8 @@ from ecert.qr_claim import (
     url_origin,
     verify_claim,
 )
+from ecert.vocab.masking import mask_name
+from ecert.vocab.names import name_problem, normalise_name
 from verifier import lookup
 from verifier.status import EXIT, EXIT_CODES_HELP, EXIT_NOT_VALID, EXIT_UNAVAILABLE, EXIT_USAGE, EXIT_VALID
 from verifier.verdict import verdict_for
@@ -83,8 +90,16 @@ class _Usage(Exception):
     "A host the key set does not list is always invalid.",
 )
 @click.option("--offline", is_flag=True, help="Do not ask this instance's registry for the status now.")
+@click.option(
+    "--name",
+    "typed_name",
+    help="The holder's full name as you know it: checked against the registry (offline: only "
+    "against the masked name the QR code carries).",
+)
 @with_appcontext
-def verify_qr_command(text_or_image: str, keys_file: Path | None, any_host: bool, offline: bool) -> None:
+def verify_qr_command(
+    text_or_image: str, keys_file: Path | None, any_host: bool, offline: bool, typed_name: str | None
+) -> None:
     """Check the signed claim of a QR code (URL text or image file) and, for this instance's
     own codes, the registry's status now."""
     try:
@@ -94,7 +109,7 @@ def verify_qr_command(text_or_image: str, keys_file: Path | None, any_host: bool
         click.echo(_("错误：%(problem)s", problem=problem), err=True)
         raise SystemExit(EXIT_USAGE) from None
     registry = None if offline else _own_registry(text, keyset, own_keyset=keys_file is None)
-    raise SystemExit(report(text, keyset, keys_source, any_host=any_host, registry=registry))
+    raise SystemExit(report(text, keyset, keys_source, any_host=any_host, registry=registry, typed_name=typed_name))
 
 
 def _own_registry(text: str, keyset: KeySet, *, own_keyset: bool) -> Database | None:
@@ -118,10 +133,17 @@ def _line(label: str, value: str) -> None:
 
 
 def report(
-    text: str, keyset: KeySet, keys_source: str, *, any_host: bool = False, registry: Database | None = None
+    text: str,
+    keyset: KeySet,
+    keys_source: str,
+    *,
+    any_host: bool = False,
+    registry: Database | None = None,
+    typed_name: str | None = None,
 ) -> int:
     """Print what the QR text claims, whether its signature and site hold and, given the
-    ``registry`` of the site the QR code points to, the certificate's status now; the exit status."""
+    ``registry`` of the site the QR code points to, the certificate's status now; the exit
+    status. ``typed_name`` is checked against the registry's name (offline: the claim's mask)."""
     _line(_("二维码内容："), _safe(text))
     token, claim = split_url(text)
     if token is None or claim is None:
@@ -160,16 +182,30 @@ def report(
         return EXIT_NOT_VALID
     if registry is None:
         # No registry to ask: the signature says what was issued, not what holds now.
+        assert result.claim is not None
+        if typed_name is not None and not _offline_name_matches(typed_name, result.claim.masked_name):
+            _line(
+                _("姓名核对："),
+                _("不一致 — 您输入的姓名与二维码所载姓名（%(masked)s）不符", masked=result.claim.masked_name),
+            )
+            _line(_("结论："), _("无效 — 证书不属于您输入的姓名"))
+            return EXIT_NOT_VALID
+        if typed_name is not None:
+            _line(_("姓名核对："), _("首尾字一致（离线只能核对二维码所载的遮蔽姓名，完整姓名请在线核验）"))
         _line(_("结论："), _("签名成立；证书现状未核验（离线）"))
         where = f"{official.rstrip('/')}/v/{token}" if official is not None else _("发证机关官方网站")
         click.echo(
             _("注意：离线核验只说明发证机关签发过这些内容；证书现状（是否撤销、更正）请访问 %(where)s。", where=where)
         )
         return EXIT_VALID
-    return _registry_conclusion(claim, token, keyset, registry)
+    return _registry_conclusion(claim, token, keyset, registry, typed_name)
 
 
-def _registry_conclusion(claim: str, token: str, keyset: KeySet, registry: Database) -> int:
+def _offline_name_matches(typed_name: str, masked_name: str) -> bool:
+    return name_problem(typed_name) is None and mask_name(normalise_name(typed_name)) == masked_name
+
+
+def _registry_conclusion(claim: str, token: str, keyset: KeySet, registry: Database, typed_name: str | None) -> int:
     """The registry's status of ``token`` as the conclusion: the registry is the authority."""
     from verifier.qr.check import claim_status, holder_full_name
 
@@ -181,10 +217,21 @@ def _registry_conclusion(claim: str, token: str, keyset: KeySet, registry: Datab
         _line(_("结论："), _("签名成立，但暂时无法查询登记库，证书现状未核验"))
         click.echo(f"    {_('技术细节')}: {type(exc).__name__}")
         return EXIT_UNAVAILABLE
-    status = claim_status(claim, certificate, token=token, keyset=keyset, full_name=full_name)
+    status = claim_status(claim, certificate, token=token, keyset=keyset)
     if status.state != "valid" or certificate is None:
         _line(_("结论："), _("无效 — %(why)s", why=claim_words.claim_line(status)))
         return EXIT_NOT_VALID
+    if typed_name is not None:
+        same = (
+            full_name is not None
+            and name_problem(typed_name) is None
+            and hmac.compare_digest(normalise_name(typed_name).encode(), normalise_name(full_name).encode())
+        )
+        if not same:
+            _line(_("姓名核对："), _("不一致 — 登记的持证人不是您输入的姓名"))
+            _line(_("结论："), _("无效 — 证书不属于您输入的姓名"))
+            return EXIT_NOT_VALID
+        _line(_("姓名核对："), _("与登记一致"))
     verdict = verdict_for(certificate)
     _line(_("结论："), f"{verdict_words.status_word(verdict.status)} — {verdict_words.sentence(verdict)}")
     return EXIT[verdict.status]
@@ -228,7 +275,7 @@ def _print_claim(result: Verification, token: str, *, verified: bool) -> None:
     mark = "" if verified else "  " + _("[未经验证]")
     rows = (
         (_("证书编号："), claim.number),
-        (_("姓名："), claim.name),
+        (_("姓名："), claim.masked_name),
         (_("资格名称："), claim.qualification),
         (_("取得资格时间："), claim.grant_date.isoformat()),
         (_("版本："), str(claim.version)),

@@ -11,8 +11,10 @@
 - ``invalid``: malformed, unknown key, signature broken (tampered), or the key was not
   valid on the claim's issue date.
 
-The decoded claim holds the holder's *full* name: pages must never render it, only
-whether it matches. Nothing here raises for hostile input.
+A claim carries the holder's masked name only (``ecert.qr_claim.format`` says why); it is
+compared with the mask of the registry's name for the token (a version's name never
+changes: a corrected name is a new version with a new token). Nothing here raises for
+hostile input.
 
 The published key set is read from ``Settings.qr_keyset_path`` and kept per process;
 it is re-read when the file changes (its inode, size or mtime).  This instance's own
@@ -28,14 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecert.kernel import kernel
 from ecert.models import Certificate, Decision
 from ecert.qr_claim import Claim, KeySet, KeySetError, Verification, load_keyset, verify_claim
-from ecert.vocab.masking import mask_name
 from verifier.lookup import PublicCertificate
 
 ClaimState = Literal["absent", "valid", "mismatch", "invalid"]
@@ -52,7 +53,6 @@ class ClaimStatus:
     state: ClaimState
     reason: ClaimReason
     # The decoded claim when its signature holds (valid or mismatch), else None.
-    # Holds the full name: never render ``claim.name`` on a public page.
     claim: Claim | None = None
     mismatched: tuple[str, ...] = ()  # field names (of FIELDS), when state is "mismatch"
     # The key set's answer when the signature was checked (its key's period, for the words).
@@ -65,13 +65,10 @@ def claim_status(
     *,
     token: str,
     keyset: KeySet,
-    full_name: str | None = None,
 ) -> ClaimStatus:
     """The state of the claim text ``claim`` found in the URL of ``token``'s page.
 
-    ``certificate`` is the registry's record for ``token`` (None: not found).  The name
-    is compared in full: pass ``full_name`` (the registry's), or inside an app context it
-    is read from the registry by token; without either only the masked forms are compared.
+    ``certificate`` is the registry's record for ``token`` (None: not found).
     """
     if claim is None or (isinstance(claim, str) and not claim.strip()):
         return ClaimStatus("absent", "absent")
@@ -85,13 +82,13 @@ def claim_status(
     assert decoded is not None
     if certificate is None:
         return ClaimStatus("mismatch", "not_in_registry", claim=decoded, verification=verification)
-    differ = _differences(decoded, certificate, token, full_name)
+    differ = _differences(decoded, certificate, token)
     if differ:
         return ClaimStatus("mismatch", "fields_differ", claim=decoded, mismatched=differ, verification=verification)
     return ClaimStatus("valid", "ok", claim=decoded, verification=verification)
 
 
-def _differences(claim: Claim, certificate: PublicCertificate, token: str, full_name: str | None) -> tuple[str, ...]:
+def _differences(claim: Claim, certificate: PublicCertificate, token: str) -> tuple[str, ...]:
     differ = []
     if claim.number != certificate.number:
         differ.append("number")
@@ -99,13 +96,7 @@ def _differences(claim: Claim, certificate: PublicCertificate, token: str, full_
         differ.append("version")
     if not hmac.compare_digest(token.encode(), certificate.token.encode()):
         differ.append("token")
-    if full_name is None:
-        full_name = _registry_full_name(certificate.token)
-    if full_name is not None:
-        same_name = hmac.compare_digest(claim.name.encode(), full_name.encode())
-    else:
-        same_name = mask_name(claim.name) == certificate.masked_name
-    if not same_name:
+    if claim.masked_name != certificate.masked_name:
         differ.append("name")
     if claim.qualification != certificate.qualification:
         differ.append("qualification")
@@ -114,15 +105,8 @@ def _differences(claim: Claim, certificate: PublicCertificate, token: str, full_
     return tuple(differ)
 
 
-def _registry_full_name(token: str) -> str | None:
-    if not has_app_context() or "ecert" not in current_app.extensions:
-        return None
-    with kernel().db.read() as session:
-        return holder_full_name(session, token)
-
-
 def holder_full_name(session: Session, token: str) -> str | None:
-    """The holder's full name on the certificate of ``token`` (for comparison only)."""
+    """The holder's full name on the certificate of ``token`` (to compare a typed name with)."""
     return session.execute(
         select(Decision.name)
         .join(Certificate, Certificate.decision_id == Decision.id)
