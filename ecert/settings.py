@@ -51,6 +51,9 @@ class RateLimits:
     api: str = "60/minute"  #: ECERT_RATELIMIT_API, single look-ups in /api/v1
     api_batch: str = "300/minute"  #: ECERT_RATELIMIT_API_BATCH, items of /api/v1/batch
     api_verify: str = "10/minute"  #: ECERT_RATELIMIT_API_VERIFY, /api/v1/verify (PDF body)
+    # Lookups by number and name that find nothing, per name (``verifier.views.name_budget``).
+    name_misses_per_client: str = "5/hour;20/day"  #: ECERT_RATELIMIT_NAME_MISSES_PER_CLIENT
+    name_misses: str = "20/hour;100/day"  #: ECERT_RATELIMIT_NAME_MISSES, from all clients together
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,10 @@ class Settings:
                 api=_rate(env, "ECERT_RATELIMIT_API", RateLimits.api),
                 api_batch=_rate(env, "ECERT_RATELIMIT_API_BATCH", RateLimits.api_batch),
                 api_verify=_rate(env, "ECERT_RATELIMIT_API_VERIFY", RateLimits.api_verify),
+                name_misses_per_client=_rate(
+                    env, "ECERT_RATELIMIT_NAME_MISSES_PER_CLIENT", RateLimits.name_misses_per_client
+                ),
+                name_misses=_rate(env, "ECERT_RATELIMIT_NAME_MISSES", RateLimits.name_misses),
             ),
             sandbox=SandboxLimits(
                 timeout=_seconds(env, "ECERT_SANDBOX_TIMEOUT", SandboxLimits.timeout),

@@ -37,9 +37,10 @@ from verifier import lookup
 from verifier.lookup import PublicCertificate
 from verifier.qr.check import claim_status, load_published_keyset
 from verifier.verdict import verdict_for
+from verifier.views import name_budget
 from verifier.words import claim as claim_words
 from verifier.words import verdict as verdict_words
-from verifier.words.name import name_problem_text
+from verifier.words.name import name_paused_text, name_problem_text
 from verifier.words.number import number_problem
 
 bp = Blueprint("verifier_pages", __name__, template_folder="templates")
@@ -91,14 +92,24 @@ class LookupForm(FlaskForm):
 def lookup_page() -> Response:
     form = LookupForm()
     context: dict[str, Any] = {}
+    status = 200
     if form.validate_on_submit():
+        paused = name_budget.retry_after(form.name.data)
+        if paused is not None:
+            form.name.errors = [name_paused_text(paused)]
+            response = _no_store(render_template("verifier/lookup.html", form=form), 429)
+            response.headers["Retry-After"] = str(paused)
+            return response
         with kernel().db.read() as session:
             certificate = lookup.by_number_text_and_name(session, form.number.data, form.name.data)
+        if certificate is None:
+            name_budget.charge_miss(form.name.data)
         context = _verdict_context(certificate)
         # The result shows the masked name; the full name is not echoed back, so a
         # screenshot or a shared screen keeps the mask.
         form.name.data = ""
-    status = 400 if form.errors else 200
+    elif form.errors:
+        status = 400
     return _no_store(render_template("verifier/lookup.html", form=form, **context), status)
 
 

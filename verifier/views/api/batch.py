@@ -19,12 +19,14 @@ from ecert import NumberFormatError
 from ecert.i18n import _
 from ecert.settings import Settings
 from ecert.vocab.names import name_problem
+from ecert.vocab.numbering import parse_number
 from verifier import lookup
 from verifier.shapes import certificate_json
 from verifier.status import PublicStatus
+from verifier.views import name_budget
 from verifier.views.api.errors import ApiError
 from verifier.views.api.responses import error_detail
-from verifier.words.name import name_problem_text
+from verifier.words.name import name_paused_text, name_problem_text
 from verifier.words.number import number_problem
 
 MAX_BATCH = 100
@@ -99,12 +101,24 @@ def batch_result(session: Session, settings: Settings, index: int, item: Any) ->
         result["error"] = error_detail("too_long", _("证书编号或姓名超过 %(max)s 个字符", max=MAX_FIELD))
     elif (problem := name_problem(name)) is not None:
         result["error"] = error_detail("invalid_name", name_problem_text(problem))
+    elif (problem_text := _number_problem(number)) is not None:
+        result["error"] = error_detail("invalid_number", problem_text)
+    elif (paused := name_budget.retry_after(name)) is not None:
+        # Counted per item: a batch of many numbers for one name spends its budget like
+        # as many single lookups, and the rest of the batch is refused item by item.
+        result["error"] = error_detail("name_rate_limited", name_paused_text(paused))
     else:
-        try:
-            certificate = lookup.by_number_text_and_name(session, number, name)
-        except NumberFormatError as error:
-            result["error"] = error_detail("invalid_number", number_problem(error))
-        else:
-            result["status"] = certificate.status.value if certificate else PublicStatus.UNKNOWN.value
-            result["certificate"] = certificate_json(certificate, settings) if certificate else None
+        certificate = lookup.by_number_text_and_name(session, number, name)
+        if certificate is None:
+            name_budget.charge_miss(name)
+        result["status"] = certificate.status.value if certificate else PublicStatus.UNKNOWN.value
+        result["certificate"] = certificate_json(certificate, settings) if certificate else None
     return result
+
+
+def _number_problem(number: str) -> str | None:
+    try:
+        parse_number(number)
+    except NumberFormatError as error:
+        return number_problem(error)
+    return None

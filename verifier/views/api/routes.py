@@ -27,15 +27,17 @@ from ecert import NumberFormatError
 from ecert.i18n import _
 from ecert.kernel import kernel
 from ecert.vocab.names import name_problem
+from ecert.vocab.numbering import parse_number
 from ecert.web import csrf, limiter
 from verifier import lookup
 from verifier.pdf.report import RETRY_AFTER_SECONDS
 from verifier.runtime import runtime
 from verifier.shapes import certificate_json, pdf_verdict_json
+from verifier.views import name_budget
 from verifier.views.api.batch import batch_cost, batch_items, batch_result
 from verifier.views.api.errors import ApiError, install_error_handlers, not_found
 from verifier.views.api.responses import error_response, json_response
-from verifier.words.name import name_problem_text
+from verifier.words.name import name_paused_text, name_problem_text
 from verifier.words.number import number_problem
 
 PREFIX = "/api/v1"
@@ -68,11 +70,18 @@ def certificate_by_number(number: str) -> Response:
     if problem is not None:  # a name the issuer refuses is no holder's: say why, as for a number
         raise ApiError(400, "invalid_name", name_problem_text(problem))
     try:
-        with kernel().db.read() as session:
-            certificate = lookup.by_number_text_and_name(session, number, name)
+        parse_number(number)
     except NumberFormatError as error:
         raise ApiError(400, "invalid_number", number_problem(error)) from None
+    paused = name_budget.retry_after(name)
+    if paused is not None:
+        response = error_response(429, "name_rate_limited", name_paused_text(paused))
+        response.headers["Retry-After"] = str(paused)
+        return response
+    with kernel().db.read() as session:
+        certificate = lookup.by_number_text_and_name(session, number, name)
     if certificate is None:
+        name_budget.charge_miss(name)
         raise not_found()
     return json_response({"certificate": certificate_json(certificate, kernel().settings)})
 
