@@ -150,3 +150,25 @@ def test_pages_label_fields_as_the_pdf_does(client, cases: list[Case], tmp_path:
         labels = re.findall(r"<dt>([^<]+)</dt>", html)
         assert {"姓名", "审批机关", "文号", "审批时间", "证书编号"} <= set(labels)
         assert [label for label in labels if label not in printed] == []
+
+
+def test_the_api_documents_each_field_by_the_label_the_pdf_prints(client, cases: list[Case], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from verifier.views.api.routes import openapi_document
+
+    current = cases[2]
+    path = tmp_path / "current-api.pdf"
+    path.write_bytes(current.pdf)
+    printed = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout)
+    labels = re.findall(r"<dt>([^<]+)</dt>", client.get(f"/v/{current.token}").get_data(as_text=True))
+    properties = openapi_document()["components"]["schemas"]["Certificate"]["properties"]
+    answer = client.get(f"/api/v1/tokens/{current.token}").get_json()["certificate"]
+    documented = {}
+    for key, schema in properties.items():
+        match = re.match(r"(\S+) \(", schema.get("description", ""))
+        if match and "on the PDF and the pages" in schema["description"]:
+            documented[match.group(1)] = key
+    assert sorted(documented) == sorted(labels)  # every label on the page names one API field
+    assert all(label in printed for label in documented)  # as the PDF prints it
+    assert all(key in answer for key in documented.values())
