@@ -1,0 +1,357 @@
+"""What the revisions after the signed one change, beyond timestamps and validation data.
+
+pyHanko's difference analysis (``pyhanko.sign.diff_analysis.DEFAULT_DIFF_POLICY``) judges
+each later revision by whitelisting rules and already calls a rewritten page, content
+stream, font, annotation or catalog entry ``OTHER``. By design it lets through, at
+``LTA_UPDATES``: any change to ``/Info`` (``DocInfoRule``), any well-formed XMP metadata
+(``MetadataUpdateRule``) and new objects nothing references (``ignore_orphaned_objects``);
+and it reads only what the xref lists, so an object definition hidden in the body of a
+later revision, listed by no xref (a "shadow" that a lenient reader repairing the file may
+prefer), is invisible to it. Those are the rules here, plus an explicit list of what a
+later revision may touch at all, so that every change is named, not only graded.
+
+A later revision may hold only: document timestamps (their ``/DocTimeStamp`` dictionary and
+signature field / widget), the DSS and everything it references, the catalog and the page
+and AcroForm dictionaries rewritten only to attach those, and ``/Info`` / XMP metadata in
+which nothing changed but the dates and producer that pyHanko rewrites on every revision it
+writes. Every later revision must add a document timestamp or validation data: a revision
+that only touches dates is not one of ours.
+
+Pure functions over the file's bytes and pyHanko's reader; they never raise for a hostile
+file (an error is itself a change: fail closed).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from verifier.pdf.findings import LaterChange
+
+__all__ = ["LaterChange", "later_changes", "shadow_definitions"]
+
+# Fields our own timestamp revisions rewrite (pyHanko: ModDate and Producer in /Info,
+# xmp:ModifyDate, xmp:MetadataDate, pdf:Producer and the toolkit name in XMP).
+INFO_VOLATILE = frozenset({"/ModDate", "/Producer"})
+_XMP = "http://ns.adobe.com/xap/1.0/"
+_PDF = "http://ns.adobe.com/pdf/1.3/"
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+XMP_VOLATILE = frozenset({f"{{{_XMP}}}ModifyDate", f"{{{_XMP}}}MetadataDate", f"{{{_PDF}}}Producer"})
+_PREFIXES = {
+    _XMP: "xmp",
+    _PDF: "pdf",
+    "http://purl.org/dc/elements/1.1/": "dc",
+    "http://www.aiim.org/pdfa/ns/id/": "pdfaid",
+}
+# Catalog, page and AcroForm entries a document timestamp or the DSS may add or change.
+_CATALOG_KEYS = frozenset({"/DSS", "/AcroForm", "/Extensions"})
+_ACROFORM_KEYS = frozenset({"/Fields", "/SigFlags"})
+_PAGE_KEYS = frozenset({"/Annots"})
+MAX_SHADOW_MATCHES = 1000
+_OBJ = re.compile(rb"(?<![0-9])([0-9]{1,10})[ \t\r\n\f\x00]+([0-9]{1,5})[ \t\r\n\f\x00]+obj(?![A-Za-z0-9])")
+
+
+def later_changes(reader: Any, pdf: bytes, signed_revision: int) -> tuple[LaterChange, ...]:
+    """Everything the revisions after ``signed_revision`` change beyond timestamps and
+    validation data, in file order; empty for a genuine certificate (renewed or not)."""
+    found: list[LaterChange] = []
+    try:
+        for revision in range(signed_revision + 1, reader.xrefs.total_revisions):  # 0-based
+            found.extend(_revision_changes(reader, revision))
+        found.extend(shadow_definitions(reader, pdf, signed_revision))
+    except Exception as exc:  # an unreadable later revision is not one of ours
+        found.append(LaterChange("unreadable", f"{type(exc).__name__}: {exc}"[:200], signed_revision + 2))
+    return tuple(found)
+
+
+def shadow_definitions(reader: Any, pdf: bytes, signed_revision: int) -> list[LaterChange]:
+    """Object definitions (``N G obj``) after the signed revision that no xref lists.
+
+    A bounded scan of the raw bytes (one regular expression over at most the size limit);
+    a match inside a listed object's stream data would also count, which only a file made
+    to look like this can contain: fail closed.
+    """
+    xrefs = reader.xrefs
+    listed: set[int] = set()
+    for revision in range(xrefs.total_revisions):
+        data = xrefs.get_xref_data(revision)
+        listed.update(offset for _, offset in data.standard_xrefs.values())
+        if data.hybrid is not None:
+            listed.update(offset for _, offset in data.hybrid.xref_data.standard_xrefs.values())
+        listed.add(xrefs.get_startxref_for_revision(revision))  # an xref stream's own object
+    start = xrefs.get_xref_container_info(signed_revision).end_location
+    found: list[LaterChange] = []
+    for match in _OBJ.finditer(pdf, start):
+        if match.start() not in listed:
+            number, generation = int(match.group(1)), int(match.group(2))
+            found.append(
+                LaterChange(
+                    "shadow", f"{number} {generation} obj at byte {match.start()}", _revision_at(xrefs, match.start())
+                )
+            )
+            if len(found) >= MAX_SHADOW_MATCHES:
+                break
+    return found
+
+
+# --------------------------------------------------------------------------- internals
+
+
+def _revision_at(xrefs: Any, offset: int) -> int:
+    for revision in range(xrefs.total_revisions):
+        if offset < xrefs.get_xref_container_info(revision).end_location:
+            return revision + 1
+    return xrefs.total_revisions
+
+
+def _revision_changes(reader: Any, index: int) -> Iterator[LaterChange]:
+    new = reader.get_historical_resolver(index)
+    old = reader.get_historical_resolver(index - 1)
+    revision = index + 1
+    refs = {(r.idnum, r.generation) for r in new.explicit_refs_in_revision()}
+    allowed, stamped = _allowed_parts(new, old)
+    reachable = {(r.idnum, r.generation) for r in new.collect_dependencies(new.trailer_view)}
+    yield from _metadata_changes(new, old, revision)
+    for key in sorted(refs):
+        ref = _ref(new, key)
+        fresh = old.is_ref_unassignable(ref) or _absent(old, ref)
+        if fresh and key not in reachable:
+            yield LaterChange("orphan", f"{key[0]} {key[1]} obj {_kind(new(ref))}".rstrip(), revision)
+        elif key not in allowed:
+            yield LaterChange("object", f"{key[0]} {key[1]} obj {_kind(new(ref))}".rstrip(), revision)
+    yield from _entry_changes(new, old, revision)
+    if not stamped:
+        yield LaterChange("no_timestamp", f"revision {revision}", revision)
+
+
+def _ref(resolver: Any, key: tuple[int, int]) -> Any:
+    from pyhanko.pdf_utils import generic
+
+    return generic.Reference(key[0], key[1], pdf=resolver.reader)
+
+
+def _absent(old: Any, ref: Any) -> bool:
+    return old.reader.xrefs.get_historical_ref(ref, old.revision) is None
+
+
+def _kind(obj: Any) -> str:
+    from pyhanko.pdf_utils import generic
+
+    if isinstance(obj, generic.DictionaryObject):
+        for key in ("/Type", "/Subtype", "/FT"):
+            if key in obj:
+                return f"({obj.raw_get(key)})"
+        return "(stream)" if isinstance(obj, generic.StreamObject) else "(dictionary)"
+    return f"({type(obj).__name__})"
+
+
+def _allowed_parts(new: Any, old: Any) -> tuple[set[tuple[int, int]], bool]:
+    """The objects a timestamp / validation-data revision may write, and whether this
+    revision adds a document timestamp or changes the DSS at all."""
+    from pyhanko.pdf_utils import generic
+
+    allowed: set[tuple[int, int]] = set()
+    refs = {(r.idnum, r.generation) for r in new.explicit_refs_in_revision()}
+    root = new.root_ref
+    allowed.add((root.idnum, root.generation))
+    catalog = new(root)
+    stamped = False
+    for key in ("/Metadata", "/AcroForm"):
+        value = catalog.raw_get(key) if key in catalog else None
+        if isinstance(value, generic.IndirectObject):
+            allowed.add((value.idnum, value.generation))
+    info = new.trailer_view.raw_get("/Info") if "/Info" in new.trailer_view else None
+    if isinstance(info, generic.IndirectObject):
+        allowed.add((info.idnum, info.generation))
+    dss = catalog.raw_get("/DSS") if "/DSS" in catalog else None
+    if dss is not None:
+        parts = {(r.idnum, r.generation) for r in new.collect_dependencies(dss)}
+        if isinstance(dss, generic.IndirectObject):
+            parts.add((dss.idnum, dss.generation))
+        allowed |= parts
+        stamped |= bool(parts & refs)
+    for field_ref, field in _timestamp_fields(new, catalog):
+        stamped |= field_ref in refs
+        allowed.add(field_ref)
+        # its value and appearance only: the widget's /P leads to the page and all it uses
+        for key in ("/V", "/AP"):
+            if key in field:
+                value = field.raw_get(key)
+                allowed |= {(r.idnum, r.generation) for r in new.collect_dependencies(value)}
+    for page_ref in _page_refs(new, catalog):
+        allowed.add(page_ref)
+    return allowed, stamped
+
+
+def _timestamp_fields(new: Any, catalog: Any) -> Iterator[tuple[tuple[int, int], Any]]:
+    """Signature fields (merged with their widget) whose value is a document timestamp."""
+    from pyhanko.pdf_utils import generic
+
+    if "/AcroForm" not in catalog:
+        return
+    form = _get(new, catalog.raw_get("/AcroForm"))
+    for entry in _array(new, form.raw_get("/Fields") if "/Fields" in form else None):
+        if not isinstance(entry, generic.IndirectObject):
+            continue
+        field = new(entry.reference)
+        value = _get(new, field.raw_get("/V")) if "/V" in field else None
+        if isinstance(value, generic.DictionaryObject) and value.get("/Type") == "/DocTimeStamp":
+            yield (entry.idnum, entry.generation), field
+
+
+def _page_refs(new: Any, catalog: Any) -> Iterator[tuple[int, int]]:
+    from pyhanko.pdf_utils import generic
+
+    todo, seen = [catalog.raw_get("/Pages")], 0
+    while todo and seen < 10_000:
+        node_ref = todo.pop()
+        seen += 1
+        if not isinstance(node_ref, generic.IndirectObject):
+            continue
+        node = new(node_ref.reference)
+        if node.get("/Type") == "/Page":
+            yield node_ref.idnum, node_ref.generation
+        todo.extend(_array(new, node.raw_get("/Kids") if "/Kids" in node else None))
+
+
+def _entry_changes(new: Any, old: Any, revision: int) -> Iterator[LaterChange]:
+    """Catalog, AcroForm and page dictionaries: only the entries a timestamp needs change,
+    and only by adding document-timestamp fields."""
+    old_catalog, new_catalog = old(old.root_ref), new(new.root_ref)
+    yield from _changed_keys(new, old, old_catalog, new_catalog, _CATALOG_KEYS, "catalog", revision)
+    ts_fields = {key for key, _ in _timestamp_fields(new, new_catalog)}
+    if "/AcroForm" in new_catalog and "/AcroForm" in old_catalog:
+        old_form, new_form = _get(old, old_catalog.raw_get("/AcroForm")), _get(new, new_catalog.raw_get("/AcroForm"))
+        yield from _changed_keys(new, old, old_form, new_form, _ACROFORM_KEYS, "AcroForm", revision)
+        yield from _added_entries(old, new, old_form, new_form, "/Fields", ts_fields, "AcroForm /Fields", revision)
+    old_pages = dict.fromkeys(_page_refs(old, old_catalog))
+    for key in _page_refs(new, new_catalog):
+        if key not in old_pages:
+            yield LaterChange("object", f"{key[0]} {key[1]} obj (/Page) added", revision)
+            continue
+        old_page, new_page = old(_ref(old, key)), new(_ref(new, key))
+        label = f"{key[0]} {key[1]} obj (/Page)"
+        yield from _changed_keys(new, old, old_page, new_page, _PAGE_KEYS, label, revision)
+        yield from _added_entries(old, new, old_page, new_page, "/Annots", ts_fields, f"{label} /Annots", revision)
+
+
+def _changed_keys(
+    new: Any, old: Any, before: Any, after: Any, allowed: frozenset[str], label: str, revision: int
+) -> Iterator[LaterChange]:
+    for key in sorted(set(before) | set(after)):
+        if key in allowed:
+            continue
+        if key not in before or key not in after or _plain(old, before.raw_get(key)) != _plain(new, after.raw_get(key)):
+            yield LaterChange("object", f"{label} {key}", revision)
+
+
+def _added_entries(
+    old: Any, new: Any, before: Any, after: Any, key: str, may_add: set[tuple[int, int]], label: str, revision: int
+) -> Iterator[LaterChange]:
+    """``key`` (an array of references) may only gain entries from ``may_add``."""
+    from pyhanko.pdf_utils import generic
+
+    def refs(resolver: Any, container: Any) -> list[Any]:
+        items = _array(resolver, container.raw_get(key) if key in container else None)
+        return [(i.idnum, i.generation) if isinstance(i, generic.IndirectObject) else repr(i) for i in items]
+
+    earlier, later = refs(old, before), refs(new, after)
+    if later[: len(earlier)] != earlier or any(item not in may_add for item in later[len(earlier) :]):
+        yield LaterChange("object", label, revision)
+
+
+def _metadata_changes(new: Any, old: Any, revision: int) -> Iterator[LaterChange]:
+    before, after = _info_fields(old), _info_fields(new)
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) != after.get(key):
+            yield LaterChange("metadata", f"/Info {key}", revision)
+    xmp_before, xmp_after = _xmp_fields(old), _xmp_fields(new)
+    for name in sorted(set(xmp_before) | set(xmp_after)):
+        if xmp_before.get(name) != xmp_after.get(name):
+            yield LaterChange("metadata", f"XMP {_short(name)}", revision)
+
+
+def _info_fields(resolver: Any) -> dict[str, str]:
+    trailer = resolver.trailer_view
+    if "/Info" not in trailer:
+        return {}
+    info = _get(resolver, trailer.raw_get("/Info"))
+    return {str(k): repr(_plain(resolver, info.raw_get(k))) for k in info if str(k) not in INFO_VOLATILE}
+
+
+def _xmp_fields(resolver: Any) -> dict[str, Any]:
+    """XMP properties by expanded name (attributes and elements alike, prefixes and
+    serialisation aside), without the ones pyHanko rewrites."""
+    from pyhanko.pdf_utils import generic
+
+    catalog = resolver(resolver.root_ref)
+    ref = catalog.raw_get("/Metadata") if "/Metadata" in catalog else None
+    if ref is None:
+        return {}
+    stream = _get(resolver, ref)
+    if not isinstance(stream, generic.StreamObject):
+        return {"(not a stream)": repr(stream)}
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.fromstring(stream.data, parser=parser)
+    except Exception as exc:
+        return {"(unreadable)": type(exc).__name__}
+    fields: dict[str, Any] = {}
+    for description in root.iter(f"{{{_RDF}}}Description"):
+        for name, value in description.attrib.items():
+            if not name.startswith(f"{{{_RDF}}}"):
+                fields[name] = value
+        for child in description:
+            if isinstance(child.tag, str):
+                fields[child.tag] = _tree(child)
+    return {k: v for k, v in fields.items() if k not in XMP_VOLATILE}
+
+
+def _tree(element: Any) -> Any:
+    if len(element) == 0:
+        return (dict(element.attrib), (element.text or "").strip())
+    children = tuple(_tree(c) for c in element if isinstance(c.tag, str))
+    if element.tag == f"{{{_RDF}}}Description" or len(children) > 1:
+        return (dict(element.attrib), children)
+    return children[0] if children else (dict(element.attrib), "")
+
+
+def _short(name: str) -> str:
+    namespace, _, local = name[1:].partition("}")
+    return f"{_PREFIXES.get(namespace, namespace)}:{local}"
+
+
+def _get(resolver: Any, value: Any) -> Any:
+    from pyhanko.pdf_utils import generic
+
+    return resolver(value.reference) if isinstance(value, generic.IndirectObject) else value
+
+
+def _array(resolver: Any, value: Any) -> Iterable[Any]:
+    from pyhanko.pdf_utils import generic
+
+    value = _get(resolver, value)
+    return list(value) if isinstance(value, generic.ArrayObject) else []
+
+
+def _plain(resolver: Any, value: Any, depth: int = 0) -> Any:
+    """A comparable form of a PDF value (references stay references: the objects they
+    point to are judged on their own, as parts of the revision's xref)."""
+    from pyhanko.pdf_utils import generic
+
+    if depth > 32:
+        return "(too deep)"
+    if isinstance(value, generic.IndirectObject):
+        return ("ref", value.idnum, value.generation)
+    if isinstance(value, generic.StreamObject):
+        return ("stream", value.encoded_data)
+    if isinstance(value, generic.DictionaryObject):
+        return tuple(sorted((str(k), _plain(resolver, value.raw_get(k), depth + 1)) for k in value))
+    if isinstance(value, generic.ArrayObject):
+        return tuple(_plain(resolver, v, depth + 1) for v in value)
+    if isinstance(value, generic.NullObject):
+        return "null"
+    return (type(value).__name__, str(value))
