@@ -295,6 +295,22 @@ def page_rewritten_in_a_timestamp_revision(timestamper: Any) -> Callable[[bytes]
     return make
 
 
+def visible_timestamp_widget(timestamper: Any) -> Callable[[bytes], bytes]:
+    """A genuine document timestamp whose widget paints text on the page."""
+
+    def make(pdf: bytes) -> bytes:
+        from pyhanko.sign import fields, signers
+
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        fields.append_signature_field(
+            writer, fields.SigFieldSpec(sig_field_name="Stamp2", on_page=0, box=(60, 600, 360, 640))
+        )
+        stamper = signers.PdfTimeStamper(timestamper, field_name="Stamp2")
+        return stamper.timestamp_pdf(writer, "sha256").getvalue()  # type: ignore[no-any-return]
+
+    return make
+
+
 def catalog_gains_actions(pdf: bytes) -> bytes:
     catalog, _ = _catalog_and_page(pdf)
     body = object_body(pdf, catalog)

@@ -91,6 +91,11 @@ MODIFIED: dict[str, tuple[Callable[..., Make], set[str], str]] = {
         {"objects_changed"},
         "(/Page) /Rotate",
     ),
+    "visible timestamp widget": (
+        v.visible_timestamp_widget,
+        {"objects_changed"},
+        "(timestamp field) with an appearance",
+    ),
     "font replaced": (lambda ts: v.font_replaced, {"objects_changed"}, "(/Font)"),
     "catalog gains actions": (lambda ts: v.catalog_gains_actions, {"objects_changed"}, "catalog /AA"),
 }

@@ -111,18 +111,28 @@ def _revision_changes(reader: Any, index: int) -> Iterator[LaterChange]:
     revision = index + 1
     refs = {(r.idnum, r.generation) for r in new.explicit_refs_in_revision()}
     allowed, stamped = _allowed_parts(new, old)
-    reachable = {(r.idnum, r.generation) for r in new.collect_dependencies(new.trailer_view)}
+    fresh = {key for key in refs if old.is_ref_unassignable(_ref(old, key)) or _absent(old, _ref(old, key))}
+    reachable = _reachable_new(new, index, [_ref(new, key) for key in refs - fresh])
     yield from _metadata_changes(new, old, revision)
     for key in sorted(refs):
         ref = _ref(new, key)
-        fresh = old.is_ref_unassignable(ref) or _absent(old, ref)
-        if fresh and key not in reachable:
+        if key in fresh and key not in reachable:
             yield LaterChange("orphan", f"{key[0]} {key[1]} obj {_kind(new(ref))}".rstrip(), revision)
         elif key not in allowed:
             yield LaterChange("object", f"{key[0]} {key[1]} obj {_kind(new(ref))}".rstrip(), revision)
     yield from _entry_changes(new, old, revision)
     if not stamped:
         yield LaterChange("no_timestamp", f"revision {revision}", revision)
+
+
+def _reachable_new(new: Any, index: int, rewritten: list[Any]) -> set[tuple[int, int]]:
+    """Objects introduced in revision ``index`` reachable from its trailer: as pyHanko's own
+    orphan search, only through the trailer, the objects rewritten in that revision and new
+    objects (older objects cannot point at numbers that did not exist yet, in our files)."""
+    found: set[tuple[int, int]] = set()
+    for start in [new.trailer_view, *(new(ref) for ref in rewritten)]:
+        found |= {(r.idnum, r.generation) for r in new.collect_dependencies(start, since_revision=index)}
+    return found
 
 
 def _ref(resolver: Any, key: tuple[int, int]) -> Any:
@@ -174,11 +184,9 @@ def _allowed_parts(new: Any, old: Any) -> tuple[set[tuple[int, int]], bool]:
     for field_ref, field in _timestamp_fields(new, catalog):
         stamped |= field_ref in refs
         allowed.add(field_ref)
-        # its value and appearance only: the widget's /P leads to the page and all it uses
-        for key in ("/V", "/AP"):
-            if key in field:
-                value = field.raw_get(key)
-                allowed |= {(r.idnum, r.generation) for r in new.collect_dependencies(value)}
+        # its value only: the widget's /P leads to the page and all it uses, and an
+        # appearance would paint on the page (see _timestamp_field_changes)
+        allowed |= {(r.idnum, r.generation) for r in new.collect_dependencies(field.raw_get("/V"))}
     for page_ref in _page_refs(new, catalog):
         allowed.add(page_ref)
     return allowed, stamped
@@ -221,6 +229,7 @@ def _entry_changes(new: Any, old: Any, revision: int) -> Iterator[LaterChange]:
     old_catalog, new_catalog = old(old.root_ref), new(new.root_ref)
     yield from _changed_keys(new, old, old_catalog, new_catalog, _CATALOG_KEYS, "catalog", revision)
     ts_fields = {key for key, _ in _timestamp_fields(new, new_catalog)}
+    yield from _timestamp_field_changes(new, old, new_catalog, revision)
     if "/AcroForm" in new_catalog and "/AcroForm" in old_catalog:
         old_form, new_form = _get(old, old_catalog.raw_get("/AcroForm")), _get(new, new_catalog.raw_get("/AcroForm"))
         yield from _changed_keys(new, old, old_form, new_form, _ACROFORM_KEYS, "AcroForm", revision)
@@ -234,6 +243,30 @@ def _entry_changes(new: Any, old: Any, revision: int) -> Iterator[LaterChange]:
         label = f"{key[0]} {key[1]} obj (/Page)"
         yield from _changed_keys(new, old, old_page, new_page, _PAGE_KEYS, label, revision)
         yield from _added_entries(old, new, old_page, new_page, "/Annots", ts_fields, f"{label} /Annots", revision)
+
+
+def _timestamp_field_changes(new: Any, old: Any, catalog: Any, revision: int) -> Iterator[LaterChange]:
+    """A document-timestamp field written in this revision is new (or unchanged) and
+    invisible: no appearance, a zero-area rectangle (as pyHanko writes them)."""
+    refs = {(r.idnum, r.generation) for r in new.explicit_refs_in_revision()}
+    for key, field in _timestamp_fields(new, catalog):
+        if key not in refs:
+            continue
+        label = f"{key[0]} {key[1]} obj (timestamp field)"
+        ref = _ref(old, key)
+        if not (old.is_ref_unassignable(ref) or _absent(old, ref)) and _plain(old, old(ref)) != _plain(new, field):
+            yield LaterChange("object", f"{label} rewritten", revision)
+        rect = [_number(x) for x in _array(new, field.raw_get("/Rect") if "/Rect" in field else None)]
+        visible = len(rect) == 4 and (rect[2] - rect[0]) * (rect[3] - rect[1]) != 0
+        if "/AP" in field or visible:
+            yield LaterChange("object", f"{label} with an appearance", revision)
+
+
+def _number(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 1.0  # not a number: count it as visible
 
 
 def _changed_keys(
