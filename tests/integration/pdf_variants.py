@@ -341,6 +341,23 @@ def encrypted(pdf: bytes, user: str = "") -> bytes:
     return out.getvalue()
 
 
+def encrypted_by_qpdf(pdf: bytes) -> bytes:
+    """The same with the qpdf command line (AES-256, empty user password)."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = Path(folder) / "in.pdf", Path(folder) / "out.pdf"
+        source.write_bytes(pdf)
+        subprocess.run(
+            ["qpdf", "--encrypt", "", "owner-secret", "256", "--", str(source), str(target)],
+            check=True,
+            capture_output=True,
+        )
+        return target.read_bytes()
+
+
 def _dss_crl(pdf: bytes) -> int:
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     return int(reader.root["/DSS"]["/CRLs"].raw_get(0).idnum)

@@ -1,8 +1,8 @@
 """ "Not modified after signing" means exactly that: a generated corpus of later revisions.
 
 Every variant is derived from genuine issued certificates (``tests.integration.pdf_variants``):
-the current version, the same renewed with a second document timestamp, and a superseded
-older version. Each must come back "modified after signing" (coverage / ``modified``) naming
+the current version, the same renewed with a second document timestamp, a superseded
+older version and a revoked one. Each must come back "modified after signing" (coverage / ``modified``) naming
 what changed, or its own structural reason (encrypted, broken xref, damaged CRL): never
 "the file has no electronic signature". Every genuine certificate, and every revision our
 own pipeline can write (a further document timestamp, one that also rewrites /Info's
@@ -109,6 +109,7 @@ NAMED_FAULTS: dict[str, tuple[Callable[..., Make], str, str, str]] = {
         "encrypted",
         "文件已加密，无法核验",
     ),
+    "encrypted by qpdf": (lambda ts: v.encrypted_by_qpdf, "is_pdf", "encrypted", "文件已加密，无法核验"),
     "a CRL in the DSS flipped in place": (
         lambda ts: v.crl_flipped_in_place,
         "signature_intact",
@@ -141,11 +142,12 @@ NAMED_FAULTS: dict[str, tuple[Callable[..., Make], str, str, str]] = {
     ),
 }
 
-BASES = ["current", "renewed", "superseded"]
+BASES = ["current", "renewed", "superseded", "revoked"]
 
 
 def _base(corpus: Corpus, name: str) -> bytes:
-    return {"current": corpus.good, "renewed": corpus.renewed, "superseded": corpus.superseded}[name]
+    files = {"current": corpus.good, "renewed": corpus.renewed, "superseded": corpus.superseded}
+    return {**files, "revoked": corpus.revoked}[name]
 
 
 @pytest.mark.parametrize("base", BASES)
@@ -203,8 +205,8 @@ def test_revisions_our_pipeline_writes_stay_valid(corpus: Corpus, tsa, base: str
         verdict = check(corpus, make(_base(corpus, base)))
         assert verdict.authentic, as_json(verdict)
         assert verdict.check("coverage").reason == "only_timestamps_added"
-        expected = PublicStatus.SUPERSEDED if base == "superseded" else PublicStatus.VALID
-        assert verdict.status is expected
+        expected = {"superseded": PublicStatus.SUPERSEDED, "revoked": PublicStatus.REVOKED}
+        assert verdict.status is expected.get(base, PublicStatus.VALID)
 
 
 def test_pyhanko_alone_misses_what_the_revision_rules_find(corpus: Corpus, tsa) -> None:  # type: ignore[no-untyped-def]

@@ -7,8 +7,9 @@ stream, font, annotation or catalog entry ``OTHER``. By design it lets through, 
 (``MetadataUpdateRule``) and new objects nothing references (``ignore_orphaned_objects``);
 and it reads only what the xref lists, so an object definition hidden in the body of a
 later revision, listed by no xref (a "shadow" that a lenient reader repairing the file may
-prefer), is invisible to it. Those are the rules here, plus an explicit list of what a
-later revision may touch at all, so that every change is named, not only graded.
+prefer), is invisible to it. Those are the rules here (metadata in
+:mod:`verifier.pdf.metadata`), plus an explicit list of what a later revision may touch at
+all, so that every change is named, not only graded.
 
 A later revision may hold only: document timestamps (their ``/DocTimeStamp`` dictionary and
 signature field / widget), the DSS and everything it references, the catalog and the page
@@ -24,26 +25,15 @@ file (an error is itself a change: fail closed).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from verifier.pdf.findings import LaterChange
+from verifier.pdf.metadata import metadata_changes
+from verifier.pdf.values import array, plain, resolved
 
 __all__ = ["LaterChange", "later_changes", "shadow_definitions"]
 
-# Fields our own timestamp revisions rewrite (pyHanko: ModDate and Producer in /Info,
-# xmp:ModifyDate, xmp:MetadataDate, pdf:Producer and the toolkit name in XMP).
-INFO_VOLATILE = frozenset({"/ModDate", "/Producer"})
-_XMP = "http://ns.adobe.com/xap/1.0/"
-_PDF = "http://ns.adobe.com/pdf/1.3/"
-_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-XMP_VOLATILE = frozenset({f"{{{_XMP}}}ModifyDate", f"{{{_XMP}}}MetadataDate", f"{{{_PDF}}}Producer"})
-_PREFIXES = {
-    _XMP: "xmp",
-    _PDF: "pdf",
-    "http://purl.org/dc/elements/1.1/": "dc",
-    "http://www.aiim.org/pdfa/ns/id/": "pdfaid",
-}
 # Catalog, page and AcroForm entries a document timestamp or the DSS may add or change.
 _CATALOG_KEYS = frozenset({"/DSS", "/AcroForm", "/Extensions"})
 _ACROFORM_KEYS = frozenset({"/Fields", "/SigFlags"})
@@ -113,7 +103,7 @@ def _revision_changes(reader: Any, index: int) -> Iterator[LaterChange]:
     allowed, stamped = _allowed_parts(new, old)
     fresh = {key for key in refs if old.is_ref_unassignable(_ref(old, key)) or _absent(old, _ref(old, key))}
     reachable = _reachable_new(new, index, [_ref(new, key) for key in refs - fresh])
-    yield from _metadata_changes(new, old, revision)
+    yield from metadata_changes(new, old, revision)
     for key in sorted(refs):
         ref = _ref(new, key)
         if key in fresh and key not in reachable:
@@ -198,12 +188,12 @@ def _timestamp_fields(new: Any, catalog: Any) -> Iterator[tuple[tuple[int, int],
 
     if "/AcroForm" not in catalog:
         return
-    form = _get(new, catalog.raw_get("/AcroForm"))
-    for entry in _array(new, form.raw_get("/Fields") if "/Fields" in form else None):
+    form = resolved(new, catalog.raw_get("/AcroForm"))
+    for entry in array(new, form.raw_get("/Fields") if "/Fields" in form else None):
         if not isinstance(entry, generic.IndirectObject):
             continue
         field = new(entry.reference)
-        value = _get(new, field.raw_get("/V")) if "/V" in field else None
+        value = resolved(new, field.raw_get("/V")) if "/V" in field else None
         if isinstance(value, generic.DictionaryObject) and value.get("/Type") == "/DocTimeStamp":
             yield (entry.idnum, entry.generation), field
 
@@ -220,7 +210,7 @@ def _page_refs(new: Any, catalog: Any) -> Iterator[tuple[int, int]]:
         node = new(node_ref.reference)
         if node.get("/Type") == "/Page":
             yield node_ref.idnum, node_ref.generation
-        todo.extend(_array(new, node.raw_get("/Kids") if "/Kids" in node else None))
+        todo.extend(array(new, node.raw_get("/Kids") if "/Kids" in node else None))
 
 
 def _entry_changes(new: Any, old: Any, revision: int) -> Iterator[LaterChange]:
@@ -231,7 +221,10 @@ def _entry_changes(new: Any, old: Any, revision: int) -> Iterator[LaterChange]:
     ts_fields = {key for key, _ in _timestamp_fields(new, new_catalog)}
     yield from _timestamp_field_changes(new, old, new_catalog, revision)
     if "/AcroForm" in new_catalog and "/AcroForm" in old_catalog:
-        old_form, new_form = _get(old, old_catalog.raw_get("/AcroForm")), _get(new, new_catalog.raw_get("/AcroForm"))
+        old_form, new_form = (
+            resolved(old, old_catalog.raw_get("/AcroForm")),
+            resolved(new, new_catalog.raw_get("/AcroForm")),
+        )
         yield from _changed_keys(new, old, old_form, new_form, _ACROFORM_KEYS, "AcroForm", revision)
         yield from _added_entries(old, new, old_form, new_form, "/Fields", ts_fields, "AcroForm /Fields", revision)
     old_pages = dict.fromkeys(_page_refs(old, old_catalog))
@@ -254,9 +247,9 @@ def _timestamp_field_changes(new: Any, old: Any, catalog: Any, revision: int) ->
             continue
         label = f"{key[0]} {key[1]} obj (timestamp field)"
         ref = _ref(old, key)
-        if not (old.is_ref_unassignable(ref) or _absent(old, ref)) and _plain(old, old(ref)) != _plain(new, field):
+        if not (old.is_ref_unassignable(ref) or _absent(old, ref)) and plain(old, old(ref)) != plain(new, field):
             yield LaterChange("object", f"{label} rewritten", revision)
-        rect = [_number(x) for x in _array(new, field.raw_get("/Rect") if "/Rect" in field else None)]
+        rect = [_number(x) for x in array(new, field.raw_get("/Rect") if "/Rect" in field else None)]
         visible = len(rect) == 4 and (rect[2] - rect[0]) * (rect[3] - rect[1]) != 0
         if "/AP" in field or visible:
             yield LaterChange("object", f"{label} with an appearance", revision)
@@ -275,7 +268,7 @@ def _changed_keys(
     for key in sorted(set(before) | set(after)):
         if key in allowed:
             continue
-        if key not in before or key not in after or _plain(old, before.raw_get(key)) != _plain(new, after.raw_get(key)):
+        if key not in before or key not in after or plain(old, before.raw_get(key)) != plain(new, after.raw_get(key)):
             yield LaterChange("object", f"{label} {key}", revision)
 
 
@@ -286,105 +279,9 @@ def _added_entries(
     from pyhanko.pdf_utils import generic
 
     def refs(resolver: Any, container: Any) -> list[Any]:
-        items = _array(resolver, container.raw_get(key) if key in container else None)
+        items = array(resolver, container.raw_get(key) if key in container else None)
         return [(i.idnum, i.generation) if isinstance(i, generic.IndirectObject) else repr(i) for i in items]
 
     earlier, later = refs(old, before), refs(new, after)
     if later[: len(earlier)] != earlier or any(item not in may_add for item in later[len(earlier) :]):
         yield LaterChange("object", label, revision)
-
-
-def _metadata_changes(new: Any, old: Any, revision: int) -> Iterator[LaterChange]:
-    before, after = _info_fields(old), _info_fields(new)
-    for key in sorted(set(before) | set(after)):
-        if before.get(key) != after.get(key):
-            yield LaterChange("metadata", f"/Info {key}", revision)
-    xmp_before, xmp_after = _xmp_fields(old), _xmp_fields(new)
-    for name in sorted(set(xmp_before) | set(xmp_after)):
-        if xmp_before.get(name) != xmp_after.get(name):
-            yield LaterChange("metadata", f"XMP {_short(name)}", revision)
-
-
-def _info_fields(resolver: Any) -> dict[str, str]:
-    trailer = resolver.trailer_view
-    if "/Info" not in trailer:
-        return {}
-    info = _get(resolver, trailer.raw_get("/Info"))
-    return {str(k): repr(_plain(resolver, info.raw_get(k))) for k in info if str(k) not in INFO_VOLATILE}
-
-
-def _xmp_fields(resolver: Any) -> dict[str, Any]:
-    """XMP properties by expanded name (attributes and elements alike, prefixes and
-    serialisation aside), without the ones pyHanko rewrites."""
-    from pyhanko.pdf_utils import generic
-
-    catalog = resolver(resolver.root_ref)
-    ref = catalog.raw_get("/Metadata") if "/Metadata" in catalog else None
-    if ref is None:
-        return {}
-    stream = _get(resolver, ref)
-    if not isinstance(stream, generic.StreamObject):
-        return {"(not a stream)": repr(stream)}
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    try:
-        root = etree.fromstring(stream.data, parser=parser)
-    except Exception as exc:
-        return {"(unreadable)": type(exc).__name__}
-    fields: dict[str, Any] = {}
-    for description in root.iter(f"{{{_RDF}}}Description"):
-        for name, value in description.attrib.items():
-            if not name.startswith(f"{{{_RDF}}}"):
-                fields[name] = value
-        for child in description:
-            if isinstance(child.tag, str):
-                fields[child.tag] = _tree(child)
-    return {k: v for k, v in fields.items() if k not in XMP_VOLATILE}
-
-
-def _tree(element: Any) -> Any:
-    if len(element) == 0:
-        return (dict(element.attrib), (element.text or "").strip())
-    children = tuple(_tree(c) for c in element if isinstance(c.tag, str))
-    if element.tag == f"{{{_RDF}}}Description" or len(children) > 1:
-        return (dict(element.attrib), children)
-    return children[0] if children else (dict(element.attrib), "")
-
-
-def _short(name: str) -> str:
-    namespace, _, local = name[1:].partition("}")
-    return f"{_PREFIXES.get(namespace, namespace)}:{local}"
-
-
-def _get(resolver: Any, value: Any) -> Any:
-    from pyhanko.pdf_utils import generic
-
-    return resolver(value.reference) if isinstance(value, generic.IndirectObject) else value
-
-
-def _array(resolver: Any, value: Any) -> Iterable[Any]:
-    from pyhanko.pdf_utils import generic
-
-    value = _get(resolver, value)
-    return list(value) if isinstance(value, generic.ArrayObject) else []
-
-
-def _plain(resolver: Any, value: Any, depth: int = 0) -> Any:
-    """A comparable form of a PDF value (references stay references: the objects they
-    point to are judged on their own, as parts of the revision's xref)."""
-    from pyhanko.pdf_utils import generic
-
-    if depth > 32:
-        return "(too deep)"
-    if isinstance(value, generic.IndirectObject):
-        return ("ref", value.idnum, value.generation)
-    if isinstance(value, generic.StreamObject):
-        return ("stream", value.encoded_data)
-    if isinstance(value, generic.DictionaryObject):
-        return tuple(sorted((str(k), _plain(resolver, value.raw_get(k), depth + 1)) for k in value))
-    if isinstance(value, generic.ArrayObject):
-        return tuple(_plain(resolver, v, depth + 1) for v in value)
-    if isinstance(value, generic.NullObject):
-        return "null"
-    return (type(value).__name__, str(value))
