@@ -171,6 +171,18 @@ def xmp_keywords_added(pdf: bytes) -> bytes:
     return append_revision(pdf, {number: _xmp_stream(changed)})
 
 
+def xmp_second_description_first(pdf: bytes) -> bytes:
+    """A second rdf:Description with another dc:title, placed before the genuine one."""
+    number, text = _xmp(pdf)
+    forged = (
+        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        '<dc:title><rdf:Alt><rdf:li xml:lang="x-default">正高级职称证书</rdf:li></rdf:Alt></dc:title>'
+        "</rdf:Description>"
+    )
+    at = text.index("<rdf:Description")
+    return append_revision(pdf, {number: _xmp_stream(text[:at] + forged + text[at:])})
+
+
 def info_title_in_a_timestamp_revision(timestamper: Any) -> Callable[[bytes], bytes]:
     """The change sits in a genuine document-timestamp revision of our own TSA."""
 

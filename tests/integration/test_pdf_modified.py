@@ -50,6 +50,11 @@ MODIFIED: dict[str, tuple[Callable[..., Make], set[str], str]] = {
     "XMP dc:title changed": (lambda ts: v.xmp_title_changed, {"metadata"}, "XMP dc:title"),
     "XMP dc:description changed": (lambda ts: v.xmp_description_changed, {"metadata"}, "XMP dc:description"),
     "XMP pdf:Keywords added": (lambda ts: v.xmp_keywords_added, {"metadata"}, "XMP pdf:Keywords"),
+    "XMP second description with another title, placed first": (
+        lambda ts: v.xmp_second_description_first,
+        {"metadata"},
+        "XMP dc:title",
+    ),
     "/Info Title inside a genuine timestamp revision": (
         v.info_title_in_a_timestamp_revision,
         {"metadata"},

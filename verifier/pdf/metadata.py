@@ -72,14 +72,16 @@ def _xmp_fields(resolver: Any) -> dict[str, Any]:
         root = etree.fromstring(stream.data, parser=parser)
     except Exception as exc:
         return {"(unreadable)": type(exc).__name__}
-    fields: dict[str, Any] = {}
+    # every value of a property, in document order: a second rdf:Description repeating a
+    # property (which some readers show instead of the first) is a change too
+    fields: dict[str, list[Any]] = {}
     for description in root.iter(f"{{{_RDF}}}Description"):
         for name, value in description.attrib.items():
             if not name.startswith(f"{{{_RDF}}}"):
-                fields[name] = value
+                fields.setdefault(name, []).append(value)
         for child in description:
             if isinstance(child.tag, str):
-                fields[child.tag] = _tree(child)
+                fields.setdefault(child.tag, []).append(_tree(child))
     return {k: v for k, v in fields.items() if k not in XMP_VOLATILE}
 
 
@@ -93,5 +95,7 @@ def _tree(element: Any) -> Any:
 
 
 def _short(name: str) -> str:
+    if not name.startswith("{"):
+        return name  # "(unreadable)", "(not a stream)"
     namespace, _, local = name[1:].partition("}")
     return f"{_PREFIXES.get(namespace, namespace)}:{local}"
