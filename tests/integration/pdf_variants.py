@@ -98,7 +98,8 @@ def _catalog_and_page(pdf: bytes) -> tuple[int, int]:
     return root_ref.idnum, page_ref.idnum
 
 
-def _xmp(pdf: bytes) -> tuple[int, str]:
+def xmp(pdf: bytes) -> tuple[int, str]:
+    """The metadata stream's object number and its XML, as the newest revision has them."""
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     ref = reader.root.raw_get("/Metadata")
     return ref.idnum, ref.get_object().data.decode("utf-8")
@@ -151,21 +152,21 @@ def info_title_changed_twice(pdf: bytes) -> bytes:
 
 
 def xmp_title_changed(pdf: bytes) -> bytes:
-    number, text = _xmp(pdf)
+    number, text = xmp(pdf)
     changed = re.sub(r"(<dc:title[^>]*>\s*<rdf:Alt>\s*<rdf:li[^>]*>)[^<]*", r"\1正高级职称证书", text)
     assert changed != text
     return append_revision(pdf, {number: _xmp_stream(changed)})
 
 
 def xmp_description_changed(pdf: bytes) -> bytes:
-    number, text = _xmp(pdf)
+    number, text = xmp(pdf)
     changed = re.sub(r"(<dc:description[^>]*>\s*<rdf:Alt>\s*<rdf:li[^>]*>)[^<]*", r"\1正高级职称：教授", text)
     assert changed != text
     return append_revision(pdf, {number: _xmp_stream(changed)})
 
 
 def xmp_keywords_added(pdf: bytes) -> bytes:
-    number, text = _xmp(pdf)
+    number, text = xmp(pdf)
     changed = text.replace('pdf:Producer="', 'pdf:Keywords="正高级" pdf:Producer="', 1)
     assert changed != text
     return append_revision(pdf, {number: _xmp_stream(changed)})
@@ -173,7 +174,7 @@ def xmp_keywords_added(pdf: bytes) -> bytes:
 
 def xmp_second_description_first(pdf: bytes) -> bytes:
     """A second rdf:Description with another dc:title, placed before the genuine one."""
-    number, text = _xmp(pdf)
+    number, text = xmp(pdf)
     forged = (
         '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">'
         '<dc:title><rdf:Alt><rdf:li xml:lang="x-default">正高级职称证书</rdf:li></rdf:Alt></dc:title>'
@@ -231,6 +232,28 @@ def info_dates_in_a_timestamp_revision(timestamper: Any) -> Callable[[bytes], by
         return stamped(pdf, timestamper, change)
 
     return make
+
+
+def later_timestamp_revision(timestamper: Any, days: int = 2) -> Callable[[bytes], bytes]:
+    """A timestamp ``days`` later (within the embedded CRLs' validity): pyHanko then
+    rewrites xmp:ModifyDate in its revision."""
+
+    def make(pdf: bytes) -> bytes:
+        import datetime as dt
+
+        from freezegun import freeze_time
+
+        with freeze_time(dt.datetime.now(dt.UTC) + dt.timedelta(days=days)):
+            return stamped(pdf, timestamper, lambda w: None)
+
+    return make
+
+
+def xmp_dates_without_a_timestamp(pdf: bytes) -> bytes:
+    number, text = xmp(pdf)
+    changed = re.sub(r'xmp:ModifyDate="[^"]*"', 'xmp:ModifyDate="2030-01-01T00:00:00+00:00"', text)
+    assert changed != text
+    return append_revision(pdf, {number: _xmp_stream(changed)})
 
 
 def info_dates_without_a_timestamp(pdf: bytes) -> bytes:

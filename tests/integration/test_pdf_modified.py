@@ -12,6 +12,7 @@ ModDate and Producer as pyHanko does), stays valid / authentic.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -67,6 +68,11 @@ MODIFIED: dict[str, tuple[Callable[..., Make], set[str], str]] = {
     ),
     "dates and producer only, in a revision without a timestamp": (
         lambda ts: v.info_dates_without_a_timestamp,
+        {"revision_without_timestamp"},
+        "",
+    ),
+    "XMP ModifyDate only, in a revision without a timestamp": (
+        lambda ts: v.xmp_dates_without_a_timestamp,
         {"revision_without_timestamp"},
         "",
     ),
@@ -203,11 +209,20 @@ def test_genuine_certificates_stay_valid_or_authentic(corpus: Corpus) -> None:
 
 @pytest.mark.parametrize("base", BASES)
 def test_revisions_our_pipeline_writes_stay_valid(corpus: Corpus, tsa, base: str) -> None:  # type: ignore[no-untyped-def]
-    """A further document timestamp from our TSA, and one whose revision also rewrites
-    /Info's ModDate and Producer (what pyHanko does on every revision of a file with /Info),
-    are timestamp revisions: the file stays authentic."""
-    for make in (lambda p: v.stamped(p, tsa, lambda w: None), v.info_dates_in_a_timestamp_revision(tsa)):
-        verdict = check(corpus, make(_base(corpus, base)))
+    """A further document timestamp from our TSA, one made two days later (pyHanko then
+    rewrites xmp:ModifyDate in its revision), and one whose revision also rewrites /Info's
+    ModDate and Producer (what pyHanko does on every revision of a file with /Info), are
+    timestamp revisions: the file stays authentic."""
+    genuine = _base(corpus, base)
+    later = v.later_timestamp_revision(tsa)(genuine)
+    dates = re.compile(r'xmp:ModifyDate="([^"]+)"')
+    assert dates.findall(v.xmp(later)[1]) != dates.findall(v.xmp(genuine)[1])  # it did rewrite the date
+    for data in (
+        v.stamped(genuine, tsa, lambda w: None),
+        later,
+        v.info_dates_in_a_timestamp_revision(tsa)(genuine),
+    ):
+        verdict = check(corpus, data)
         assert verdict.authentic, as_json(verdict)
         assert verdict.check("coverage").reason == "only_timestamps_added"
         expected = {"superseded": PublicStatus.SUPERSEDED, "revoked": PublicStatus.REVOKED}
