@@ -6,6 +6,7 @@ from __future__ import annotations
 from issuer.services.issuance import Issuance, issue_decision
 from tests import factories
 from tests.functional.test_upload import upload, verdict_word
+from tests.integration import pdf_damage as d
 from tests.integration import pdf_variants as v
 
 VERIFY = "/api/v1/verify"
@@ -33,8 +34,8 @@ def test_an_encrypted_copy_and_a_broken_xref_say_what_they_are(issuance: Issuanc
     issued = issue_decision(issuance, factories.decision(name="王小明"))
     genuine = issuance.store.get(issued.sha256)
     for data, reason, words, english in (
-        (v.encrypted(genuine, user="1234"), "encrypted", "文件已加密，无法核验", "encrypted"),
-        (v.xref_offset_wrong_in_signed_revision(genuine), "xref_broken", "文件交叉引用表损坏", "cross-reference"),
+        (d.encrypted(genuine, user="1234"), "encrypted", "文件已加密，无法核验", "encrypted"),
+        (d.xref_offset_wrong_in_signed_revision(genuine), "xref_broken", "文件交叉引用表损坏", "cross-reference"),
     ):
         html = upload(client, data).get_data(as_text=True)
         assert verdict_word(html) == "无效" and words in html and "没有电子签名" not in html

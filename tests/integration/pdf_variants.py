@@ -25,7 +25,7 @@ Writer = IncrementalPdfFileWriter
 # ------------------------------------------------------------------------ building blocks
 
 
-def _last_trailer(pdf: bytes) -> tuple[int, int, bytes, bytes]:
+def last_trailer(pdf: bytes) -> tuple[int, int, bytes, bytes]:
     """``(startxref, size, root, id)`` of the newest revision (classic xref tables)."""
     prev = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
     trailer = pdf[pdf.rindex(b"trailer") :]
@@ -45,7 +45,7 @@ def append_revision(
     """Append one incremental update by hand: ``objects`` (number -> the object's body) get
     xref entries; ``raw_body`` is written into the body without any; ``offsets`` overrides
     the offset written for an object number (a lying xref)."""
-    prev, size, root, ids = _last_trailer(pdf)
+    prev, size, root, ids = last_trailer(pdf)
     out = pdf if pdf.endswith(b"\n") else pdf + b"\n"
     out += raw_body
     where: dict[int, int] = {}
@@ -72,7 +72,7 @@ def stamped(pdf: bytes, timestamper: Any, change: Callable[[Writer], None]) -> b
     return signers.PdfTimeStamper(timestamper).timestamp_pdf(writer, "sha256").getvalue()  # type: ignore[no-any-return]
 
 
-def _objects(pdf: bytes) -> dict[int, int]:
+def objects(pdf: bytes) -> dict[int, int]:
     """Object number -> offset of its newest definition, from the classic xref tables."""
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     found: dict[int, int] = {}
@@ -84,14 +84,14 @@ def _objects(pdf: bytes) -> dict[int, int]:
 
 def object_body(pdf: bytes, number: int) -> bytes:
     """The bytes between ``N 0 obj`` and ``endobj`` of an object's newest definition."""
-    start = _objects(pdf)[number]
+    start = objects(pdf)[number]
     head = re.match(rb"\d+\s+\d+\s+obj\s*", pdf[start:])
     assert head
     begin = start + head.end()
     return pdf[begin : pdf.index(b"endobj", begin)].rstrip()
 
 
-def _catalog_and_page(pdf: bytes) -> tuple[int, int]:
+def catalog_and_page(pdf: bytes) -> tuple[int, int]:
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     root_ref = reader.trailer.raw_get("/Root")
     page_ref = reader.root["/Pages"]["/Kids"].raw_get(0)
@@ -123,7 +123,7 @@ def _with_info(pdf: bytes, info: bytes, number: int | None = None) -> bytes:
     """Like :func:`append_revision`, with an /Info dictionary (object ``number``, default a
     new one) in the new trailer."""
     if number is None:
-        number = _last_trailer(pdf)[1]
+        number = last_trailer(pdf)[1]
     out = append_revision(pdf, {number: info})
     head, tail = out.rsplit(b"trailer\n<< ", 1)
     return head + b"trailer\n<< /Info %d 0 R " % number + tail
@@ -146,7 +146,7 @@ def info_keywords_added(pdf: bytes) -> bytes:
 
 def info_title_changed_twice(pdf: bytes) -> bytes:
     """A first later revision adds a title, a second changes it."""
-    number = _last_trailer(pdf)[1]
+    number = last_trailer(pdf)[1]
     first = _with_info(pdf, _info(Title="职称证书"), number)
     return _with_info(first, _info(Title="正高级职称证书"), number)
 
@@ -265,7 +265,7 @@ def info_dates_without_a_timestamp(pdf: bytes) -> bytes:
 
 def orphan_object(pdf: bytes) -> bytes:
     """A new object nothing references, in a hand-written revision."""
-    _, size, _, _ = _last_trailer(pdf)
+    _, size, _, _ = last_trailer(pdf)
     return append_revision(pdf, {size: b"<< /Note (SENIOR) >>"})
 
 
@@ -280,7 +280,7 @@ def orphan_in_a_timestamp_revision(timestamper: Any) -> Callable[[bytes], bytes]
 
 
 def _shadow_page(pdf: bytes) -> tuple[bytes, int]:
-    _, page = _catalog_and_page(pdf)
+    _, page = catalog_and_page(pdf)
     body = object_body(pdf, page)
     # the same page, painting a second content stream (which a lenient reader may pick up)
     shadow = body.replace(b"/Contents", b"/Contents [ 999 0 R ] /X", 1)
@@ -305,7 +305,7 @@ def shadow_page_in_a_timestamp_revision(timestamper: Any) -> Callable[[bytes], b
 def shadow_page_in_a_revision(pdf: bytes) -> bytes:
     """The same, in a hand-written revision whose xref lists something harmless."""
     raw, _ = _shadow_page(pdf)
-    catalog, _ = _catalog_and_page(pdf)
+    catalog, _ = catalog_and_page(pdf)
     return append_revision(pdf, {catalog: object_body(pdf, catalog)}, raw_body=raw)
 
 
@@ -347,7 +347,7 @@ def visible_timestamp_widget(timestamper: Any) -> Callable[[bytes], bytes]:
 
 
 def catalog_gains_actions(pdf: bytes) -> bytes:
-    catalog, _ = _catalog_and_page(pdf)
+    catalog, _ = catalog_and_page(pdf)
     body = object_body(pdf, catalog)
     assert body.endswith(b">>")
     js = b"/AA << /WC << /S /JavaScript /JS (app.alert(1)) >> >>"
@@ -360,90 +360,3 @@ def font_replaced(pdf: bytes) -> bytes:
     fonts = reader.root["/Pages"]["/Kids"][0]["/Resources"]["/Font"]
     ref = next(fonts.raw_get(name) for name in fonts)
     return append_revision(pdf, {ref.idnum: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"})
-
-
-# ------------------------------------------------------------------- damaged structure
-
-
-def encrypted(pdf: bytes, user: str = "") -> bytes:
-    """The genuine file re-saved with encryption (as qpdf/pikepdf do): owner password only,
-    or a user password too."""
-    import pikepdf
-
-    with pikepdf.open(io.BytesIO(pdf)) as doc:
-        out = io.BytesIO()
-        doc.save(out, encryption=pikepdf.Encryption(owner="owner-secret", user=user, R=6))
-    return out.getvalue()
-
-
-def encrypted_by_qpdf(pdf: bytes) -> bytes:
-    """The same with the qpdf command line (AES-256, empty user password)."""
-    import subprocess
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as folder:
-        source, target = Path(folder) / "in.pdf", Path(folder) / "out.pdf"
-        source.write_bytes(pdf)
-        subprocess.run(
-            ["qpdf", "--encrypt", "", "owner-secret", "256", "--", str(source), str(target)],
-            check=True,
-            capture_output=True,
-        )
-        return target.read_bytes()
-
-
-def _dss_crl(pdf: bytes) -> int:
-    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-    return int(reader.root["/DSS"]["/CRLs"].raw_get(0).idnum)
-
-
-def crl_flipped_in_place(pdf: bytes) -> bytes:
-    """One byte flipped inside a CRL of the DSS (in the signed revision)."""
-    start = _objects(pdf)[_dss_crl(pdf)]
-    data = pdf.index(b"stream", start) + len(b"stream\n") + 40
-    return pdf[:data] + bytes([pdf[data] ^ 0x55]) + pdf[data + 1 :]
-
-
-def crl_damaged_in_a_later_revision(pdf: bytes) -> bytes:
-    """A later revision that updates the DSS with a CRL that is not a CRL (truncated DER)."""
-    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-    dss_ref = reader.root.raw_get("/DSS")
-    _, size, _, _ = _last_trailer(pdf)
-    good_crl = reader.root["/DSS"]["/CRLs"][0].data
-    broken = good_crl[: len(good_crl) // 2]
-    body = object_body(pdf, dss_ref.idnum)
-    new_body = re.sub(rb"/CRLs\s*\[", b"/CRLs [ %d 0 R " % size, body, count=1)
-    assert new_body != body
-    crl = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(broken), broken)
-    return append_revision(pdf, {size: crl, dss_ref.idnum: new_body})
-
-
-def xref_offset_wrong_in_signed_revision(pdf: bytes) -> bytes:
-    """The signed revision's xref entry for the signature dictionary points elsewhere
-    (bytes of equal length, so every later offset still holds)."""
-    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-    sig_ref = reader.root["/AcroForm"]["/Fields"][0].raw_get("/V")
-    return _rewrite_xref_entry(pdf, sig_ref.idnum, revision=1)
-
-
-def xref_offset_wrong_in_last_revision(pdf: bytes) -> bytes:
-    catalog, _ = _catalog_and_page(pdf)
-    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-    return _rewrite_xref_entry(pdf, catalog, revision=reader.xrefs.total_revisions - 1)
-
-
-def xref_offset_wrong_in_appended_revision(pdf: bytes) -> bytes:
-    catalog, _ = _catalog_and_page(pdf)
-    real = _objects(pdf)[catalog]
-    return append_revision(pdf, {}, offsets={catalog: real + 7})
-
-
-def _rewrite_xref_entry(pdf: bytes, number: int, revision: int) -> bytes:
-    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-    _, offset = reader.xrefs.get_xref_data(revision).standard_xrefs[number]
-    start = reader.xrefs.get_xref_container_info(revision).start_location
-    entry = b"%010d 00000 n" % offset
-    at = pdf.index(entry, start)
-    wrong = b"%010d 00000 n" % (offset + 11)
-    return pdf[:at] + wrong + pdf[at + len(entry) :]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration import pdf_damage as d
 from tests.integration import pdf_variants as v
 from tests.integration import test_pdf_check
 from tests.integration.test_pdf_check import CODES, Corpus, as_json, check, first_failure, said
@@ -113,40 +114,40 @@ MODIFIED: dict[str, tuple[Callable[..., Make], set[str], str]] = {
 
 # variant -> (make, the failing check, its reason, the words a person reads)
 NAMED_FAULTS: dict[str, tuple[Callable[..., Make], str, str, str]] = {
-    "encrypted, owner password only": (lambda ts: v.encrypted, "is_pdf", "encrypted", "文件已加密，无法核验"),
+    "encrypted, owner password only": (lambda ts: d.encrypted, "is_pdf", "encrypted", "文件已加密，无法核验"),
     "encrypted with a user password": (
-        lambda ts: lambda p: v.encrypted(p, user="1234"),
+        lambda ts: lambda p: d.encrypted(p, user="1234"),
         "is_pdf",
         "encrypted",
         "文件已加密，无法核验",
     ),
-    "encrypted by qpdf": (lambda ts: v.encrypted_by_qpdf, "is_pdf", "encrypted", "文件已加密，无法核验"),
+    "encrypted by qpdf": (lambda ts: d.encrypted_by_qpdf, "is_pdf", "encrypted", "文件已加密，无法核验"),
     "a CRL in the DSS flipped in place": (
-        lambda ts: v.crl_flipped_in_place,
+        lambda ts: d.crl_flipped_in_place,
         "signature_intact",
         "crl_damaged",
         "文件内的吊销列表已损坏",
     ),
     "a damaged CRL added to the DSS later": (
-        lambda ts: v.crl_damaged_in_a_later_revision,
+        lambda ts: d.crl_damaged_in_a_later_revision,
         "trusted_signer",
         "crl_damaged",
         "文件内的吊销列表已损坏",
     ),
     "signed revision's xref points elsewhere": (
-        lambda ts: v.xref_offset_wrong_in_signed_revision,
+        lambda ts: d.xref_offset_wrong_in_signed_revision,
         "is_pdf",
         "xref_broken",
         "文件交叉引用表损坏",
     ),
     "last revision's xref points elsewhere": (
-        lambda ts: v.xref_offset_wrong_in_last_revision,
+        lambda ts: d.xref_offset_wrong_in_last_revision,
         "is_pdf",
         "xref_broken",
         "文件交叉引用表损坏",
     ),
     "appended revision's xref points elsewhere": (
-        lambda ts: v.xref_offset_wrong_in_appended_revision,
+        lambda ts: d.xref_offset_wrong_in_appended_revision,
         "is_pdf",
         "xref_broken",
         "文件交叉引用表损坏",
