@@ -53,6 +53,7 @@ def append_revision(
         where[number] = len(out)
         out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
     where.update(offsets or {})
+    assert where, "an xref section needs at least one entry"
     xref = len(out)
     out += b"xref\n"
     for number in sorted(where):

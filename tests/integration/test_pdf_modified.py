@@ -247,3 +247,23 @@ def test_pyhanko_alone_misses_what_the_revision_rules_find(corpus: Corpus, tsa) 
         context = ValidationContext(trust_roots=corpus.roots, allow_fetching=False)
         status = validate_pdf_signature(reader.embedded_regular_signatures[0], signer_validation_context=context)
         assert status.intact and status.modification_level.name == "LTA_UPDATES"
+
+
+def test_hostile_later_revisions_are_bounded_and_never_raise(corpus: Corpus) -> None:
+    """A flood of unlisted definitions, and an object nested thousands deep, in a later
+    revision: not valid, quickly, with a verdict (never an exception)."""
+    import time
+
+    _, size, _, _ = v.last_trailer(corpus.good)
+    catalog, _ = v.catalog_and_page(corpus.good)
+    listed = {catalog: v.object_body(corpus.good, catalog)}
+    flood = b"".join(b"%d 0 obj\n(x)\nendobj\n" % n for n in range(1, 20_001))
+    flooded_file = v.append_revision(corpus.good, listed, raw_body=flood)
+    deep = b"[" * 5000 + b"]" * 5000
+    for data in (flooded_file, v.append_revision(corpus.good, {size: deep})):
+        started = time.monotonic()
+        verdict = check(corpus, data)
+        assert not verdict.valid and not verdict.unavailable, as_json(verdict)
+        assert time.monotonic() - started < 5
+    flooded = check(corpus, flooded_file).check("coverage")
+    assert "shadow_objects" in flooded.params["changes"] and len(flooded.params["what"]) <= 8

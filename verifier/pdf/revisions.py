@@ -46,12 +46,13 @@ def later_changes(reader: Any, pdf: bytes, signed_revision: int) -> tuple[LaterC
     """Everything the revisions after ``signed_revision`` change beyond timestamps and
     validation data, in file order; empty for a genuine certificate (renewed or not)."""
     found: list[LaterChange] = []
+    index = signed_revision + 1  # 0-based, as pyHanko counts
     try:
-        for revision in range(signed_revision + 1, reader.xrefs.total_revisions):  # 0-based
-            found.extend(_revision_changes(reader, revision))
+        for index in range(signed_revision + 1, reader.xrefs.total_revisions):
+            found.extend(_revision_changes(reader, index))
         found.extend(shadow_definitions(reader, pdf, signed_revision))
     except Exception as exc:  # an unreadable later revision is not one of ours
-        found.append(LaterChange("unreadable", f"{type(exc).__name__}: {exc}"[:200], signed_revision + 2))
+        found.append(LaterChange("unreadable", f"{type(exc).__name__}: {exc}"[:200], index + 1))
     return tuple(found)
 
 
