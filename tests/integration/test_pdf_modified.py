@@ -108,6 +108,12 @@ MODIFIED: dict[str, tuple[Callable[..., Make], set[str], str]] = {
         {"objects_changed"},
         "(timestamp field) with an appearance",
     ),
+    "annotation added": (lambda ts: test_pdf_check.add_annotation, {"objects_changed"}, "(/Annot)"),
+    "text painted over the page": (
+        lambda ts: test_pdf_check.paint_text_overlay,
+        {"objects_changed"},
+        "(/Page) /Contents",
+    ),
     "font replaced": (lambda ts: v.font_replaced, {"objects_changed"}, "(/Font)"),
     "catalog gains actions": (lambda ts: v.catalog_gains_actions, {"objects_changed"}, "catalog /AA"),
 }
