@@ -24,15 +24,20 @@ def parse_failure(b: Builder, outcome: SandboxOutcome, inspection: Any) -> None:
         b.add("is_pdf", False, "memory", outcome.message)
     elif outcome.failure is not None:
         b.add("is_pdf", False, "unsafe", f"{outcome.failure}: {outcome.message}")
+    elif inspection is not None and inspection.structure:  # encrypted, xref_broken
+        b.add("is_pdf", False, inspection.structure, inspection.parse_error)
     else:
         b.add("is_pdf", False, "damaged", inspection.parse_error if inspection is not None else "")
 
 
 def signature(b: Builder, report: Any) -> bool:
     if report.signatures == 0:
-        return _fail(b, "signature_intact", "no_signature", "; ".join(report.problems))
+        # "no signature" only when there truly is none; a validation that broke off is damage
+        reason = "unreadable" if report.error else "no_signature"
+        return _fail(b, "signature_intact", reason, "; ".join(report.problems))
     if not report.intact:
-        return _fail(b, "signature_intact", "changed", "; ".join(report.problems))
+        reason = _damaged_dss_reason(report) or "changed"
+        return _fail(b, "signature_intact", reason, "; ".join(report.problems))
     if not report.valid:
         return _fail(b, "signature_intact", "invalid", "; ".join(report.problems))
     if report.doc_timestamp_problems:
@@ -47,6 +52,9 @@ def signer(b: Builder, report: Any, identity: Any, require_lta: bool) -> bool:
         "passed" if report.lta_ok else next((p for p in report.problems if p.startswith("AdES-LTA")), "not passed")
     )
     detail = f"signer {identity.subject or report.signer_subject}; issuer {identity.issuer}; {lta}"
+    damaged = _damaged_dss_reason(report)
+    if damaged:
+        return _fail(b, "trusted_signer", damaged, f"{detail}; " + "; ".join(report.damaged_validation_data))
     if not report.trusted:
         trust = report.trust_problem or "untrusted"
         return _fail(b, "trusted_signer", "untrusted", f"{detail}; trust problem: {trust}")
@@ -85,8 +93,12 @@ def coverage(b: Builder, report: Any) -> bool:
         what.append(f"pyHanko: {report.changes}")
     if report.changed_fields:
         what.append("changed fields: " + ", ".join(report.changed_fields))
+    later = report.later_changes
+    if later:
+        what.append("after signing: " + "; ".join(f"revision {c.revision}: {c.kind} {c.what}" for c in later[:20]))
     if what:
-        # What a person is told changed (codes; words in verifier.words.pdf).
+        # What a person is told changed (codes; words in verifier.words.pdf), and the parts
+        # by their technical names (the same in every language).
         changes = []
         if report.signatures > 1:
             changes.append("another_signature")
@@ -94,8 +106,13 @@ def coverage(b: Builder, report: Any) -> bool:
             changes.append("appended")
         if changed and report.signatures <= 1:
             changes.append("objects_changed")
+        for change in later:
+            code = _LATER_CHANGES.get(change.kind, "objects_changed")
+            if code not in changes:
+                changes.append(code)
+        named = tuple(dict.fromkeys(c.what for c in later if c.kind not in ("no_timestamp", "unreadable")))[:8]
         detail = f"coverage {report.coverage}; " + "; ".join(what)
-        b.add("coverage", False, "modified", detail, changes=tuple(changes))
+        b.add("coverage", False, "modified", detail, changes=tuple(changes), what=named)
         return False
     reason = "whole_file" if report.modification_level == "NONE" else "only_timestamps_added"
     b.add("coverage", True, reason, f"coverage {report.coverage}; modifications {report.modification_level}")
@@ -121,6 +138,25 @@ def registry(b: Builder, certificate: PublicCertificate) -> None:
         b.add("registry_status", False, status.value, status.value, **label)
     else:
         b.add("registry_status", False, "unknown", "unknown", **label)
+
+
+# LaterChange.kind (verifier.pdf.revisions) -> the change code a person is told
+_LATER_CHANGES = {
+    "metadata": "metadata",
+    "orphan": "orphan_objects",
+    "shadow": "shadow_objects",
+    "object": "objects_changed",
+    "no_timestamp": "revision_without_timestamp",
+}
+
+
+def _damaged_dss_reason(report: Any) -> str:
+    """``crl_damaged`` (a CRL in the DSS does not parse), ``validation_data_damaged``
+    (another DSS item), or "" when the DSS is sound."""
+    damaged = report.damaged_validation_data
+    if not damaged:
+        return ""
+    return "crl_damaged" if any(p.startswith("CRL ") for p in damaged) else "validation_data_damaged"
 
 
 def _fail(b: Builder, code: str, reason: str, detail: str) -> bool:

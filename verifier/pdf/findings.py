@@ -14,6 +14,15 @@ ACCEPTED_MODIFICATIONS = ("NONE", "LTA_UPDATES")
 
 
 @dataclass(frozen=True)
+class LaterChange:
+    """One thing a revision after the signed one changed (``verifier.pdf.revisions``)."""
+
+    kind: str  # metadata | orphan | shadow | object | no_timestamp | unreadable
+    what: str  # technical, not translated: "/Info /Title", "XMP dc:title", "4 0 obj (/Page)"
+    revision: int  # which revision of the file, counting from 1 (the first, unsigned one)
+
+
+@dataclass(frozen=True)
 class SignatureReport:
     intact: bool = False
     valid: bool = False
@@ -42,6 +51,12 @@ class SignatureReport:
     doc_timestamp_problems: tuple[str, ...] = ()
     doc_timestamp_trust_problems: tuple[str, ...] = ()
     signer_cert_der: bytes = field(default=b"", repr=False)  # the signer's certificate (DER)
+    # What the revisions after the signed one change beyond timestamps and validation data
+    # (metadata, orphan or shadow objects, other parts): any makes the file "modified".
+    later_changes: tuple[LaterChange, ...] = ()
+    # DSS items that do not parse ("CRL 2 of 6 in the DSS (object 31) is damaged: ...").
+    damaged_validation_data: tuple[str, ...] = ()
+    error: str = ""  # validation could not run to its end (a damaged file): not "no signature"
 
     @property
     def ok(self) -> bool:
@@ -57,6 +72,8 @@ class SignatureReport:
             and self.modification_level in ACCEPTED_MODIFICATIONS
             and not self.doc_timestamp_problems
             and not self.doc_timestamp_trust_problems
+            and not self.later_changes
+            and not self.damaged_validation_data
             and not self.problems
         )
 
@@ -85,3 +102,4 @@ class Inspection:
     record_number: str | None = None
     record_version: int | None = None
     record_error: str = ""
+    structure: str = ""  # when not parsed for a named fault: "encrypted", "xref_broken"

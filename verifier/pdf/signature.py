@@ -24,7 +24,10 @@ Checks (see :func:`validate_signed_pdf`):
    indication is PASSED (pyHanko's ``bottom_line`` can be True with NO_POE).
 5. Our file rules: coverage is the entire file, or everything after the signed revision
    is at most LTA updates (DSS and document timestamps) and nothing follows the last
-   ``%%EOF``.
+   ``%%EOF``; and what pyHanko's analysis lets through (metadata beyond dates and producer,
+   orphan and shadow objects, revisions without a timestamp) is found by
+   :mod:`verifier.pdf.revisions`. A damaged DSS item (:mod:`verifier.pdf.structure`) is
+   reported as such, and the signature is then validated without the DSS.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ from asn1crypto import x509 as asn1_x509
 
 from ecert.clock import utc_now
 from verifier.pdf.findings import ACCEPTED_MODIFICATIONS, SignatureReport
+from verifier.pdf.revisions import later_changes
+from verifier.pdf.structure import damaged_validation_data
 
 __all__ = ["validate_signed_pdf", "validate_signed_reader"]
 
@@ -80,7 +85,8 @@ def validate_signed_reader(
     try:
         return _validate(reader, pdf, list(trust_roots), validation_time, list(crls))
     except Exception as exc:  # fail closed
-        return SignatureReport(problems=[f"validation error: {type(exc).__name__}: {exc}"])
+        error = f"validation error: {type(exc).__name__}: {exc}"
+        return SignatureReport(problems=[error], error=error[:500])
 
 
 # --------------------------------------------------------------------------- internals
@@ -113,8 +119,11 @@ def _validate(reader: Any, pdf: bytes, roots: list, validation_time: dt.datetime
         problems.append(f"{len(sigs)} signatures; only one is expected")
     sig = sigs[0]
 
+    damaged = damaged_validation_data(reader)
+    problems.extend(damaged)
     try:
-        dss = DocumentSecurityStore.read_dss(reader)
+        # a damaged item would make validation fail deep inside: validate without the DSS
+        dss = None if damaged else DocumentSecurityStore.read_dss(reader)
     except NoDSSFoundError:
         dss = None
         problems.append("no DSS (validation data) in the document")
@@ -175,6 +184,11 @@ def _validate(reader: Any, pdf: bytes, roots: list, validation_time: dt.datetime
     if valid and not status.trusted:
         trust_problem = _enum_name(getattr(status, "trust_problem_indic", None))
 
+    # (5) what pyHanko's difference analysis lets through: metadata, orphans, shadows, ...
+    changed_later = later_changes(reader, pdf, sig.signed_revision)
+    if changed_later:
+        problems.append("changed after signing: " + "; ".join(f"{c.kind} {c.what}" for c in changed_later[:20]))
+
     # (4) nothing outside the revisions: pyHanko calls junk after %%EOF "intact"
     trailing = _has_trailing_bytes(reader, pdf)
     if trailing:
@@ -221,6 +235,8 @@ def _validate(reader: Any, pdf: bytes, roots: list, validation_time: dt.datetime
         doc_timestamp_problems=tuple(ts_corrupted),
         doc_timestamp_trust_problems=tuple(ts_untrusted),
         signer_cert_der=signer_cert.dump() if signer_cert is not None else b"",
+        later_changes=changed_later,
+        damaged_validation_data=tuple(damaged),
     )
 
 

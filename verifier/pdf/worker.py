@@ -26,6 +26,7 @@ from pyhanko_certvalidator.errors import InvalidCertificateError
 from ecert.x509 import DOCUMENT_SIGNING_USAGE
 from verifier.pdf.findings import Inspection, SignerIdentity
 from verifier.pdf.signature import validate_signed_reader
+from verifier.pdf.structure import structure_fault
 
 RECORD_NAME = "certificate.json"
 MAX_RECORD_BYTES = 256 * 1024
@@ -46,6 +47,9 @@ def inspect_pdf(
     logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=True)
+        fault = structure_fault(reader, data)  # encrypted, or an xref pointing elsewhere
+        if fault is not None:
+            return Inspection(parsed=False, parse_error=fault[1][:500], structure=fault[0])
         revisions = reader.xrefs.total_revisions
         _ = reader.root["/Pages"]  # a document without a page tree is no certificate
     except Exception as exc:

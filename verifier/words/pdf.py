@@ -27,6 +27,12 @@ _FIXED = {
     ("is_pdf", "unsafe"): _l("文件无法安全读取，不能作为有效证书。"),
     ("is_pdf", "damaged"): _l("文件已损坏或不完整（例如被截断），无法作为 PDF 读取。"),
     ("is_pdf", UNAVAILABLE): _l("检查服务暂时繁忙或不可用，文件尚未检查。这不说明文件有问题。"),
+    ("is_pdf", "encrypted"): _l(
+        "文件已加密，无法核验。本机关签发的电子证书从不加密；加密后另存的文件已不是原件，请上传证书的原始 PDF 文件。"
+    ),
+    ("is_pdf", "xref_broken"): _l(
+        "文件交叉引用表损坏：表中登记的位置上没有相应的对象（文件被改动过或已损坏），不能作为有效证书。"
+    ),
     ("issued_by_us", "no_match"): _l(
         "文件与本机关签发的任何文件都不完全一致。这本身不说明证书无效（例如后来加盖了新的时间戳），请看其余检查。"
     ),
@@ -34,12 +40,21 @@ _FIXED = {
     ("signature_intact", "no_signature"): _l("文件中没有电子签名，不是本机关签发的电子证书。"),
     ("signature_intact", "changed"): _l("签名后文件内容被改动过（或签名已损坏），签名不再成立。"),
     ("signature_intact", "invalid"): _l("电子签名本身无法通过验证。"),
+    ("signature_intact", "unreadable"): _l("文件中的电子签名无法完整读取（文件结构已损坏），签名无法核验。"),
+    ("signature_intact", "crl_damaged"): _l("文件内的吊销列表已损坏：签名后文件内容被改动过，签名不再成立。"),
+    ("signature_intact", "validation_data_damaged"): _l(
+        "文件内的验证数据（证书或吊销状态）已损坏：签名后文件内容被改动过，签名不再成立。"
+    ),
     ("signature_intact", "timestamp_damaged"): _l("签名之后加盖的存档时间戳已损坏（被改动过），文件不能作为有效证书。"),
     ("trusted_signer", "untrusted"): _l(
         "签名者的证书不是由本机关信任的证书机构签发的：这不是发证机关的签名（可能是仿冒的同名证书）。"
     ),
     ("trusted_signer", "not_office_certificate"): _l(
         "签名证书虽来自受信任的证书机构，但不是发证机关用于签发证书的证书。"
+    ),
+    ("trusted_signer", "crl_damaged"): _l("文件内的吊销列表已损坏，无法确认签名时签名者的证书有效。"),
+    ("trusted_signer", "validation_data_damaged"): _l(
+        "文件内的验证数据（证书或吊销状态）已损坏，无法确认签名时签名者的证书有效。"
     ),
     ("trusted_signer", "timestamp_untrusted"): _l("签名之后加盖的存档时间戳不是由本机关信任的时间戳服务签发的。"),
     ("trusted_signer", "validation_data_missing"): _l(
@@ -54,6 +69,18 @@ _CHANGES = {
     "another_signature": _l("又添加了一个签名"),
     "appended": _l("在文件末尾追加了数据"),
     "objects_changed": _l("添加或修改了页面内容、批注或其他对象"),
+    "metadata": _l("修改了文档信息（标题、主题、关键词、描述等）"),
+    "orphan_objects": _l("添加了文件中任何地方都不引用的对象"),
+    "shadow_objects": _l("在文件中暗藏了交叉引用表未登记的对象定义"),
+    "revision_without_timestamp": _l("追加了一次既不含时间戳也不含验证数据的修订"),
+}
+
+# The one line above the checks, for reasons that say more than their check's summary.
+_REASON_SUMMARIES = {
+    "encrypted": _l("无效：文件已加密，无法核验。请上传证书的原始 PDF 文件。"),
+    "xref_broken": _l("无效：文件交叉引用表损坏，文件被改动过或已损坏。"),
+    "crl_damaged": _l("无效：文件内的吊销列表已损坏。"),
+    "validation_data_damaged": _l("无效：文件内的验证数据已损坏。"),
 }
 
 _SUMMARIES = {
@@ -97,7 +124,10 @@ def _explained(code: str, reason: str, p: dict[str, Any]) -> str:
     if reason == "modified":
         separator = ", " if current_lang() == EN else "、"
         changes = separator.join(str(_CHANGES[c]) for c in p["changes"]) or _("内容有变化")
-        return _("签名后文件被改动过：%(changes)s。改动后的文件不能作为有效证书。", changes=changes)
+        text = _("签名后文件被改动过：%(changes)s。改动后的文件不能作为有效证书。", changes=changes)
+        if p.get("what"):  # the parts by their technical names, the same in every language
+            text += (" " if current_lang() == EN else "") + _("改动之处：%(what)s。", what="; ".join(p["what"]))
+        return text
     if reason == "not_in_registry":
         return _("登记系统中没有证书 %(number)s（第 %(version)s 版）。", **p)
     return _registry(reason, p)
@@ -155,6 +185,9 @@ def summary(verdict: PdfVerdict) -> str:
             version=certificate.version,
             current=certificate.current_version,
         )
+    failed = next((c for c in verdict.checks if c.code == verdict.summary), None)
+    if failed is not None and failed.reason in _REASON_SUMMARIES:
+        return str(_REASON_SUMMARIES[failed.reason])
     return str(_SUMMARIES.get(verdict.summary, _SUMMARIES["unknown"]))
 
 
