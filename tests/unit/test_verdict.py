@@ -108,3 +108,10 @@ def test_expired_use_copy(app_context) -> None:  # type: ignore[no-untyped-def]
     verdict = verdict_for(replace(VALID, status=PublicStatus.EXPIRED))
     assert words(verdict, ZH)[0] == "已过期" and "加注件" in words(verdict, ZH)[1]
     assert words(verdict, EN)[0] == "Expired"
+
+
+def test_every_revocation_reason_the_issuer_stores_has_words() -> None:
+    from issuer.services.lifecycle import RevocationReason
+    from verifier.words.verdict import REVOCATION_REASONS
+
+    assert sorted(reason.label for reason in RevocationReason) == sorted(REVOCATION_REASONS)

@@ -56,6 +56,14 @@ def sentence(verdict: Verdict) -> str:
     return _("登记库中没有与此对应的证书。请核对二维码或证书编号与姓名；如有疑问，请联系发证机关。")
 
 
+# The labels ``issuer.services.lifecycle.RevocationReason`` stores (a test keeps them equal).
+REVOCATION_REASONS = {
+    "以弄虚作假等不正当手段取得": _l("以弄虚作假等不正当手段取得"),
+    "不符合条件或程序错误": _l("不符合条件或程序错误"),
+    "审批决定已撤回": _l("审批决定已撤回"),
+}
+
+
 def _revoked(verdict: Verdict) -> str:
     certificate = verdict.certificate
     assert certificate is not None
@@ -63,9 +71,14 @@ def _revoked(verdict: Verdict) -> str:
         parts = [_("该证书已于%(day)s被撤销，不再有效。", day=format_date(verdict.revoked_on))]
     else:
         parts = [_("该证书已被撤销，不再有效。")]
-    # The reason and 文号 are the office's own Chinese words: shown as they are.
+    # The registry keeps the reason as the issuer's Chinese label: the known labels are
+    # said in the reader's language; anything else is the office's own words, as recorded.
     if certificate.revocation_reason:
-        parts.append(_("原因：%(reason)s。", reason=certificate.revocation_reason))
+        known = REVOCATION_REASONS.get(certificate.revocation_reason)
+        if known is not None:
+            parts.append(_("原因：%(reason)s。", reason=known))
+        else:
+            parts.append(_("原因（登记原文）：%(reason)s。", reason=certificate.revocation_reason))
     if certificate.revocation_doc_no:
         parts.append(_("撤销文号：%(doc_no)s。", doc_no=certificate.revocation_doc_no))
     return (" " if current_lang() == EN else "").join(parts)
