@@ -178,3 +178,37 @@ def test_audit_anchor_writes_one_on_demand_and_usage_errors_exit_2(app) -> None:
     assert "audit anchor written: event 0" in result.stdout
     assert len(anchors(app)) == 1
     assert invoke(app, "audit", "verify", "--bogus").exit_code == 2
+
+
+def test_revoking_in_production_without_the_audit_key_is_refused_and_changes_nothing(app) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from ecert.app import create_app
+
+    numbers = issued(app)
+    production = create_app(replace(app.extensions["ecert"].settings, environment="production"))
+    result = invoke(production, "revoke", numbers[0], "--reason", "fraud", "--doc-no", "足人社发〔2026〕3号")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "production needs ECERT_AUDIT_KEY_FILE (the audit log's key) to write audit events; nothing was written"
+    )
+    assert "Traceback" not in result.output
+    production.extensions["ecert"].db.dispose()
+    with app.extensions["ecert"].db.read() as session:
+        status = session.scalar(select(Certificate.status).where(Certificate.number == numbers[0]))
+    assert status is CertificateStatus.VALID
+    assert invoke(app, "audit", "verify").exit_code == 0
+
+
+def test_an_anchor_that_cannot_be_written_says_the_change_stands(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    numbers = issued(app)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    app.extensions["ecert"].db.audit.anchor_dir = blocked / "anchors"
+    result = invoke(app, "revoke", numbers[0], "--reason", "fraud", "--doc-no", "足人社发〔2026〕3号")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("the change was committed, but the audit anchor could not be written: ")
+    assert "run ecert audit anchor to try again" in result.stderr
+    with app.extensions["ecert"].db.read() as session:
+        status = session.scalar(select(Certificate.status).where(Certificate.number == numbers[0]))
+    assert status is CertificateStatus.REVOKED
