@@ -98,7 +98,7 @@ class ChainReport:
     """The events counted and what does not fit: ``Problem`` codes ``audit.gap`` (seq,
     expected), ``audit.link`` (seq: prev_hash is not the previous event's hash),
     ``audit.altered`` (seq: the content does not match its MAC, or its legacy hash),
-    ``audit.unknown_key`` (seq, key_id: no configured key has that id),
+    ``audit.unknown_key`` (seq, key_id: no configured key has that id; named at its first event),
     ``audit.downgraded`` (seq: an unkeyed event after keyed ones)."""
 
     events: int
@@ -121,6 +121,7 @@ def verify_chain(session: Session, keys: AuditKeyring | None = None) -> ChainRep
             raise AuditError("audit.no_trail")
         keys = trail.keys
     problems: list[Problem] = []
+    unknown: set[str] = set()
     expected_prev, expected_seq, count, legacy, keyed_seen = GENESIS, 1, 0, 0, False
     for event in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).yield_per(500):
         count += 1
@@ -138,7 +139,9 @@ def verify_chain(session: Session, keys: AuditKeyring | None = None) -> ChainRep
             keyed_seen = True
             key = keys.find(event.key_id)
             if key is None:
-                problems.append(Problem("audit.unknown_key", {"seq": event.seq, "key_id": event.key_id}))
+                if event.key_id not in unknown:  # once per key, not once per event
+                    unknown.add(event.key_id)
+                    problems.append(Problem("audit.unknown_key", {"seq": event.seq, "key_id": event.key_id}))
             elif key.mac(canonical(event)) != event.hash:
                 problems.append(Problem("audit.altered", {"seq": event.seq}))
         expected_prev, expected_seq = event.hash, event.seq + 1

@@ -5,6 +5,8 @@ Exit status of ``verify``: 0 intact, 1 a problem (each named, the first first), 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask.cli import with_appcontext
 
@@ -28,12 +30,18 @@ def _trail() -> AuditTrail:
 
 
 @audit_group.command("verify")
+@click.option(
+    "--anchors",
+    "anchor_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A published copy of the anchors to check against (default: ECERT_AUDIT_ANCHOR_DIR).",
+)
 @with_appcontext
 @needs_current_schema
-def verify_command() -> None:
+def verify_command(anchor_dir: Path | None) -> None:
     """Check the keyed chain, the anchors and every certificate's status; exit 1 naming each problem."""
     with kernel().db.read() as session:
-        report = verify_audit(session, _trail())
+        report = verify_audit(session, _trail(), anchor_dir=anchor_dir)
     for problem in report.problems:
         click.echo(problem_text(problem), err=True)
     chain = report.chain

@@ -45,9 +45,11 @@ class AuditReport:
         return self.chain.head_seq - (self.newest.seq if self.newest else 0)
 
 
-def verify_audit(session: Session, trail: AuditTrail) -> AuditReport:
+def verify_audit(session: Session, trail: AuditTrail, *, anchor_dir: Path | None = None) -> AuditReport:
+    """Check everything; ``anchor_dir`` is a published copy of the anchors to check against
+    (by default the folder this deployment writes them to)."""
     chain = verify_chain(session, trail.keys)
-    anchor_problems, newest, count = _check_anchors(session, trail, chain)
+    anchor_problems, newest, count = _check_anchors(session, trail, chain, anchor_dir or trail.anchor_dir)
     certificates, registry_problems = compare_registry(session)
     return AuditReport(
         chain=chain,
@@ -58,8 +60,10 @@ def verify_audit(session: Session, trail: AuditTrail) -> AuditReport:
     )
 
 
-def _check_anchors(session: Session, trail: AuditTrail, chain: ChainReport) -> tuple[list[Problem], Anchor | None, int]:
-    paths = anchor_paths(trail.anchor_dir)
+def _check_anchors(
+    session: Session, trail: AuditTrail, chain: ChainReport, anchor_dir: Path
+) -> tuple[list[Problem], Anchor | None, int]:
+    paths = anchor_paths(anchor_dir)
     if not paths:
         return [], None, 0
     try:

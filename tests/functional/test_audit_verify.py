@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import shutil
 from pathlib import Path
 
 from sqlalchemy import delete, func, select, update
@@ -113,8 +114,8 @@ def test_a_chain_rewritten_as_legacy_sha256_is_caught(app) -> None:  # type: ign
     )
 
 
-def test_deleting_the_newest_events_is_detected_against_the_newest_anchor(app) -> None:  # type: ignore[no-untyped-def]
-    issued(app)
+def test_deleting_the_newest_events_is_detected_against_the_newest_anchor(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    numbers = issued(app)
     last = last_seq(app)
     with app.extensions["ecert"].db.write() as session:
         session.execute(delete(AuditEvent).where(AuditEvent.seq > last - 2))
@@ -125,6 +126,17 @@ def test_deleting_the_newest_events_is_detected_against_the_newest_anchor(app) -
         f"anchor {anchor.name} records event {last}, but the log ends at event {last - 2}: "
         "the newest events were deleted"
     )
+    # The last certificate's events went with them: its row is named too.
+    assert f"{numbers[-1]} v1: the registry says Valid, but the audit log has no event of it" in result.stderr
+
+    # Someone who can also delete the local anchors is caught by a published copy.
+    published = tmp_path / "published"
+    shutil.copytree(anchor.parent, published)
+    anchor.unlink()
+    assert "records event" not in invoke(app, "audit", "verify").stderr
+    result = invoke(app, "audit", "verify", "--anchors", str(published))
+    assert result.exit_code == 1 and "the newest events were deleted" in result.stderr.splitlines()[0]
+    assert invoke(app, "audit", "verify", "--anchors", str(tmp_path / "nowhere")).exit_code == 2
 
 
 def test_a_certificate_unrevoked_by_sql_is_named_with_both_states(app) -> None:  # type: ignore[no-untyped-def]
