@@ -37,6 +37,10 @@ def problem_text(problem: Problem) -> str:
         "anchor.mismatch": _("锚点 %(file)s：第 %(seq)s 条事件与锚点记录的不符（日志已被改写）"),
         "registry.status": _("证书 %(number)s 第 %(version)s 版：登记状态为 %(registry)s，审计日志记录为 %(audit)s"),
         "registry.unaudited": _("证书 %(number)s 第 %(version)s 版：登记状态为 %(registry)s，但审计日志中没有它的事件"),
+        "registry.sha256": _("证书 %(number)s 第 %(version)s 版：登记的 PDF SHA-256 不是审计日志记录的那一个"),
+        "registry.doc_no": _(
+            "证书 %(number)s 第 %(version)s 版：登记的撤销文号为 %(registry)s，审计日志记录为 %(audit)s"
+        ),
         "registry.missing": _("证书 %(number)s 第 %(version)s 版：审计日志记录为 %(audit)s，但登记表中没有这一版"),
     }
     return words[problem.code] % params

@@ -157,6 +157,21 @@ def test_a_certificate_unrevoked_by_sql_is_named_with_both_states(app) -> None: 
     assert f"证书 {numbers[2]} 第 1 版：登记状态为 有效，审计日志记录为 已撤销" in chinese.stderr
 
 
+def test_a_pdf_hash_or_revocation_doc_no_changed_by_sql_is_named(app) -> None:  # type: ignore[no-untyped-def]
+    numbers = issued(app)
+    assert invoke(app, "revoke", numbers[0], "--reason", "fraud", "--doc-no", "足人社发〔2026〕3号").exit_code == 0
+    with app.extensions["ecert"].db.write() as session:
+        session.execute(
+            update(Certificate).where(Certificate.number == numbers[0]).values(revocation_doc_no="足人社发〔2026〕9号")
+        )
+        session.execute(update(Certificate).where(Certificate.number == numbers[1]).values(pdf_sha256="ab" * 32))
+    lines = invoke(app, "audit", "verify").stderr.splitlines()
+    assert lines[:2] == [
+        f"certificate {numbers[0]} v1: the registry's revocation 文号 is 足人社发〔2026〕9号, the audit log says 足人社发〔2026〕3号",
+        f"certificate {numbers[1]} v1: the registry's PDF SHA-256 is not the one the audit log recorded",
+    ]
+
+
 def test_a_forged_anchor_and_a_borrowed_timestamp_are_named(app) -> None:  # type: ignore[no-untyped-def]
     issued(app)
     (genuine,) = anchors(app)
