@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, render_template
 
+from ecert.audit import AuditTrail
 from ecert.db import connect
 from ecert.i18n import init_i18n
 from ecert.kernel import Kernel
@@ -29,7 +30,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese in JSON as itself, not \uXXXX
     app.extensions["ecert"] = Kernel(
         settings=settings,
-        db=connect(settings.database_url),
+        db=connect(settings.database_url, audit=AuditTrail.from_settings(settings)),
         store=FileBlobStore(settings.blob_dir),
     )
 

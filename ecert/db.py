@@ -26,23 +26,28 @@ class Database:
     engine: Engine
     reader: sessionmaker[Session]
     writer: sessionmaker[Session]
+    # The audit key and anchor settings (``ecert.audit.AuditTrail``): every write session
+    # carries it, so ``audit.append`` inside a state change's transaction finds its key.
+    audit: Any = None
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction: commits on success, rolls back on any exception."""
         with self.writer() as session, session.begin():
+            session.info["ecert.audit"] = self.audit
             yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         with self.reader() as session:
+            session.info["ecert.audit"] = self.audit
             yield session
 
     def dispose(self) -> None:
         self.engine.dispose()
 
 
-def connect(url: str, **engine_kwargs: Any) -> Database:
+def connect(url: str, *, audit: Any = None, **engine_kwargs: Any) -> Database:
     is_sqlite = url.startswith("sqlite")
     if is_sqlite:
         engine_kwargs.setdefault("connect_args", {"timeout": 30})
@@ -56,6 +61,7 @@ def connect(url: str, **engine_kwargs: Any) -> Database:
         engine=engine,
         reader=sessionmaker(engine, expire_on_commit=False),
         writer=sessionmaker(writer_engine, expire_on_commit=False),
+        audit=audit,
     )
 
 

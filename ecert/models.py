@@ -140,7 +140,9 @@ class NumberCounter(Base):
 
 
 class AuditEvent(Base):
-    """Append-only, hash-chained: ``hash`` covers the event and ``prev_hash``."""
+    """Append-only, chained: ``hash`` is the HMAC-SHA-256 (under the audit key ``key_id``)
+    of the event and ``prev_hash``; ``key_id`` NULL marks a legacy event, plain SHA-256
+    (``ecert.audit``)."""
 
     __tablename__ = "audit_events"
 
@@ -153,6 +155,7 @@ class AuditEvent(Base):
     payload: Mapped[dict] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class DeploymentSetting(Base):

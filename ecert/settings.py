@@ -97,6 +97,12 @@ class Settings:
     qr_key_file: Path | None = None
     qr_key_id: str | None = None
     qr_keyset_file: Path | None = None
+    # The audit log's HMAC key (hex, one line) and the retired keys still needed to verify
+    # older events; the folder of published audit anchors (``ecert.audit``). Development
+    # generates ECERT_HOME/audit-key when unset; production needs the file to write events.
+    audit_key_file: Path | None = None
+    audit_retired_key_files: tuple[Path, ...] = ()
+    audit_anchor_dir: Path | None = None
     ratelimits: RateLimits = field(default_factory=RateLimits)
     sandbox: SandboxLimits = field(default_factory=SandboxLimits)
     # The largest PDF a verifier checks, and the largest request body the web accepts
@@ -119,6 +125,15 @@ class Settings:
     @property
     def qr_dev_key_dir(self) -> Path:
         return self.home / "qr-keys"
+
+    @property
+    def audit_anchor_path(self) -> Path:
+        return self.audit_anchor_dir or self.home / "audit-anchors"
+
+    @property
+    def trust_roots_path(self) -> Path:
+        """The pinned roots: configured, or in development the root the development PKI wrote."""
+        return self.trust_roots_file or self.pki_dir / "root-ca.cert.pem"
 
     @property
     def qr_keyset_path(self) -> Path:
@@ -173,6 +188,11 @@ class Settings:
             qr_key_file=_optional_path(env, "ECERT_QR_KEY_FILE"),
             qr_key_id=env.get("ECERT_QR_KEY_ID") or None,
             qr_keyset_file=_optional_path(env, "ECERT_QR_KEYSET_FILE"),
+            audit_key_file=_optional_path(env, "ECERT_AUDIT_KEY_FILE"),
+            audit_retired_key_files=tuple(
+                Path(part) for part in env.get("ECERT_AUDIT_RETIRED_KEY_FILES", "").split(os.pathsep) if part
+            ),
+            audit_anchor_dir=_optional_path(env, "ECERT_AUDIT_ANCHOR_DIR"),
             ratelimits=RateLimits(
                 enabled=_flag(env, "ECERT_RATELIMIT_ENABLED", True),
                 page=_rate(env, "ECERT_RATELIMIT_PAGE", RateLimits.page),
@@ -227,6 +247,9 @@ class Settings:
                 problems.append(
                     "ECERT_QR_KEY_FILE and ECERT_QR_KEY_ID must name the Ed25519 QR claim key and its key id"
                 )
+        if self.signer == "none" and self.audit_key_file is not None and not self.tsa_url:
+            # A process that writes events anchors them at every batch end, with a timestamp.
+            problems.append("ECERT_TSA_URL must name an RFC 3161 timestamp authority to anchor the audit log")
         if self.qr_keyset_file is None:
             problems.append("ECERT_QR_KEYSET_FILE must name the published QR key set (JSON)")
         if not self.ratelimits.enabled:

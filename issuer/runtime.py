@@ -9,15 +9,18 @@ built on web requests that do not issue, nor for commands that only read or revo
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from flask import Flask
 
 from ecert.kernel import Kernel
+from ecert.settings import Settings
 from issuer.services.pipeline import Issuance
 
 if TYPE_CHECKING:
+    from issuer.pki.development import DevelopmentPKI
     from issuer.qr.claims import ClaimSigner
     from issuer.rendering.layout import CertificateRenderer
     from issuer.signing.pades import DocumentSigner
@@ -66,6 +69,18 @@ class IssuerRuntime:
                 claim_signer=self.claim_signer,
                 accept_public_url_change=accept_public_url_change,
             )
+
+
+def anchor_stamper(settings: Settings) -> Callable[[bytes], bytes]:
+    """What the audit log's anchors are timestamped with (``ecert.audit.anchors``)."""
+    from issuer.signing.timestamping import build_anchor_stamper
+
+    def development_pki() -> DevelopmentPKI:
+        from issuer.pki.development import DevelopmentPKI
+
+        return DevelopmentPKI.load_or_create(settings.pki_dir, settings.office_name, settings.public_url)
+
+    return build_anchor_stamper(tsa_url=settings.tsa_url, pki_loader=development_pki, production=settings.is_production)
 
 
 def runtime(app: Flask) -> IssuerRuntime:

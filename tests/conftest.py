@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ecert.settings import RateLimits
+from ecert.settings import RateLimits, Settings
 from tests import postgres
 
 
@@ -105,20 +105,30 @@ def make_home(tmp_path: Path, pki_home: Path) -> Path:
     return home
 
 
+def audited_database(settings):  # type: ignore[no-untyped-def]
+    """The database of ``settings`` as the app opens it: with the audit key (development:
+    generated under home) and anchors timestamped by the development TSA."""
+    from ecert.audit import AuditTrail
+    from ecert.db import connect
+    from issuer.runtime import anchor_stamper
+
+    trail = AuditTrail.from_settings(settings)
+    trail.stamper = anchor_stamper(settings)
+    return connect(settings.database_url, audit=trail)
+
+
 def make_issuance(database_url: str, home: Path, renderer, signer, seal_png):  # type: ignore[no-untyped-def]
     """Issuance against ``database_url`` with the session's renderer and signer, the test clock
     (26 November 2026, 10:30 in the office) and the actor ``test``."""
     from datetime import UTC, datetime
 
-    from ecert.db import connect
-    from ecert.settings import Settings
     from ecert.storage import FileBlobStore
     from issuer.qr.claims import build_claim_signer
     from issuer.services.issuance import Issuance
 
     settings = Settings(home=home, database_url=database_url)
     return Issuance(
-        db=connect(database_url),
+        db=audited_database(settings),
         store=FileBlobStore(settings.blob_dir),
         renderer=renderer,
         signer=signer,

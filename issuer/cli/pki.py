@@ -40,3 +40,6 @@ def init_pki() -> None:
 
     DevelopmentPKI.load_or_create(settings.pki_dir, settings.office_name, settings.public_url)
     click.echo(_("开发用 PKI 已就绪：%(dir)s（仅供开发，不可用于生产）", dir=settings.pki_dir))
+    if settings.audit_key_file is None:
+        audit_key = kernel().db.audit.keys.current  # generated on first use: ECERT_HOME/audit-key, 0600
+        click.echo(_("开发用审计密钥已就绪：%(key_id)s", key_id=audit_key.key_id))

@@ -91,6 +91,7 @@ def issue_decisions(
         outcomes.append(outcome)
         if on_done is not None:
             on_done(outcome)
+    audit.anchor_batch_end(issuance.db, at=issuance.clock())  # the batch's events, pinned outside the database
     return outcomes
 
 

@@ -140,6 +140,7 @@ def revoke_many(
                 at=now,
             )
             changed.append(Changed(number, current.version, current.token, current.status.value, current.pdf_sha256))
+    audit.anchor_batch_end(db, at=clock())  # the batch's events, pinned outside the database
     return changed
 
 
@@ -201,6 +202,7 @@ def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason:
             payload={"supersedes": previous[1], "changes": sorted(changes), "reason": reason, "sha256": done.sha256},
             at=produced.at,
         )
+    audit.anchor_batch_end(issuance.db, at=issuance.clock())
     return Changed(number, done.version, done.token, done.status.value, done.sha256)
 
 

@@ -7,6 +7,8 @@ needs a URL and refuses the development TSA.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -26,7 +28,7 @@ from issuer import PKIError
 if TYPE_CHECKING:
     from issuer.pki.development import DevelopmentPKI
 
-__all__ = ["DevelopmentTimeStamper", "build_timestamper"]
+__all__ = ["DevelopmentTimeStamper", "build_anchor_stamper", "build_timestamper"]
 
 
 class DevelopmentTimeStamper(DummyTimeStamper):
@@ -76,3 +78,21 @@ def build_timestamper(
     if pki is None:
         raise PKIError("no TSA URL configured and no development PKI to timestamp with")
     return DevelopmentTimeStamper(pki)
+
+
+def build_anchor_stamper(
+    *, tsa_url: str | None, pki_loader: Callable[[], DevelopmentPKI], production: bool
+) -> Callable[[bytes], bytes]:
+    """The audit log's anchors get their RFC 3161 token from the same authority as the
+    signatures: ``ECERT_TSA_URL``, else (development) the in-process development TSA.
+    Built on the first anchor: a process that never anchors never loads the PKI."""
+    built: list[TimeStamper] = []
+
+    def stamp(digest: bytes) -> bytes:
+        if not built:
+            pki = None if tsa_url or production else pki_loader()
+            built.append(build_timestamper(tsa_url=tsa_url, pki=pki, production=production))
+        token = asyncio.run(built[0].async_timestamp(digest, "sha256"))
+        return bytes(token.dump())
+
+    return stamp

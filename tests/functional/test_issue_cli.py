@@ -109,7 +109,7 @@ def test_console_script_end_to_end(tmp_path: Path, pki_home: Path) -> None:
     assert issued.returncode == 0, issued.stderr
     assert "issued, 0 already issued" in issued.stdout
     audit = run("db", "verify-audit")
-    assert audit.returncode == 0 and "哈希链完整" in audit.stdout
+    assert audit.returncode == 0 and "审计日志完整，与登记一致" in audit.stdout
 
 
 def _two_rows(tmp_path: Path, second_row_edit) -> Path:  # type: ignore[no-untyped-def]

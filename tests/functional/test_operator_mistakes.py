@@ -237,8 +237,12 @@ def test_lifecycle_refusals_in_the_operators_language(  # type: ignore[no-untype
 @pytest.mark.parametrize(
     ("lang", "line", "verdict"),
     [
-        ("zh", "第 2 条事件：内容与其哈希不符（已被改动）", "哈希链已被破坏"),
-        ("en", "event 2: its content does not match its hash (altered)", "chain BROKEN"),
+        ("zh", "第 2 条事件：内容与其 MAC 不符（已被改动，或在没有审计密钥的情况下重算）", "审计日志未通过核查"),
+        (
+            "en",
+            "event 2: its content does not match its MAC (altered, or recomputed without the audit key)",
+            "the audit log failed the check",
+        ),
     ],
 )
 def test_altered_audit_log_named_in_the_operators_language(  # type: ignore[no-untyped-def]

@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import update
 from sqlalchemy.exc import StatementError
 
 from ecert import audit
-from ecert.db import connect
+from ecert.db import Database
 from ecert.models import AuditEvent
+from ecert.settings import Settings
 from ecert.vocab.problem import Problem
+from tests.conftest import audited_database
 
 AT = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 
 
-def test_chain_verifies_and_detects_alteration(database_url: str) -> None:
-    db = connect(database_url)
+def connect(database_url: str, home: Path) -> Database:
+    return audited_database(Settings(home=home, database_url=database_url))
+
+
+def test_chain_verifies_and_detects_alteration(database_url: str, tmp_path: Path) -> None:
+    db = connect(database_url, tmp_path)
     for index in range(5):
         with db.write() as session:
             audit.append(
@@ -42,8 +49,8 @@ def test_chain_verifies_and_detects_alteration(database_url: str) -> None:
     db.dispose()
 
 
-def test_event_rolls_back_with_its_transaction(database_url: str) -> None:
-    db = connect(database_url)
+def test_event_rolls_back_with_its_transaction(database_url: str, tmp_path: Path) -> None:
+    db = connect(database_url, tmp_path)
     try:
         with db.write() as session:
             audit.append(session, actor="t", action="a", subject="s", payload={}, at=AT)
@@ -69,8 +76,8 @@ def test_the_canonical_form_of_existing_events_is_unchanged() -> None:
     assert audit.event_hash(event) == "e8255196692b06c7c48fd6bf33caeff87ca8a7feded67c271a643c2699c1ddc1"
 
 
-def test_moments_read_back_aware_utc_and_naive_ones_are_refused(database_url: str) -> None:
-    db = connect(database_url)
+def test_moments_read_back_aware_utc_and_naive_ones_are_refused(database_url: str, tmp_path: Path) -> None:
+    db = connect(database_url, tmp_path)
     shanghai = datetime(2026, 11, 26, 16, 0, tzinfo=timezone(timedelta(hours=8)))
     with db.write() as session:
         audit.append(session, actor="t", action="a", subject="s", payload={}, at=shanghai)

@@ -13,12 +13,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ecert import audit
-from ecert.db import connect
 from ecert.models import AuditEvent, Certificate, CertificateStatus
+from ecert.settings import Settings
 from ecert.vocab.numbering import parse_number, seq_is_usable
 from issuer.decisions import Decision
 from tests import factories
-from tests.conftest import make_home
+from tests.conftest import audited_database, make_home
 
 COLUMNS = [
     "name",
@@ -70,7 +70,7 @@ def test_parallel_processes_never_duplicate(database_url: str, tmp_path: Path, p
         _out, err = process.communicate(timeout=300)
         assert process.returncode == 0, err
 
-    db = connect(database_url)
+    db = audited_database(Settings(home=home, database_url=database_url))
     with db.read() as session:
         certificates = session.scalars(select(Certificate)).all()
         assert len(certificates) == 8
