@@ -16,6 +16,11 @@ $(STAMP): pyproject.toml
 system-deps:
 	@bash scripts/system-deps.sh
 
+# axe-core, injected by the browser tests into every page they visit (pinned, from npm).
+AXE := .cache/npm/node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --prefix .cache/npm --no-audit --no-fund --silent axe-core@4.10.3
+
 # The message catalogues: `make translations` extracts every message of the code and
 # templates and merges it into translations/*/LC_MESSAGES/messages.po (then fill in the
 # English); the set-up compiles them (the .mo files are not committed).
@@ -29,7 +34,7 @@ catalogues: $(STAMP)
 	$(BIN)/pybabel compile -d translations --statistics
 
 # Migrated database, development PKI and demo certificates under $ECERT_HOME.
-setup: system-deps $(STAMP) catalogues
+setup: system-deps $(STAMP) $(AXE) catalogues
 	$(BIN)/ecert db upgrade
 	$(BIN)/ecert pki init
 	$(BIN)/ecert issue examples/decisions.csv --out $(ECERT_HOME)/demo-certificates
@@ -58,4 +63,4 @@ test: setup lint
 	$(BIN)/pytest -q
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .cache screenshots
