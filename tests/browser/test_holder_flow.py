@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -63,7 +64,7 @@ def test_holder_registers_activates_and_downloads(app: Any, issuance: Issuance, 
         page.get_by_role("link", name="下载 PDF").click()
     download = download_info.value
     assert download.suggested_filename == f"{issued.number}-v1.pdf"
-    assert open(download.path(), "rb").read() == issuance.store.get(issued.sha256)
+    assert Path(download.path()).read_bytes() == issuance.store.get(issued.sha256)
 
     page.get_by_role("button", name="退出登录").click()
     visit.check("logged-out")
