@@ -24,7 +24,7 @@ $(AXE):
 # The message catalogues: `make translations` extracts every message of the code and
 # templates and merges it into translations/*/LC_MESSAGES/messages.po (then fill in the
 # English); the set-up compiles them (the .mo files are not committed).
-PACKAGES := ecert issuer verifier legacy_import accounts portal
+PACKAGES := ecert issuer verifier legacy_import accounts portal console
 translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _n:1,2 --no-location --sort-output \
 		--project=ecert -o translations/messages.pot $(PACKAGES)
@@ -46,9 +46,9 @@ run: setup
 	@echo "  扫码或点击验证 (scan or click to verify)："
 	@$(BIN)/ecert list --limit 6 | sed 's/^/    /' 
 	@echo "  验签用信任根 (trust root)：$(BIN)/ecert pki export-roots > roots.pem"
-	@echo "  我的证书 (holder portal)：http://127.0.0.1:8000/account/register 注册，验证码见 $(ECERT_HOME)/outbox/"
-	@echo "    激活码 (activation code)：$(BIN)/ecert users activation-code <身份证号码>（演示持证人见 examples/decisions.csv）"
-	@echo "  工作人员账号 (staff logins)：尚无，随工作人员控制台提供 (not yet)"
+	@echo "  演示账号 (demo logins)：我的证书 http://127.0.0.1:8000/my/ · 工作人员控制台 http://127.0.0.1:8000/console/"
+	@$(BIN)/ecert users demo | sed 's/^/    /'
+	@echo "    新注册的验证码 (one-time codes) 见 $(ECERT_HOME)/outbox/；激活码：$(BIN)/ecert users activation-code <身份证号码>"
 	@echo
 	$(BIN)/ecert run --host 127.0.0.1 --port 8000
 

@@ -6,7 +6,8 @@ HMACs), ``notifier`` (how codes reach people), ``services`` (registration, activ
 authentication, each with its audit event), ``users`` (the logged-in person as
 Flask-Login sees it), ``views`` and ``cli`` at the edges.
 
-Login sits behind one small interface (``services.authenticate`` and ``users``): a
+Login sits behind one small interface (``services.check_password``, ``services.record_login``
+and ``users``): a
 deployment that puts an OpenID Connect provider in front replaces the login view and
 keeps the rest (README, "Accounts").
 """

@@ -203,24 +203,28 @@ def activate(db: Database, secret: str, account_id: int, code: str, *, now: date
         return True
 
 
-def authenticate(db: Database, login: str, password: str, *, now: datetime) -> int | None:
-    """The account id when ``login`` and ``password`` match an active account."""
-    with db.write() as session:
+def check_password(db: Database, login: str, password: str) -> tuple[int, str] | None:
+    """(account id, kind) when ``login`` and ``password`` match an active account; the
+    same work when no account has that login."""
+    with db.read() as session:
         account = session.scalar(select(Account).where(Account.login == login))
-        if not verify_password(account.password_hash if account else None, password) or account is None:
+        matches = verify_password(account.password_hash if account else None, password)
+        if account is None or not matches or not account.active:
             return None
-        if not account.active:
-            return None
+        return account.id, account.kind
+
+
+def record_login(db: Database, account_id: int, *, now: datetime, method: str) -> None:
+    """The login itself, once every factor is checked: its time and its audit event."""
+    with db.write() as session:
+        account = session.get(Account, account_id)
+        if account is None:
+            return
         account.last_login_at = now
+        subject = f"account:{account.id}"
         audit.append(
-            session,
-            actor=f"account:{account.id}",
-            action="account.login",
-            subject=f"account:{account.id}",
-            payload={},
-            at=now,
+            session, actor=subject, action="account.login", subject=subject, payload={"method": method}, at=now
         )
-        return account.id
 
 
 def _open_code(session: Session, ticket: str, purpose: str, now: datetime) -> OneTimeCode | None:

@@ -13,15 +13,21 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from flask_login import login_required, login_user, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from accounts import services
+from accounts import services, staff
 from accounts.forms import CodeForm, LoginForm, RegisterForm
 from accounts.runtime import code_secret, runtime
+from accounts.totp import new_secret, provisioning_uri
 from accounts.users import load_user
 from ecert.i18n import _
 from ecert.kernel import kernel
 from ecert.web import limiter, private_page
 
 bp = Blueprint("accounts", __name__, url_prefix="/account", template_folder="templates")
+
+_MFA = "accounts.mfa"  # the staff account whose password was right, waiting for its code
+_ENROL = "accounts.totp_enrol"  # a new authenticator secret shown at the first staff login
+_MFA_SECONDS = 300
+SEEN = "accounts.seen"  # when the session was last used (staff time out after 30 idle minutes)
 
 _REFUSED = {
     services.CodeRefused.WRONG: lambda: _("验证码不正确，请核对短信中的 6 位数字"),
@@ -77,13 +83,51 @@ def login() -> BaseResponse:
     failed = False
     if form.validate_on_submit():
         k = kernel()
-        account_id = services.authenticate(k.db, form.login.data, form.password.data, now=k.clock())
-        if account_id is not None:
-            _log_in(account_id)
+        found = services.check_password(k.db, form.login.data, form.password.data)
+        if found is not None and found[1] == services.HOLDER:
+            services.record_login(k.db, found[0], now=k.clock(), method="password")
+            _log_in(found[0])
             return redirect(_safe_next(request.args.get("next")) or url_for("portal.home"))
+        if found is not None:  # staff: the second factor before any session
+            session.clear()
+            session[_MFA] = {"account": found[0], "at": k.clock().timestamp()}
+            return redirect(url_for("accounts.totp"))
         failed = True
+    expired = request.args.get("expired") == "1"
     status = 400 if form.errors or failed else 200
-    return private_page(render_template("accounts/login.html", form=form, failed=failed), status)
+    return private_page(render_template("accounts/login.html", form=form, failed=failed, expired=expired), status)
+
+
+@bp.route("/totp", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def totp() -> BaseResponse:
+    """The staff login's second step: a TOTP code, or the authenticator's enrolment first."""
+    k = kernel()
+    pending = session.get(_MFA)
+    if not isinstance(pending, dict) or k.clock().timestamp() - float(pending.get("at", 0)) > _MFA_SECONDS:
+        session.pop(_MFA, None)
+        return redirect(url_for("accounts.login"))
+    account_id = int(pending["account"])
+    enrolled = staff.is_enrolled(k.db, account_id)
+    if not enrolled and _ENROL not in session:
+        session[_ENROL] = new_secret()
+    form = CodeForm()
+    if form.validate_on_submit():
+        secret = None if enrolled else session.get(_ENROL)
+        if staff.check_totp(k.db, account_id, form.code.data, now=k.clock(), enrol_secret=secret):
+            services.record_login(k.db, account_id, now=k.clock(), method="password+totp")
+            _log_in(account_id)
+            return redirect(url_for("console.home"))
+        form.code.errors = [_("动态验证码不正确或已用过，请输入验证器中当前显示的 6 位数字")]
+    enrolment = None
+    if not enrolled:
+        secret = str(session[_ENROL])
+        enrolment = {
+            "secret": secret,
+            "uri": provisioning_uri(secret, staff.username_of(k.db, account_id), k.settings.office_name),
+        }
+    html = render_template("accounts/totp.html", form=form, enrolment=enrolment)
+    return private_page(html, 400 if form.errors else 200)
 
 
 @bp.post("/logout")
@@ -101,6 +145,7 @@ def _log_in(account_id: int) -> None:
     # A new session for the logged-in person: nothing from before login carries over.
     session.clear()
     login_user(user)
+    session[SEEN] = kernel().clock().timestamp()
 
 
 def _safe_next(target: str | None) -> str | None:

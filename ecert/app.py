@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     # Features are imported here, never at module level, so the kernel stays independent.
     import accounts.extension
+    import console.extension
     import issuer.extension
     import legacy_import.extension
     import portal.extension
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         legacy_import.extension,
         accounts.extension,
         portal.extension,
+        console.extension,
     ):
         feature.init_app(app)
 

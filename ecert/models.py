@@ -193,6 +193,10 @@ class Account(Base):
     holder_id: Mapped[int | None] = mapped_column(ForeignKey("holders.id"), unique=True)
     identity_confirmed_by: Mapped[str | None] = mapped_column(String(32))  # registry_mobile | staff | activation_code
     active: Mapped[bool] = mapped_column(default=True)
+    # Staff: the TOTP secret (RFC 6238, base32), enrolled at first login, and the last time
+    # step accepted, so that one code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -12,19 +12,13 @@ from werkzeug.wrappers import Response as BaseResponse
 from accounts import services
 from accounts.forms import CodeForm
 from accounts.runtime import code_secret
-from ecert.i18n import _, _l
+from ecert.i18n import _
 from ecert.kernel import kernel
-from ecert.models import CertificateStatus
+from ecert.status_words import status_word
 from ecert.web import limiter, private_page
 from portal.certificates import HeldCertificate, held_by, one_held_by
 
 bp = Blueprint("portal", __name__, url_prefix="/my", template_folder="templates")
-
-STATUS_WORDS = {
-    CertificateStatus.VALID: _l("有效"),
-    CertificateStatus.REVOKED: _l("已撤销"),
-    CertificateStatus.SUPERSEDED: _l("已更正（有新版本）"),
-}
 
 
 def _login_limit() -> str:
@@ -51,7 +45,7 @@ def home() -> Response:
         render_template(
             "portal/home.html",
             groups=groups,
-            status_word=lambda c: STATUS_WORDS.get(c.status, c.status.value),
+            status_word=lambda c: status_word(c.status),
             verify_url=lambda c: settings.verify_url(c.token),
         )
     )

@@ -27,6 +27,8 @@ def upgrade() -> None:
     sa.Column('holder_id', sa.Integer(), nullable=True),
     sa.Column('identity_confirmed_by', sa.String(length=32), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('totp_secret', sa.String(length=64), nullable=True),
+    sa.Column('totp_last_step', sa.BigInteger(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['holder_id'], ['holders.id'], ),
