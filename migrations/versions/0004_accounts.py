@@ -1,15 +1,15 @@
 """accounts and one-time codes: holders and staff log in
 
-Revision ID: 0003_accounts
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-03 12:00:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0003_accounts'
-down_revision = '0002'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
