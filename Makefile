@@ -16,10 +16,15 @@ $(STAMP): pyproject.toml
 system-deps:
 	@bash scripts/system-deps.sh
 
+# axe-core, injected by the browser tests into every page they visit (pinned, from npm).
+AXE := .cache/npm/node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --prefix .cache/npm --no-audit --no-fund --silent axe-core@4.10.3
+
 # The message catalogues: `make translations` extracts every message of the code and
 # templates and merges it into translations/*/LC_MESSAGES/messages.po (then fill in the
 # English); the set-up compiles them (the .mo files are not committed).
-PACKAGES := ecert issuer verifier legacy_import
+PACKAGES := ecert issuer verifier legacy_import accounts portal console
 translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _n:1,2 --no-location --sort-output \
 		--project=ecert -o translations/messages.pot $(PACKAGES)
@@ -29,7 +34,7 @@ catalogues: $(STAMP)
 	$(BIN)/pybabel compile -d translations --statistics
 
 # Migrated database, development PKI and demo certificates under $ECERT_HOME.
-setup: system-deps $(STAMP) catalogues
+setup: system-deps $(STAMP) $(AXE) catalogues
 	$(BIN)/ecert db upgrade
 	$(BIN)/ecert pki init
 	$(BIN)/ecert issue examples/decisions.csv --out $(ECERT_HOME)/demo-certificates
@@ -41,7 +46,9 @@ run: setup
 	@echo "  扫码或点击验证 (scan or click to verify)："
 	@$(BIN)/ecert list --limit 6 | sed 's/^/    /' 
 	@echo "  验签用信任根 (trust root)：$(BIN)/ecert pki export-roots > roots.pem"
-	@echo "  演示账号 (demo logins)：暂无，持证人和工作人员账号随“我的证书”门户提供 (none yet)"
+	@echo "  演示账号 (demo logins)：我的证书 http://127.0.0.1:8000/my/ · 工作人员控制台 http://127.0.0.1:8000/console/"
+	@$(BIN)/ecert users demo | sed 's/^/    /'
+	@echo "    新注册的验证码 (one-time codes) 见 $(ECERT_HOME)/outbox/；激活码：$(BIN)/ecert users activation-code <身份证号码>"
 	@echo
 	$(BIN)/ecert run --host 127.0.0.1 --port 8000
 
@@ -56,4 +63,4 @@ test: setup lint
 	$(BIN)/pytest -q
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .cache screenshots

@@ -38,11 +38,21 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_web(app, settings)
 
     # Features are imported here, never at module level, so the kernel stays independent.
+    import accounts.extension
+    import console.extension
     import issuer.extension
     import legacy_import.extension
+    import portal.extension
     import verifier.extension
 
-    for feature in (issuer.extension, verifier.extension, legacy_import.extension):
+    for feature in (
+        issuer.extension,
+        verifier.extension,
+        legacy_import.extension,
+        accounts.extension,
+        portal.extension,
+        console.extension,
+    ):
         feature.init_app(app)
 
     @app.get("/")

@@ -172,3 +172,51 @@ class DeploymentSetting(Base):
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_by: Mapped[str] = mapped_column(String(128))
+
+
+class Account(Base):
+    """A person who logs in: a holder (bound to one ID number) or a staff member (bound
+    to an office, with roles). Never both: ``kind`` says which (``accounts.roles``).
+
+    A holder's account sees certificates only once ``holder_id`` is set: when the
+    registry's mobile number received its one-time code, when staff confirmed the
+    identity, or when the holder entered an activation code the office handed out.
+    """
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "holder" | "staff"
+    login: Mapped[str] = mapped_column(String(64), unique=True)  # ID number, or a staff username
+    name: Mapped[str] = mapped_column(String(64))
+    mobile: Mapped[str | None] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    roles: Mapped[str] = mapped_column(String(64), default="")  # staff: comma-separated
+    office_code: Mapped[str | None] = mapped_column(String(6))
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("holders.id"), unique=True)
+    identity_confirmed_by: Mapped[str | None] = mapped_column(String(32))  # registry_mobile | staff | activation_code
+    active: Mapped[bool] = mapped_column(default=True)
+    # Staff: the TOTP secret (RFC 6238, base32), enrolled at first login, and the last time
+    # step accepted, so that one code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OneTimeCode(Base):
+    """A code sent through the notifier (registration, recovery) or handed out by the
+    office (activation). Only its HMAC is stored; ``ticket`` names it in the browser."""
+
+    __tablename__ = "one_time_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket: Mapped[str] = mapped_column(String(43), unique=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # register | activation
+    subject: Mapped[str] = mapped_column(String(64), index=True)  # the ID number it is for
+    code_hmac: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

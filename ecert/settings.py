@@ -51,6 +51,7 @@ class RateLimits:
     api: str = "60/minute"  #: ECERT_RATELIMIT_API, single look-ups in /api/v1
     api_batch: str = "300/minute"  #: ECERT_RATELIMIT_API_BATCH, items of /api/v1/batch
     api_verify: str = "10/minute"  #: ECERT_RATELIMIT_API_VERIFY, /api/v1/verify (PDF body)
+    login: str = "10/minute;50/hour"  #: ECERT_RATELIMIT_LOGIN, registration, codes and login (POST)
     # Lookups by number and name that find nothing, per name (``verifier.views.name_budget``).
     name_misses_per_client: str = "5/hour;20/day"  #: ECERT_RATELIMIT_NAME_MISSES_PER_CLIENT
     name_misses: str = "20/hour;100/day"  #: ECERT_RATELIMIT_NAME_MISSES, from all clients together
@@ -75,6 +76,10 @@ class Settings:
     database_url: str
     public_url: str = "http://127.0.0.1:8000"
     environment: Literal["development", "production"] = "development"
+    # How one-time codes reach holders: "outbox" (development: files under ECERT_HOME/outbox,
+    # refused in production) or "none" (registration closed: the production default until
+    # an SMS gateway is configured).
+    notifier: Literal["outbox", "none"] = "outbox"  #: ECERT_NOTIFIER
     secret_key: str = field(default="", repr=False)
     office_code: str = DEFAULT_OFFICE_CODE
     office_name: str = DEFAULT_OFFICE_NAME
@@ -173,6 +178,9 @@ class Settings:
             database_url=env.get("DATABASE_URL") or f"sqlite:///{home / 'ecert.sqlite3'}",
             public_url=env.get("ECERT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
             environment=environment,  # type: ignore[arg-type]
+            notifier=_choice(
+                env, "ECERT_NOTIFIER", ("outbox", "none"), "none" if environment == "production" else "outbox"
+            ),  # type: ignore[arg-type]
             secret_key=env.get("ECERT_SECRET_KEY", ""),
             office_code=env.get("ECERT_OFFICE_CODE", DEFAULT_OFFICE_CODE),
             office_name=env.get("ECERT_OFFICE_NAME", DEFAULT_OFFICE_NAME),
@@ -201,6 +209,7 @@ class Settings:
                 api=_rate(env, "ECERT_RATELIMIT_API", RateLimits.api),
                 api_batch=_rate(env, "ECERT_RATELIMIT_API_BATCH", RateLimits.api_batch),
                 api_verify=_rate(env, "ECERT_RATELIMIT_API_VERIFY", RateLimits.api_verify),
+                login=_rate(env, "ECERT_RATELIMIT_LOGIN", RateLimits.login),
                 name_misses_per_client=_rate(
                     env, "ECERT_RATELIMIT_NAME_MISSES_PER_CLIENT", RateLimits.name_misses_per_client
                 ),
@@ -252,6 +261,8 @@ class Settings:
             problems.append("ECERT_TSA_URL must name an RFC 3161 timestamp authority to anchor the audit log")
         if self.qr_keyset_file is None:
             problems.append("ECERT_QR_KEYSET_FILE must name the published QR key set (JSON)")
+        if self.notifier == "outbox":
+            problems.append("ECERT_NOTIFIER=outbox only writes files: production needs an SMS gateway or none")
         if not self.ratelimits.enabled:
             problems.append("ECERT_RATELIMIT_ENABLED=0 is for benchmarks only; production keeps rate limits on")
         if problems:
@@ -304,6 +315,13 @@ def _rate(env: Mapping[str, str], name: str, default: str) -> str:
         parse_many(value)
     except ValueError:
         raise ConfigurationError(f"{name} must be a rate limit such as 30/minute, not {value!r}") from None
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = env.get(name, "").strip() or default
+    if value not in allowed:
+        raise ConfigurationError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
     return value
 
 

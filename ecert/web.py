@@ -30,6 +30,13 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+def private_page(html: str, status: int = 200) -> Response:
+    """An HTML answer no cache keeps: forms, results, a person's own pages."""
+    response = Response(html, status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def init_web(app: Flask, settings: Settings) -> None:
     # Flask-Limiter reads its own keys from app.config; ours come from Settings only.
     app.config["RATELIMIT_STORAGE_URI"] = settings.ratelimit_storage_uri

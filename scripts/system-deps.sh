@@ -11,6 +11,8 @@ packages=(
   postgresql-15    # a throwaway cluster for the PostgreSQL test run
   chromium         # headless, driven by Playwright: the public pages as a 360 px phone shows them
 )
+# axe-core (accessibility checks in the browser tests) comes from npm; any Node.js with npm will do.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

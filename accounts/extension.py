@@ -1,0 +1,47 @@
+"""Hands accounts to the app: Flask-Login, the account pages, the ``ecert users`` commands."""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, session, url_for
+from flask_login import LoginManager, current_user, logout_user
+from werkzeug.wrappers import Response as BaseResponse
+
+from accounts.cli import users_group
+from accounts.runtime import build_runtime
+from accounts.users import User, load_user
+from accounts.views import SEEN, bp
+from ecert.i18n import _l
+from ecert.kernel import kernel
+
+STAFF_IDLE_SECONDS = 30 * 60
+
+
+def init_app(app: Flask) -> None:
+    k = kernel(app)
+    app.extensions["accounts"] = build_runtime(k)
+    manager = LoginManager()
+    manager.login_view = "accounts.login"
+    manager.login_message = _l("请先登录")
+    manager.session_protection = "strong"
+    manager.init_app(app)
+
+    @manager.user_loader
+    def _load(user_id: str) -> User | None:
+        return load_user(k.db, user_id)
+
+    @app.before_request
+    def _staff_idle_timeout() -> BaseResponse | None:
+        # Staff sessions end after 30 idle minutes; holders keep the browser's session.
+        if not current_user.is_authenticated or current_user.is_holder:
+            return None
+        now = kernel().clock().timestamp()
+        seen = session.get(SEEN)
+        if not isinstance(seen, (int, float)) or now - seen > STAFF_IDLE_SECONDS:
+            logout_user()
+            session.clear()
+            return redirect(url_for("accounts.login", expired=1))
+        session[SEEN] = now
+        return None
+
+    app.register_blueprint(bp)
+    app.cli.add_command(users_group)

@@ -1,0 +1,11 @@
+"""Hands the staff console to the app."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from console.views import bp
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

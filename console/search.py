@@ -1,0 +1,68 @@
+"""Search the registry by number, name or ID number: staff see personal data, so each
+search that shows any is an audit event naming who searched, for what, and what was shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import or_, select
+
+from ecert import audit
+from ecert.db import Database
+from ecert.models import Certificate, CertificateStatus, Decision, Holder
+from ecert.vocab.idnumber import check_id_number, normalise_id_number
+from ecert.vocab.names import normalise_name
+from ecert.vocab.numbering import parse_number
+
+LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Found:
+    number: str
+    version: int
+    status: CertificateStatus
+    name: str
+    id_number: str
+    qualification: str
+    grant_date: date
+
+
+def search(db: Database, query: str, *, actor: str, now: datetime) -> list[Found]:
+    """Certificates whose number, holder's name or ID number is ``query`` (exact, as
+    normalised), newest versions first; at most ``LIMIT``."""
+    text = query.strip()
+    if not text:
+        return []
+    conditions = [Decision.name == normalise_name(text)]
+    try:
+        conditions.append(Certificate.number == parse_number(text).text)
+    except Exception:  # not a number: the other fields may still match
+        pass
+    id_number = normalise_id_number(text)
+    if check_id_number(id_number) is None:
+        conditions.append(Holder.id_number == id_number)
+    with db.write() as session:
+        rows = session.execute(
+            select(Certificate, Decision, Holder)
+            .join(Decision, Certificate.decision_id == Decision.id)
+            .join(Holder, Decision.holder_id == Holder.id)
+            .where(or_(*conditions), Certificate.status != CertificateStatus.PENDING)
+            .order_by(Certificate.number, Certificate.version.desc())
+            .limit(LIMIT)
+        ).all()
+        found = [
+            Found(c.number, c.version, c.status, d.name, h.id_number, d.qualification, d.approval_date)
+            for c, d, h in rows
+        ]
+        if found:
+            audit.append(
+                session,
+                actor=actor,
+                action="console.search",
+                subject="registry",
+                payload={"query": text[:64], "shown": sorted({f"{f.number} v{f.version}" for f in found})},
+                at=now,
+            )
+    return found

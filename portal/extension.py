@@ -1,0 +1,11 @@
+"""Hands 我的证书 to the app."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from portal.views import bp
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

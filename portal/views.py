@@ -1,0 +1,89 @@
+"""我的证书 pages: the list, the activation form, the PDF download."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as BaseResponse
+
+from accounts import services
+from accounts.forms import CodeForm
+from accounts.runtime import code_secret
+from ecert.i18n import _
+from ecert.kernel import kernel
+from ecert.status_words import status_word
+from ecert.web import limiter, private_page
+from portal.certificates import HeldCertificate, held_by, one_held_by
+
+bp = Blueprint("portal", __name__, url_prefix="/my", template_folder="templates")
+
+
+def _login_limit() -> str:
+    return kernel().settings.ratelimits.login
+
+
+def _holder() -> None:
+    # Staff have the console, not 我的证书: the page does not exist for them.
+    if not current_user.is_holder:
+        abort(404)
+
+
+@bp.get("/")
+@login_required
+def home() -> Response:
+    _holder()
+    if current_user.holder_id is None:
+        return private_page(render_template("portal/activate.html", form=CodeForm()))
+    with kernel().db.read() as session:
+        held = held_by(session, current_user.holder_id)
+    settings = kernel().settings
+    groups = [list(versions) for _number, versions in groupby(held, key=lambda c: c.number)]
+    return private_page(
+        render_template(
+            "portal/home.html",
+            groups=groups,
+            status_word=lambda c: status_word(c.status),
+            verify_url=lambda c: settings.verify_url(c.token),
+        )
+    )
+
+
+@bp.post("/activate")
+@login_required
+@limiter.limit(_login_limit)
+def activate() -> BaseResponse:
+    _holder()
+    form = CodeForm()
+    if form.validate_on_submit():
+        k = kernel()
+        if services.activate(k.db, code_secret(), current_user.account_id, form.code.data, now=k.clock()):
+            return redirect(url_for("portal.home"))
+        form.code.errors = [_("激活码不正确或已失效；请核对发证机关交给您的 8 位激活码")]
+    return private_page(render_template("portal/activate.html", form=form), 400)
+
+
+@bp.get("/certificates/<int:certificate_id>.pdf")
+@login_required
+def download(certificate_id: int) -> Response:
+    _holder()
+    if current_user.holder_id is None:
+        abort(404)
+    k = kernel()
+    with k.db.read() as session:
+        held = one_held_by(session, current_user.holder_id, certificate_id)
+    if held is None or held.pdf_sha256 is None:
+        abort(404)
+    data = k.store.get(held.pdf_sha256)
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = _attachment(held)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _attachment(held: HeldCertificate) -> str:
+    name = f"{held.number}-v{held.version}.pdf"
+    ascii_name = name.encode("ascii", "replace").decode("ascii").replace("?", "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
