@@ -18,7 +18,7 @@ AXE = Path(__file__).resolve().parents[2] / ".cache/npm/node_modules/axe-core/ax
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # Playwright's event loop must end with the module: signing runs asyncio.run()
 def browser() -> Iterator[Any]:
     if CHROMIUM is None:
         pytest.fail("chromium is missing: scripts/system-deps.sh installs it")
