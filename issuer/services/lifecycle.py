@@ -32,8 +32,8 @@ from issuer import IssuerError, registry
 from issuer.decisions import Decision as DecisionRecord
 from issuer.decisions import RowError, validate_record
 from issuer.decisions.fields import record_of, snapshot_values
-from issuer.services.issuance import unprintable_fields
 from issuer.services.pipeline import Issuance, Reservation, produce, reserve_certificate
+from issuer.services.preflight import print_problems
 from issuer.services.public_url import check_public_url
 
 
@@ -168,7 +168,7 @@ def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason:
         raise LifecycleError(
             "certificate.unchanged", number=number, version=previous[1], columns=tuple(sorted(changes))
         )
-    unprintable = unprintable_fields(issuance.renderer, corrected)
+    unprintable = print_problems(issuance, corrected, version=previous[1] + 1)
     if unprintable:
         return unprintable
 
