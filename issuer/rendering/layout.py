@@ -79,11 +79,15 @@ def _seal_box_pt() -> tuple[float, float, float, float]:
     return (round(x1, 2), round(y1, 2), round(x2, 2), round(y2, 2))
 
 
-#: The boxes no text may enter (mm, top-left origin, as drawn): the photo with its frame,
-#: and the largest QR code (version 1; bigger versions print the same 27 mm symbol in a
-#: smaller quiet zone).
+#: The photo with its frame: (x, y, w, h) in mm, top-left origin; no text enters it.
 PHOTO_BOX: tuple[float, float, float, float] = (_PHOTO[0] - 1.2, _PHOTO[1] - 1.2, _PHOTO[2] + 2.4, _PHOTO[3] + 2.4)
-QR_BOX: tuple[float, float, float, float] = (_QR_X, _QR_Y, _QR_SYMBOL_MM * 29 / 21, _QR_SYMBOL_MM * 29 / 21)
+
+
+def qr_box(modules: int) -> tuple[float, float, float, float]:
+    """The QR code of ``modules`` modules a side with its quiet zone: (x, y, w, h) in mm."""
+    size = _QR_SYMBOL_MM * (modules + 8) / modules
+    return (_QR_X, _QR_Y, size, size)
+
 
 #: Where the signer places the seal: (x1, y1, x2, y2) in PDF points, lower-left origin.
 SEAL_BOX: tuple[float, float, float, float] = _seal_box_pt()
@@ -317,9 +321,7 @@ class CertificateRenderer:
         pdf.image(io.BytesIO(jpeg), x=x, y=y, w=w, h=h)
 
     def _draw_bottom(self, pdf: FPDF, text: TextLayer, view: CertificateView, modules: list[list[bool]]) -> None:
-        n = len(modules)
-        size = _QR_SYMBOL_MM * (n + 8) / n
-        qy = _QR_Y
+        _, qy, size, _ = qr_box(len(modules))
         if view.converted_from_paper:
             text.add(_LABEL_X, qy - 6.0, "本证书由纸质证书转换", 10.5, _RED)
         draw_qr(pdf, modules, _QR_X, qy, size)
