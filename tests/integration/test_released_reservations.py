@@ -5,6 +5,9 @@ stays and the numbers stay contiguous."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -15,6 +18,8 @@ import pytest
 from asn1crypto import tsp
 from sqlalchemy import select
 
+from ecert import audit
+from ecert.db import connect
 from ecert.models import AuditEvent, Certificate, CertificateStatus, ReleasedNumber
 from ecert.settings import Settings
 from ecert.vocab.numbering import parse_number, seq_is_usable
@@ -25,26 +30,39 @@ from issuer.services.preflight import split_printable
 from issuer.signing.signers import build_document_signer
 from issuer.signing.timestamping import DevelopmentTimeStamper
 from tests import factories
-from tests.conftest import OFFICE
+from tests.conftest import OFFICE, make_home
+from tests.integration.test_concurrent_issuance import write_csv
 from tests.unit.csv_rows import GOOD, TODAY
 
 USABLE = [seq for seq in range(1, 40) if seq_is_usable("500111", 2026, seq)]
 
 
 class FlakyTSA:
-    """A real RFC 3161 endpoint on 127.0.0.1 that answers 503 while ``down`` is set."""
+    """A real RFC 3161 endpoint on 127.0.0.1 that answers 503 while ``down`` is set, and
+    to every ``fail_every``-th request when that is set."""
 
     def __init__(self, pki_home: Path) -> None:
         stamper = DevelopmentTimeStamper(
             DevelopmentPKI.load_or_create(pki_home / "pki", OFFICE, "http://127.0.0.1:8000")
         )
         self.down = threading.Event()
+        self.fail_every: int | None = None
+        self.requests = 0
+        self.refused = 0
+        lock = threading.Lock()
         tsa = self
+
+        def refuse() -> bool:
+            with lock:
+                tsa.requests += 1
+                refused = tsa.down.is_set() or bool(tsa.fail_every and tsa.requests % tsa.fail_every == 0)
+                tsa.refused += refused
+                return refused
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                if tsa.down.is_set():
+                if refuse():
                     self.send_error(503, "timestamp service unavailable")
                     return
                 response = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
@@ -168,3 +186,60 @@ def test_a_photo_changed_after_validation_is_a_row_error_before_reserving(issuan
     with pytest.raises(IssuanceFailed) as gone:
         issue_decisions(issuance, decisions)
     assert gone.value.problem is not None and gone.value.problem.code == "photo.unreadable"
+
+
+def test_parallel_processes_with_failures_release_and_reuse_numbers_without_duplicates(
+    database_url: str, tmp_path: Path, pki_home: Path, tsa: FlakyTSA
+) -> None:
+    """Three ``ecert issue --skip-invalid`` processes on overlapping files while the TSA
+    refuses every third request: rows fail, their numbers are released and taken by other
+    processes' rows; a last run after the TSA recovers leaves every number used once."""
+    home = make_home(tmp_path, pki_home)
+    batch_a = [factories.decision(name="甲" + "一二三四五"[i]) for i in range(5)]
+    batch_b = [factories.decision(name="乙" + "一二三四五"[i]) for i in range(5)]
+    files = [
+        write_csv(tmp_path / "a.csv", batch_a),
+        write_csv(tmp_path / "b.csv", batch_b),
+        write_csv(tmp_path / "all.csv", batch_b[::-1] + batch_a),
+    ]
+    env = {**os.environ, "ECERT_HOME": str(home), "DATABASE_URL": database_url, "ECERT_TSA_URL": tsa.url}
+    tsa.fail_every = 3
+
+    def run_all() -> list[int]:
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "ecert", "--lang", "en", "issue", str(f), "--skip-invalid"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for f in files
+        ]
+        codes = []
+        for process in processes:
+            _out, err = process.communicate(timeout=300)
+            assert "Traceback" not in err, err
+            assert process.returncode in (0, 3), err
+            codes.append(process.returncode)
+        return codes
+
+    assert 3 in run_all()  # some rows failed
+    assert tsa.refused > 0
+    db = connect(database_url)
+    with db.read() as session:
+        actions = list(session.scalars(select(AuditEvent.action)))
+        assert "certificate.released" in actions
+        assert session.scalars(select(Certificate).where(Certificate.status == CertificateStatus.PENDING)).all() == []
+
+    tsa.fail_every = None
+    assert run_all() == [0, 0, 0]
+    with db.read() as session:
+        certificates = session.scalars(select(Certificate)).all()
+        assert all(c.status is CertificateStatus.VALID for c in certificates)
+        year = parse_number(certificates[0].number).year  # these processes run on the real clock
+        usable = [seq for seq in range(1, 40) if seq_is_usable("500111", year, seq)]
+        assert sorted(parse_number(c.number).seq for c in certificates) == usable[:10]  # each once, no gap
+        assert session.scalars(select(ReleasedNumber)).all() == []
+        assert audit.verify_chain(session).ok
+    db.dispose()
