@@ -4,7 +4,7 @@ Every function here runs inside the caller's write transaction. The statements a
 written so that several processes issuing at once neither duplicate a decision nor
 hand out a number twice: ``INSERT ... ON CONFLICT`` on unique keys and an atomic
 counter upsert (``... DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq``).
-A released number (``release_reservation``) is handed out again before the counter moves:
+A released number (``release_seq``) is handed out again before the counter moves:
 the ``DELETE`` that takes it succeeds for one transaction only.
 """
 
@@ -66,12 +66,10 @@ def _take_released(session: Session, office_code: str, year: int) -> int | None:
             return int(seq)
 
 
-def release_reservation(
-    session: Session, certificate_id: int, *, office_code: str, year: int, seq: int, at: datetime
-) -> bool:
-    """Undo a first issue's reservation whose certificate could not be made: the pending row
-    and its decision go (a re-run issues the decision afresh), the number goes back to be
-    handed out next. False when the row is no longer pending (another worker completed it)."""
+def drop_pending(session: Session, certificate_id: int) -> bool:
+    """Undo a reservation whose version could not be made: the pending row goes, and its
+    decision with it when no other version uses it (a re-run then issues the decision
+    afresh). False when the row is no longer pending (another worker completed it)."""
     certificate = session.get(Certificate, certificate_id)
     if certificate is None or certificate.status != CertificateStatus.PENDING:
         return False
@@ -81,9 +79,13 @@ def release_reservation(
     others = session.scalar(select(func.count()).select_from(Certificate).where(Certificate.decision_id == decision_id))
     if not others:
         session.execute(delete(Decision).where(Decision.id == decision_id))
+    return True
+
+
+def release_seq(session: Session, *, office_code: str, year: int, seq: int, at: datetime) -> None:
+    """Give a reserved sequence number back: the next ``allocate_seq`` of the office and year takes it."""
     session.add(ReleasedNumber(office_code=office_code, year=year, seq=seq, released_at=at))
     session.flush()
-    return True
 
 
 def _next_seq(session: Session, office_code: str, year: int) -> int:

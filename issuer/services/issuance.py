@@ -17,7 +17,7 @@ Steps 2 and 3 are the production line every version goes through
 Every check that can fail for a row runs before step 1 (``issuer.decisions`` and
 ``issuer.services.preflight``; the photo is read and decoded once more just before it).
 If step 2 or 3 still fails (the signer, the timestamp authority, the disk), the
-reservation is released in its own transaction (``registry.release_reservation``): the
+reservation is released in its own transaction (``registry.drop_pending``, ``registry.release_seq``): the
 pending row and its decision go, the number goes back to the next reservation, and an
 audit event says so; the failure (``IssuanceFailed``) names the row. A crash between 1
 and 3 (kill -9, power) leaves a pending row instead; the next run finds it and finishes
@@ -151,15 +151,9 @@ def _release(issuance: Issuance, reservation: Reservation, error: Exception) -> 
     now = issuance.clock()
     try:
         with issuance.db.write() as session:
-            released = registry.release_reservation(
-                session,
-                reservation.certificate_id,
-                office_code=number.office_code,
-                year=number.year,
-                seq=number.seq,
-                at=now,
-            )
+            released = registry.drop_pending(session, reservation.certificate_id)
             if released:
+                registry.release_seq(session, office_code=number.office_code, year=number.year, seq=number.seq, at=now)
                 audit.append(
                     session,
                     actor=issuance.actor,

@@ -182,25 +182,38 @@ def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason:
         reservation = _reserve_version(issuance, number, previous, corrected, photo_sha256, reason)
     except IntegrityError:
         raise LifecycleError("certificate.busy", number=number) from None
-    with produce(issuance, corrected, reservation, photo=photo) as produced:
-        superseded = registry.updated_rows(
-            produced.session,
-            update(Certificate)
-            .where(Certificate.id == previous[0], Certificate.status == CertificateStatus.VALID)
-            .values(status=CertificateStatus.SUPERSEDED, superseded_by_id=reservation.certificate_id),
-        )
-        if not (produced.completed and superseded):
-            # Revoked or corrected by someone else meanwhile: nothing of this attempt commits.
-            raise LifecycleError("certificate.changed", number=number)
-        done = produced.reservation
-        audit.append(
-            produced.session,
-            actor=issuance.actor,
-            action="certificate.corrected",
-            subject=f"certificate:{number}/v{done.version}",
-            payload={"supersedes": previous[1], "changes": sorted(changes), "reason": reason, "sha256": done.sha256},
-            at=produced.at,
-        )
+    try:
+        with produce(issuance, corrected, reservation, photo=photo) as produced:
+            superseded = registry.updated_rows(
+                produced.session,
+                update(Certificate)
+                .where(Certificate.id == previous[0], Certificate.status == CertificateStatus.VALID)
+                .values(status=CertificateStatus.SUPERSEDED, superseded_by_id=reservation.certificate_id),
+            )
+            if not (produced.completed and superseded):
+                # Revoked or corrected by someone else meanwhile: nothing of this attempt commits.
+                raise LifecycleError("certificate.changed", number=number)
+            done = produced.reservation
+            audit.append(
+                produced.session,
+                actor=issuance.actor,
+                action="certificate.corrected",
+                subject=f"certificate:{number}/v{done.version}",
+                payload={
+                    "supersedes": previous[1],
+                    "changes": sorted(changes),
+                    "reason": reason,
+                    "sha256": done.sha256,
+                },
+                at=produced.at,
+            )
+    except Exception as error:
+        # Whatever failed after the reservation, the pending version must not stay: it would
+        # hold the version number and refuse every later correction as busy.
+        _release_version(issuance, reservation, error)
+        if isinstance(error, IssuerError):
+            raise
+        raise IssuerError(f"correction of {number} failed: {type(error).__name__}: {error}") from error
     return Changed(number, done.version, done.token, done.status.value, done.sha256)
 
 
@@ -254,6 +267,27 @@ def _reserve_version(
             at=now,
         )
         return reservation
+
+
+def _release_version(issuance: Issuance, reservation: Reservation, error: Exception) -> None:
+    now = issuance.clock()
+    try:
+        with issuance.db.write() as session:
+            if registry.drop_pending(session, reservation.certificate_id):
+                audit.append(
+                    session,
+                    actor=issuance.actor,
+                    action="certificate.correction_released",
+                    subject=f"certificate:{reservation.number}/v{reservation.version}",
+                    payload={
+                        "number": reservation.number,
+                        "version": reservation.version,
+                        "reason": f"{type(error).__name__}: {error}"[:500],
+                    },
+                    at=now,
+                )
+    except Exception:
+        pass
 
 
 def _current(session: Session, number: str) -> Certificate:

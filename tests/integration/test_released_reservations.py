@@ -243,3 +243,22 @@ def test_parallel_processes_with_failures_release_and_reuse_numbers_without_dupl
         assert session.scalars(select(ReleasedNumber)).all() == []
         assert audit.verify_chain(session).ok
     db.dispose()
+
+
+def test_a_correction_that_fails_after_reserving_leaves_no_pending_version(stamped: Issuance, tsa: FlakyTSA) -> None:
+    from issuer import SigningError
+    from issuer.services.lifecycle import Changed, correct
+
+    [issued] = issue_decisions(stamped, [factories.decision()])
+    tsa.down.set()
+    with pytest.raises(SigningError):
+        correct(stamped, issued.number, {"employer": "重庆市大足区第二人民医院"}, reason="工作单位填写错误")
+    with stamped.db.read() as session:
+        versions = session.execute(select(Certificate.version, Certificate.status)).all()
+        actions = list(session.scalars(select(AuditEvent.action)))
+    assert versions == [(1, CertificateStatus.VALID)]  # v1 still valid, no v2 pending
+    assert actions[-2:] == ["certificate.correction_reserved", "certificate.correction_released"]
+
+    tsa.down.clear()  # not "busy": the version number was given back
+    changed = correct(stamped, issued.number, {"employer": "重庆市大足区第二人民医院"}, reason="工作单位填写错误")
+    assert isinstance(changed, Changed) and changed.version == 2
