@@ -49,7 +49,10 @@ def issue_command(
             _("%(path)s：%(problem)s", path=decisions_csv, problem=describe_problems(error.problems))
         ) from None
     issuance = runtime(current_app).issuance(actor=actor(), accept_public_url_change=accept_public_url_change)
-    decisions, unprintable = split_printable(issuance, parsed.decisions)
+    try:
+        decisions, unprintable = split_printable(issuance, parsed.decisions)
+    except IssuerError as error:  # not a row's fault (the public URL): nothing can be issued
+        raise Failure(_("签发失败：%(reason)s", reason=issuer_error_text(error))) from None
     decisions, bound = split_bound(issuance.db, decisions)
     errors = sorted(parsed.errors + unprintable + bound, key=lambda e: e.row)
     for row_error in errors:

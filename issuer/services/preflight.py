@@ -17,6 +17,7 @@ reservation (``issuer.services.issuance``), so a file changed in between is caug
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from ecert.clock import office_date
 from ecert.models import CertificateStatus
@@ -26,6 +27,7 @@ from issuer import RenderingError
 from issuer.decisions import Decision, RowError
 from issuer.decisions.fields import BY_NAME
 from issuer.rendering.fitting import MIN_PT
+from issuer.rendering.layout import CertificateView
 from issuer.rendering.qr import MAX_VERSION, qr_modules
 from issuer.services.pipeline import Issuance, Renderer, Reservation, certificate_view
 
@@ -65,15 +67,7 @@ def print_problems(issuance: Issuance, decision: Decision, *, version: int = 1) 
     errors = unprintable_fields(issuance.renderer, decision)
     if errors:  # a missing glyph has no width: measuring would only repeat the error
         return errors
-    today = office_date(issuance.clock())
-    view = certificate_view(
-        decision,
-        _probe(issuance, version),
-        issuance.settings,
-        photo=None,
-        issue_date=today,
-        claim_signer=issuance.claim_signer,
-    )
+    view = _view(issuance, decision, version)
     for label in issuance.renderer.unfit(view):
         column = _COLUMN_OF_LABEL.get(label, label)
         spec = BY_NAME.get(column)
@@ -85,12 +79,44 @@ def print_problems(issuance: Issuance, decision: Decision, *, version: int = 1) 
                 {"max": spec.max_length if spec and spec.max_length else 0, "size": _pt(MIN_PT)},
             )
         )
-    try:
-        qr_modules(view.verify_url)
-    except RenderingError:
+    if not _qr_fits(view.verify_url):
+        shortest = replace(decision, **{column: getattr(decision, column)[:1] for column in _CLAIM_COLUMNS})
+        if not _qr_fits(_view(issuance, shortest, version).verify_url):
+            # Not this row's doing: the URL is too long with any values (the public URL).
+            raise QRTooSmallForURL(len(view.verify_url))
         longest = max(_CLAIM_COLUMNS, key=lambda column: len(getattr(decision, column).encode("utf-8")))
         errors.append(RowError(decision.row, longest, "qr.too_large", {"max": MAX_VERSION}))
     return errors
+
+
+class QRTooSmallForURL(RenderingError):
+    """The verification URL does not fit the QR code whatever a row holds: the configured
+    public URL is too long (``code`` and ``params`` for the edge's words)."""
+
+    code = "qr.public_url_too_long"
+
+    def __init__(self, length: int) -> None:
+        super().__init__(f"QR code: a verification URL of {length} characters does not fit version {MAX_VERSION}")
+        self.params = {"max": MAX_VERSION}
+
+
+def _qr_fits(url: str) -> bool:
+    try:
+        qr_modules(url)
+    except RenderingError:
+        return False
+    return True
+
+
+def _view(issuance: Issuance, decision: Decision, version: int) -> CertificateView:
+    return certificate_view(
+        decision,
+        _probe(issuance, version),
+        issuance.settings,
+        photo=None,
+        issue_date=office_date(issuance.clock()),
+        claim_signer=issuance.claim_signer,
+    )
 
 
 def unprintable_fields(renderer: Renderer, decision: Decision) -> list[RowError]:

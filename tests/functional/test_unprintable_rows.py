@@ -139,3 +139,38 @@ def test_a_timestamp_authority_that_is_down_strands_nothing(app, tmp_path: Path)
     valid, pending, _ = _registry(app)
     assert _seqs(valid) == USABLE[:6] and pending == [] and _released(app) == []
     assert sorted(p.stem for p in (tmp_path / "out").glob("*.pdf")) == valid
+
+
+def test_a_name_at_its_maximum_either_prints_or_is_refused_before_reserving(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The QR code carries a signed claim; whether a 30-character name still fits it depends
+    on what the claim holds. Either way nothing strands: it is issued, or refused by row and
+    column with no reservation."""
+    header, first, *_ = (EXAMPLES / "decisions.csv").read_text(encoding="utf-8").splitlines()
+    cells = first.split(",")
+    cells[0] = "鬱" * 30
+    path = tmp_path / "long-name.csv"
+    path.write_text("\n".join([header, ",".join(cells)]) + "\n", encoding="utf-8")
+
+    result = invoke(app, "issue", str(path), "--skip-invalid")
+    valid, pending, actions = _registry(app)
+    assert pending == [] and _released(app) == []
+    if result.exit_code == 0:
+        assert _seqs(valid) == USABLE[:1]
+    else:
+        assert result.exit_code == 3
+        assert "row 2, column name: too long: the signed content the QR code carries does not fit" in result.stderr
+        assert valid == [] and "certificate.reserved" not in actions
+
+
+def test_a_public_url_too_long_for_any_qr_code_stops_before_reserving(issuance, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    import pytest
+
+    from issuer.services.preflight import QRTooSmallForURL, print_problems
+    from tests import factories
+
+    long_url = replace(issuance, settings=replace(issuance.settings, public_url="https://" + "a" * 300 + ".example"))
+    with pytest.raises(QRTooSmallForURL):
+        print_problems(long_url, factories.decision())
+    assert print_problems(issuance, factories.decision()) == []
