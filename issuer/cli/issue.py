@@ -21,7 +21,7 @@ from issuer.cli.words import describe_problems, issuer_error_text, row_error_tex
 from issuer.decisions import DecisionFileProblem, parse_decisions
 from issuer.runtime import runtime
 from issuer.services.identity import split_bound
-from issuer.services.issuance import IssuanceFailed, IssueOutcome, IssueStatus, issue_decisions
+from issuer.services.issuance import IssuanceFailed, IssueOutcome, IssueStatus, issue_decisions, stale_reservations
 from issuer.services.preflight import split_printable
 
 
@@ -152,6 +152,15 @@ def issue_command(
                 already=already,
                 invalid=invalid_rows,
             )
+        )
+    stale = stale_reservations(issuance)
+    if stale:
+        click.echo(
+            _(
+                "证书编号 %(numbers)s 仍在签发中：之前的一次运行在签发途中被中断；用那次的 CSV 文件重新运行 ecert issue，即以原编号完成",
+                numbers=_("、").join(stale),
+            ),
+            err=True,
         )
     if not parsed.decisions and not errors:
         click.echo(_("%(path)s 只有列名行，没有审批决定", path=decisions_csv), err=True)

@@ -29,7 +29,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
+
+from sqlalchemy import select
 
 from ecert import audit
 from ecert.clock import office_date
@@ -121,6 +124,24 @@ def issue_decision(issuance: Issuance, decision: Decision) -> IssueOutcome:
         raise IssuanceFailed(
             decision.row, cause=error, number=reservation.number, released=_release(issuance, reservation, error)
         ) from error
+
+
+# A reservation older than this is no longer being worked on: signing takes seconds.
+STALE_AFTER = timedelta(minutes=10)
+
+
+def stale_reservations(issuance: Issuance) -> list[str]:
+    """Numbers reserved by a run that was killed before completing them (older than
+    ``STALE_AFTER``): a re-run of that run's file completes them with the same number."""
+    with issuance.db.read() as session:
+        return list(
+            session.scalars(
+                select(Certificate.number)
+                .where(Certificate.status == CertificateStatus.PENDING)
+                .where(Certificate.reserved_at < issuance.clock() - STALE_AFTER)
+                .order_by(Certificate.number)
+            )
+        )
 
 
 def _read_photo(decision: Decision) -> bytes | None:

@@ -174,3 +174,28 @@ def test_a_public_url_too_long_for_any_qr_code_stops_before_reserving(issuance, 
     with pytest.raises(QRTooSmallForURL):
         print_problems(long_url, factories.decision())
     assert print_problems(issuance, factories.decision()) == []
+
+
+def test_a_reservation_left_by_a_killed_run_is_named_until_its_file_is_run_again(app, issuance, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from issuer.decisions import parse_decisions
+    from issuer.services.issuance import _reserve
+    from tests.unit.csv_rows import TODAY
+
+    path = _batch(tmp_path, broken=False)
+    killed = parse_decisions(path.read_bytes(), base_dir=tmp_path, today=TODAY).decisions[0]
+    left = _reserve(issuance, killed, None)  # what a run killed -9 after reserving leaves (a week ago)
+
+    other = tmp_path / "other.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    other.write_text("\n".join([lines[0], lines[2]]) + "\n", encoding="utf-8")
+    result = invoke(app, "issue", str(other))
+    assert result.exit_code == 0
+    assert (
+        f"certificate number(s) {left.number} are still being issued: an earlier run was interrupted" in result.stderr
+    )
+
+    rerun = invoke(app, "issue", str(path))
+    assert rerun.exit_code == 0 and "still being issued" not in rerun.stderr
+    assert f"row 2: {left.number} v1 issued" in rerun.stdout  # completed with its own number
+    valid, pending, _ = _registry(app)
+    assert _seqs(valid) == USABLE[:6] and pending == []
