@@ -96,7 +96,11 @@ def issue_command(
 
     def report(failure: IssuanceFailed) -> None:
         failed.append(failure)
-        click.echo(failure_text(failure), err=True)
+        text = failure_text(failure)
+        click.echo(text, err=True)
+        if as_json:
+            record = {"row": failure.row, "status": "failed", "number": failure.number, "released": failure.released}
+            click.echo(json.dumps({**record, "problem": text}, ensure_ascii=False))
 
     on_failed = report if skip_invalid else None
     try:
@@ -112,7 +116,7 @@ def issue_command(
                 outcomes = issue_decisions(issuance, decisions, on_done=emit_and_advance, on_failed=on_failed)
     except IssuanceFailed as failure:
         # Without --skip-invalid the batch stops at the row; the rows before it stay issued.
-        click.echo(failure_text(failure), err=True)
+        report(failure)
         raise Failure(
             _(
                 "第 %(row)s 行未能签发，其后的行未处理；之前的行已签发。排除故障后重新运行（已签发的行不会重复签发），"

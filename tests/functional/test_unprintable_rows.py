@@ -4,6 +4,7 @@ numbers, and a re-run of the corrected file fills in the rest with no gap and no
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 
@@ -132,6 +133,14 @@ def test_a_timestamp_authority_that_is_down_strands_nothing(app, tmp_path: Path)
     assert skipped.stderr.count(f"the reserved number {first}") == 6  # the same number, given back each time
     assert "0 issued, 0 already issued (nothing new), 6 invalid row(s) skipped" in skipped.stdout
     assert _registry(app)[:2] == ([], [])
+
+    as_json = invoke(app, "issue", str(path), "--skip-invalid", "--json")
+    records = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert [(r["row"], r["status"], r["released"]) for r in records[:-1]] == [
+        (row, "failed", True) for row in range(2, 8)
+    ]
+    assert records[0]["number"].startswith(first) and records[0]["problem"].startswith("row 2: issuing failed: ")
+    assert records[-1] == {"summary": {"issued": 0, "already_issued": 0, "invalid_rows": 6}}
 
     runtime(app).__dict__["signer"] = working  # the TSA is back
     rerun = invoke(app, "issue", str(path), "--out", str(tmp_path / "out"))
