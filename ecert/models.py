@@ -139,6 +139,19 @@ class NumberCounter(Base):
     last_seq: Mapped[int] = mapped_column(Integer)
 
 
+class ReleasedNumber(Base):
+    """A sequence number whose reservation was released: its certificate failed after the
+    number was reserved (signing, storage). The next reservation of the same office and year
+    takes it first, so that the numbers handed out stay contiguous."""
+
+    __tablename__ = "released_numbers"
+
+    office_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    released_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class AuditEvent(Base):
     """Append-only, chained: ``hash`` is the HMAC-SHA-256 (under the audit key ``key_id``)
     of the event and ``prev_hash``; ``key_id`` NULL marks a legacy event, plain SHA-256

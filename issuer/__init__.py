@@ -5,6 +5,8 @@ Exceptions (all derive from ``IssuerError``):
 - ``RenderingError``: a certificate could not be rendered (missing font, bad photo).
 - ``PKIError``: the signing keys or certificates are missing, unusable or misconfigured.
 - ``SigningError``: signing or timestamping failed.
+- ``issuer.services.issuance.IssuanceFailed``: a validated row could not be issued (what
+  failed, and whether the number it had reserved was released).
 
 Invalid rows of a decisions file are not exceptions: they are returned as row errors.
 """

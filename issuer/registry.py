@@ -4,6 +4,8 @@ Every function here runs inside the caller's write transaction. The statements a
 written so that several processes issuing at once neither duplicate a decision nor
 hand out a number twice: ``INSERT ... ON CONFLICT`` on unique keys and an atomic
 counter upsert (``... DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq``).
+A released number (``release_seq``) is handed out again before the counter moves:
+the ``DELETE`` that takes it succeeds for one transaction only.
 """
 
 from __future__ import annotations
@@ -11,11 +13,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, Update, select
+from sqlalchemy import CursorResult, Delete, Table, Update, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ecert.models import Certificate, CertificateStatus, Decision, DeploymentSetting, Holder, NumberCounter
+from ecert.models import (
+    Certificate,
+    CertificateStatus,
+    Decision,
+    DeploymentSetting,
+    Holder,
+    NumberCounter,
+    ReleasedNumber,
+)
 from ecert.vocab.numbering import seq_is_usable
 
 
@@ -34,10 +44,48 @@ def allocate_seq(session: Session, office_code: str, year: int) -> int:
     MOD 37-2 gives ``*`` as check character for about one sequence in 37; those are
     skipped (the same ones on every machine), so no printed number carries a ``*``.
     """
+    reused = _take_released(session, office_code, year)
+    if reused is not None:
+        return reused
     while True:
         seq = _next_seq(session, office_code, year)
         if seq_is_usable(office_code, year, seq):
             return seq
+
+
+def _take_released(session: Session, office_code: str, year: int) -> int | None:
+    """The smallest released number of (office, year), taken; None when there is none."""
+    where = (ReleasedNumber.office_code == office_code, ReleasedNumber.year == year)
+    while True:
+        seq = session.scalar(select(func.min(ReleasedNumber.seq)).where(*where))
+        if seq is None:
+            return None
+        # A concurrent transaction may take the same one first: then this DELETE finds
+        # nothing (PostgreSQL re-reads the row after the other commits) and we look again.
+        if updated_rows(session, delete(ReleasedNumber).where(*where, ReleasedNumber.seq == seq)):
+            return int(seq)
+
+
+def drop_pending(session: Session, certificate_id: int) -> bool:
+    """Undo a reservation whose version could not be made: the pending row goes, and its
+    decision with it when no other version uses it (a re-run then issues the decision
+    afresh). False when the row is no longer pending (another worker completed it)."""
+    certificate = session.get(Certificate, certificate_id)
+    if certificate is None or certificate.status != CertificateStatus.PENDING:
+        return False
+    decision_id = certificate.decision_id
+    session.delete(certificate)
+    session.flush()
+    others = session.scalar(select(func.count()).select_from(Certificate).where(Certificate.decision_id == decision_id))
+    if not others:
+        session.execute(delete(Decision).where(Decision.id == decision_id))
+    return True
+
+
+def release_seq(session: Session, *, office_code: str, year: int, seq: int, at: datetime) -> None:
+    """Give a reserved sequence number back: the next ``allocate_seq`` of the office and year takes it."""
+    session.add(ReleasedNumber(office_code=office_code, year=year, seq=seq, released_at=at))
+    session.flush()
 
 
 def _next_seq(session: Session, office_code: str, year: int) -> int:
@@ -122,6 +170,6 @@ def latest_certificate(session: Session, identity_key: str) -> Certificate | Non
     ).first()
 
 
-def updated_rows(session: Session, statement: Update) -> int:
-    """Run an UPDATE and return how many rows it changed (its guard held for that many)."""
+def updated_rows(session: Session, statement: Update | Delete) -> int:
+    """Run an UPDATE (or DELETE) and return how many rows it changed (its guard held for that many)."""
     return cast(CursorResult[Any], session.execute(statement)).rowcount

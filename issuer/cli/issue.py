@@ -21,7 +21,8 @@ from issuer.cli.words import describe_problems, issuer_error_text, row_error_tex
 from issuer.decisions import DecisionFileProblem, parse_decisions
 from issuer.runtime import runtime
 from issuer.services.identity import split_bound
-from issuer.services.issuance import IssueOutcome, IssueStatus, issue_decisions, split_printable
+from issuer.services.issuance import IssuanceFailed, IssueOutcome, IssueStatus, issue_decisions, stale_reservations
+from issuer.services.preflight import split_printable
 
 
 @click.command("issue")
@@ -48,7 +49,10 @@ def issue_command(
             _("%(path)s：%(problem)s", path=decisions_csv, problem=describe_problems(error.problems))
         ) from None
     issuance = runtime(current_app).issuance(actor=actor(), accept_public_url_change=accept_public_url_change)
-    decisions, unprintable = split_printable(issuance.renderer, parsed.decisions)
+    try:
+        decisions, unprintable = split_printable(issuance, parsed.decisions)
+    except IssuerError as error:  # not a row's fault (the public URL): nothing can be issued
+        raise Failure(_("签发失败：%(reason)s", reason=issuer_error_text(error))) from None
     decisions, bound = split_bound(issuance.db, decisions)
     errors = sorted(parsed.errors + unprintable + bound, key=lambda e: e.row)
     for row_error in errors:
@@ -88,9 +92,20 @@ def issue_command(
                 record["problem"] = problem
             click.echo(json.dumps(record, ensure_ascii=False))
 
+    failed: list[IssuanceFailed] = []
+
+    def report(failure: IssuanceFailed) -> None:
+        failed.append(failure)
+        text = failure_text(failure)
+        click.echo(text, err=True)
+        if as_json:
+            record = {"row": failure.row, "status": "failed", "number": failure.number, "released": failure.released}
+            click.echo(json.dumps({**record, "problem": text}, ensure_ascii=False))
+
+    on_failed = report if skip_invalid else None
     try:
         if as_json or not sys.stdout.isatty():
-            outcomes = issue_decisions(issuance, decisions, on_done=emit)
+            outcomes = issue_decisions(issuance, decisions, on_done=emit, on_failed=on_failed)
         else:
             with click.progressbar(length=len(decisions), label=_("签发证书")) as bar:
 
@@ -98,13 +113,23 @@ def issue_command(
                     emit(outcome)
                     bar.update(1)
 
-                outcomes = issue_decisions(issuance, decisions, on_done=emit_and_advance)
+                outcomes = issue_decisions(issuance, decisions, on_done=emit_and_advance, on_failed=on_failed)
+    except IssuanceFailed as failure:
+        # Without --skip-invalid the batch stops at the row; the rows before it stay issued.
+        report(failure)
+        raise Failure(
+            _(
+                "第 %(row)s 行未能签发，其后的行未处理；之前的行已签发。排除故障后重新运行（已签发的行不会重复签发），"
+                "或加 --skip-invalid 跳过出错的行继续",
+                row=failure.row,
+            )
+        ) from None
     except IssuerError as error:
         raise Failure(_("签发失败：%(reason)s", reason=issuer_error_text(error))) from None
 
     issued = sum(1 for o in outcomes if o.status is IssueStatus.ISSUED)
     already = len(outcomes) - issued
-    invalid_rows = len({e.row for e in errors})
+    invalid_rows = len({e.row for e in errors} | {f.row for f in failed})
     if as_json:
         click.echo(json.dumps({"summary": {"issued": issued, "already_issued": already, "invalid_rows": invalid_rows}}))
     else:
@@ -132,6 +157,15 @@ def issue_command(
                 invalid=invalid_rows,
             )
         )
+    stale = stale_reservations(issuance)
+    if stale:
+        click.echo(
+            _(
+                "证书编号 %(numbers)s 仍在签发中：之前的一次运行在签发途中被中断；用那次的 CSV 文件重新运行 ecert issue，即以原编号完成",
+                numbers=_("、").join(stale),
+            ),
+            err=True,
+        )
     if not parsed.decisions and not errors:
         click.echo(_("%(path)s 只有列名行，没有审批决定", path=decisions_csv), err=True)
     if not_copied:
@@ -145,5 +179,33 @@ def issue_command(
             err=True,
         )
         sys.exit(EXIT_INVALID)
-    if errors:
+    if errors or failed:
         sys.exit(EXIT_PARTIAL)
+
+
+def failure_text(failure: IssuanceFailed) -> str:
+    """Which row failed, why, and what became of the number it had reserved."""
+    if failure.problem is not None:
+        return row_error_text(failure.problem)
+    cause = failure.cause
+    if isinstance(cause, IssuerError):
+        reason = issuer_error_text(cause)
+    elif isinstance(cause, OSError):
+        reason = f"{cause.strerror or cause}" + (f" ({cause.filename})" if cause.filename else "")
+    else:
+        reason = f"{type(cause).__name__}: {cause}"
+    if failure.number is None:
+        return _("第 %(row)s 行：签发失败：%(reason)s（未占用证书编号）", row=failure.row, reason=reason)
+    if failure.released:
+        return _(
+            "第 %(row)s 行：签发失败：%(reason)s；已释放预留的编号 %(number)s，它将用于下一张证书",
+            row=failure.row,
+            reason=reason,
+            number=failure.number,
+        )
+    return _(
+        "第 %(row)s 行：签发失败：%(reason)s；预留的编号 %(number)s 未能释放，下次运行会完成它",
+        row=failure.row,
+        reason=reason,
+        number=failure.number,
+    )

@@ -34,7 +34,11 @@ class Field:
     # Header cells accepted for the field besides ``name`` itself (as spreadsheets have them).
     aliases: tuple[str, ...]
     required: bool = True
-    # Code points; sized to the database columns (ecert/models.py) so a row never fails on insert.
+    # Code points. Each maximum, in the widest characters the fonts have (Latin W, 1.053 em;
+    # a Chinese character is 1 em), prints on two lines at 9 pt in the field's place on the
+    # page (``issuer.rendering.fitting``): 39 a line in the full width, 27 beside the photo,
+    # less two for the line-break rules. None exceeds
+    # its database column (ecert/models.py), so a row never fails on insert.
     max_length: int | None = None
     normalise: Callable[[str], str] = _as_typed
     # Stored under the same name in each version's decision snapshot (``decisions`` table);
@@ -60,14 +64,14 @@ FIELDS: tuple[Field, ...] = (
         snapshot=False,
         correctable=False,
     ),
-    Field("employer", ("工作单位",), max_length=200),
+    Field("employer", ("工作单位",), max_length=76),
     Field("series", ("系列",), max_length=64, normalise=normalise_series),
-    Field("specialty", ("专业",), max_length=128),
+    Field("specialty", ("专业",), max_length=76),
     Field("level", ("层级", "级别"), max_length=16),
-    Field("qualification", ("资格名称",), max_length=64),
+    Field("qualification", ("资格名称",), max_length=52),
     Field("grant_route", ("取得方式",), normalise=lambda text: normalise_grant_route(text) or ""),
     Field("approval_date", ("审批时间", "批准日期", "审批日期")),
-    Field("approving_body", ("审批机关", "评审委员会"), max_length=200),
+    Field("approving_body", ("审批机关", "评审委员会"), max_length=76),
     Field("doc_no", ("文号",), max_length=64, normalise=normalise_doc_no),
     Field("photo", ("照片",), required=False, snapshot=False, correctable=False),
 )

@@ -3,8 +3,8 @@
 Layout (A4 portrait): a double red-and-gold border with corner ornaments on a warm white
 ground; the title 职称证书 with the subtitle 专业技术人员职称电子证书; the holder photo
 (35×45 mm) at the top right, or a neutral grey silhouette; the fields with Chinese labels,
-each value on ONE line (long values are set smaller, so every value is a contiguous string
-in ``pdftotext -raw``); bottom left the verification QR code (vector, symbol 27 mm)
+a long value set smaller or wrapped onto a second line, never below 9 pt
+(:mod:`issuer.rendering.fitting`, the rule validation uses too); bottom left the verification QR code (vector, symbol 27 mm)
 with 扫码验证 and the URL; bottom right 发证机关 / 发证日期 / 证书编号, and over them the
 empty square :data:`SEAL_BOX` where the signer puts the red seal (signature appearance).
 
@@ -39,6 +39,16 @@ from PIL import Image, ImageDraw
 
 from ecert.clock import utc_now
 from issuer import RenderingError
+from issuer.rendering.fitting import (
+    LABEL_W,
+    LABEL_X,
+    PHOTO_X,
+    ROW0_Y,
+    ROW_STEP,
+    VALUE_X,
+    set_fields,
+    value_width,
+)
 from issuer.rendering.fonts import FontSet, default_font_set
 from issuer.rendering.photos import PHOTO_PX as _PHOTO_PX
 from issuer.rendering.photos import normalize_photo
@@ -49,14 +59,8 @@ PAGE_W_MM, PAGE_H_MM = 210.0, 297.0
 
 # --- Layout (mm, top-left origin, as fpdf2 uses) ---------------------------------------
 _MARGIN_OUTER = 9.0
-_LABEL_X = 27.0
-_LABEL_W = 21.0
-_VALUE_X = 53.0
-_RIGHT_X = 185.0
-_ROW0_Y = 74.0  # baseline of the first field row
-_ROW_STEP = 10.2
-_ROWS_BESIDE_PHOTO = 4
-_PHOTO = (150.0, 64.0, 35.0, 45.0)  # x, y, w, h
+_LABEL_X, _LABEL_W, _VALUE_X = LABEL_X, LABEL_W, VALUE_X  # the field block: issuer.rendering.fitting
+_PHOTO = (PHOTO_X, 62.0, 35.0, 45.0)  # x, y, w, h
 _QR_X, _QR_Y = 25.0, 212.0
 _QR_SYMBOL_MM = 27.0  # printed size of the symbol without its quiet zone
 _ISSUE_BLOCK_RIGHT = 183.0
@@ -73,6 +77,16 @@ def _seal_box_pt() -> tuple[float, float, float, float]:
     x1, x2 = (cx - h) * PT_PER_MM, (cx + h) * PT_PER_MM
     y1, y2 = (PAGE_H_MM - (cy + h)) * PT_PER_MM, (PAGE_H_MM - (cy - h)) * PT_PER_MM
     return (round(x1, 2), round(y1, 2), round(x2, 2), round(y2, 2))
+
+
+#: The photo with its frame: (x, y, w, h) in mm, top-left origin; no text enters it.
+PHOTO_BOX: tuple[float, float, float, float] = (_PHOTO[0] - 1.2, _PHOTO[1] - 1.2, _PHOTO[2] + 2.4, _PHOTO[3] + 2.4)
+
+
+def qr_box(modules: int) -> tuple[float, float, float, float]:
+    """The QR code of ``modules`` modules a side with its quiet zone: (x, y, w, h) in mm."""
+    size = _QR_SYMBOL_MM * (modules + 8) / modules
+    return (_QR_X, _QR_Y, size, size)
 
 
 #: Where the signer places the seal: (x1, y1, x2, y2) in PDF points, lower-left origin.
@@ -155,6 +169,11 @@ def printed_fields(view: CertificateView) -> list[tuple[str, str]]:
     return [(label, clean_text(value)) for label, value in rows]
 
 
+def body_fields(fields: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The fields printed in the block under the title (the issuing block is printed apart)."""
+    return [f for f in fields if f[0] not in ("发证机关", "发证日期", "证书编号")]
+
+
 def _placeholder_photo() -> bytes:
     """A neutral grey head-and-shoulders silhouette, 35×45 aspect."""
     w, h = _PHOTO_PX
@@ -180,6 +199,13 @@ class CertificateRenderer:
     def unprintable(self, text: str) -> list[str]:
         """Characters of ``text`` that no font in the chain can print."""
         return self.fonts.missing(text)
+
+    def unfit(self, view: CertificateView) -> list[str]:
+        """Labels of the printed fields whose values do not fit their place, even wrapped."""
+        return [label for label, setting in set_fields(body_fields(printed_fields(view)), self._measure) if not setting]
+
+    def _measure(self, text: str, size: float) -> float:
+        return self.fonts.width(text, size) / PT_PER_MM
 
     def render(self, view: CertificateView) -> bytes:
         """The certificate as unsigned PDF/A-3b bytes."""
@@ -272,20 +298,20 @@ class CertificateRenderer:
         pdf.polygon([(cx, y - 1.8), (cx + 2.2, y), (cx, y + 1.8), (cx - 2.2, y)], style="F")
 
     def _draw_fields(self, pdf: FPDF, text: TextLayer, fields: list[tuple[str, str]], view: CertificateView) -> None:
-        px = _PHOTO[0]
-        y = _ROW0_Y
-        body = [f for f in fields if f[0] not in ("发证机关", "发证日期", "证书编号")]
+        body = body_fields(fields)
+        y = ROW0_Y
         pdf.set_draw_color(*_RULE)
         pdf.set_line_width(0.2)
-        for i, (label, value) in enumerate(body):
-            beside_photo = i < _ROWS_BESIDE_PHOTO
-            right = px - 5 if beside_photo else _RIGHT_X
+        for i, ((label, value), (_, setting)) in enumerate(zip(body, set_fields(body, self._measure), strict=True)):
+            if setting is None:  # validation refuses such a row; this guards the other callers
+                raise RenderingError(f"{label} is too long to print even on two lines ({len(value)} characters)")
             text.spaced(_LABEL_X, y, label, 11.0, _LABEL_W, _LABEL)
             text.add(_LABEL_X + _LABEL_W + 0.6, y, "：", 11.0, _LABEL)
-            size = text.fit(value, 12.5, right - _VALUE_X - 1, 6.5, label)
-            text.add(_VALUE_X, y, value, size, INK)
-            pdf.line(_VALUE_X - 1, y + 2.0, right, y + 2.0)
-            y += _ROW_STEP
+            for line, baseline in zip(setting.lines, setting.baselines(y), strict=True):
+                text.add(_VALUE_X, baseline, line, setting.size, INK)
+            rule = setting.rule_y(y)
+            pdf.line(_VALUE_X - 1, rule, _VALUE_X + value_width(i) + 1, rule)
+            y += ROW_STEP
 
     def _draw_photo(self, pdf: FPDF, jpeg: bytes) -> None:
         x, y, w, h = _PHOTO
@@ -295,9 +321,7 @@ class CertificateRenderer:
         pdf.image(io.BytesIO(jpeg), x=x, y=y, w=w, h=h)
 
     def _draw_bottom(self, pdf: FPDF, text: TextLayer, view: CertificateView, modules: list[list[bool]]) -> None:
-        n = len(modules)
-        size = _QR_SYMBOL_MM * (n + 8) / n
-        qy = _QR_Y
+        _, qy, size, _ = qr_box(len(modules))
         if view.converted_from_paper:
             text.add(_LABEL_X, qy - 6.0, "本证书由纸质证书转换", 10.5, _RED)
         draw_qr(pdf, modules, _QR_X, qy, size)

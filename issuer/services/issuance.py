@@ -14,8 +14,14 @@ One decision goes through three steps, each safe to repeat:
 Steps 2 and 3 are the production line every version goes through
 (``issuer.services.pipeline.produce``).
 
-A crash between 1 and 3 leaves a pending row; the next run finds it and finishes it
-with the same number and token, so numbers have no gaps and no duplicates.
+Every check that can fail for a row runs before step 1 (``issuer.decisions`` and
+``issuer.services.preflight``; the photo is read and decoded once more just before it).
+If step 2 or 3 still fails (the signer, the timestamp authority, the disk), the
+reservation is released in its own transaction (``registry.drop_pending``, ``registry.release_seq``): the
+pending row and its decision go, the number goes back to the next reservation, and an
+audit event says so; the failure (``IssuanceFailed``) names the row. A crash between 1
+and 3 (kill -9, power) leaves a pending row instead; the next run finds it and finishes
+it with the same number and token. Either way numbers have no gaps and no duplicates.
 """
 
 from __future__ import annotations
@@ -23,17 +29,21 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
+
+from sqlalchemy import select
 
 from ecert import audit
 from ecert.clock import office_date
 from ecert.models import Certificate, CertificateStatus
-from ecert.vocab.numbering import format_number
-from issuer import registry
+from ecert.vocab.numbering import format_number, parse_number
+from issuer import IssuerError, RenderingError, registry
 from issuer.decisions import Decision, RowError
 from issuer.decisions.fields import snapshot_values
+from issuer.rendering.photos import normalize_photo
 from issuer.services.identity import check_name_bound
-from issuer.services.pipeline import Issuance, Renderer, Reservation, produce, reserve_certificate
+from issuer.services.pipeline import Issuance, Reservation, produce, reserve_certificate
 from issuer.services.public_url import check_public_url
 
 
@@ -53,41 +63,46 @@ class IssueOutcome:
     sha256: str
 
 
-PRINTED_COLUMNS = ("name", "employer", "series", "specialty", "qualification", "approving_body", "doc_no")
+class IssuanceFailed(IssuerError):
+    """Row ``row`` passed validation and still could not be issued.
 
-
-def split_printable(renderer: Renderer, decisions: Iterable[Decision]) -> tuple[list[Decision], list[RowError]]:
-    """The decisions every character of which can be printed, and row errors for the rest.
-
-    A decisions file is validated without fonts; this second look with the renderer's
-    fonts keeps "an invalid row means nothing is issued" true for rare characters too.
+    ``problem``: a row error found just before reserving (the photo changed since it was
+    checked); nothing was reserved. ``cause``: what failed after the reservation of
+    ``number``; ``released`` says whether the number was given back (else the row stays
+    pending, and the next run completes it).
     """
-    printable, errors = [], []
-    for decision in decisions:
-        problems = unprintable_fields(renderer, decision)
-        errors.extend(problems)
-        if not problems:
-            printable.append(decision)
-    return printable, errors
 
-
-def unprintable_fields(renderer: Renderer, decision: Decision) -> list[RowError]:
-    """Row errors for the characters of ``decision`` that no font can print."""
-    errors = []
-    for column in PRINTED_COLUMNS:
-        missing = renderer.unprintable(getattr(decision, column))
-        if missing:
-            chars = ", ".join(f"U+{ord(ch):04X} ({ch})" for ch in dict.fromkeys(missing))
-            errors.append(RowError(decision.row, column, "unprintable", {"chars": chars}))
-    return errors
+    def __init__(
+        self,
+        row: int,
+        *,
+        problem: RowError | None = None,
+        cause: Exception | None = None,
+        number: str | None = None,
+        released: bool = False,
+    ) -> None:
+        super().__init__(f"row {row}: {problem.code if problem else f'{type(cause).__name__}: {cause}'}")
+        self.row, self.problem, self.cause, self.number, self.released = row, problem, cause, number, released
 
 
 def issue_decisions(
-    issuance: Issuance, decisions: Iterable[Decision], *, on_done: Callable[[IssueOutcome], None] | None = None
+    issuance: Issuance,
+    decisions: Iterable[Decision],
+    *,
+    on_done: Callable[[IssueOutcome], None] | None = None,
+    on_failed: Callable[[IssuanceFailed], None] | None = None,
 ) -> list[IssueOutcome]:
+    """Issue each decision in turn. A row that fails raises ``IssuanceFailed``, or, with
+    ``on_failed``, is handed to it and the next row goes on."""
     outcomes = []
     for decision in decisions:
-        outcome = issue_decision(issuance, decision)
+        try:
+            outcome = issue_decision(issuance, decision)
+        except IssuanceFailed as failed:
+            if on_failed is None:
+                raise
+            on_failed(failed)
+            continue
         outcomes.append(outcome)
         if on_done is not None:
             on_done(outcome)
@@ -96,12 +111,86 @@ def issue_decisions(
 
 
 def issue_decision(issuance: Issuance, decision: Decision) -> IssueOutcome:
-    photo = decision.photo.read_bytes() if decision.photo else None
-    photo_sha256 = issuance.store.put(photo) if photo else None
+    photo = _read_photo(decision)
+    try:
+        photo_sha256 = issuance.store.put(photo) if photo else None
+    except OSError as error:
+        raise IssuanceFailed(decision.row, cause=error) from error
     reservation = _reserve(issuance, decision, photo_sha256)
     if reservation.status is not CertificateStatus.PENDING:
         return _outcome(decision, reservation, IssueStatus.ALREADY_ISSUED)
-    return _sign_and_complete(issuance, decision, reservation, photo)
+    try:
+        return _sign_and_complete(issuance, decision, reservation, photo)
+    except Exception as error:  # whatever failed, the reservation must not be stranded
+        raise IssuanceFailed(
+            decision.row, cause=error, number=reservation.number, released=_release(issuance, reservation, error)
+        ) from error
+
+
+# A reservation older than this is no longer being worked on: signing takes seconds.
+STALE_AFTER = timedelta(minutes=10)
+
+
+def stale_reservations(issuance: Issuance) -> list[str]:
+    """Numbers reserved by a run that was killed before completing them (older than
+    ``STALE_AFTER``): a re-run of that run's file completes them with the same number."""
+    with issuance.db.read() as session:
+        return list(
+            session.scalars(
+                select(Certificate.number)
+                .where(Certificate.status == CertificateStatus.PENDING)
+                .where(Certificate.reserved_at < issuance.clock() - STALE_AFTER)
+                .order_by(Certificate.number)
+            )
+        )
+
+
+def _read_photo(decision: Decision) -> bytes | None:
+    """The photo's bytes, read once and decoded fully: what was checked is what is printed."""
+    if decision.photo is None:
+        return None
+    shown = decision.photo.name
+    try:
+        data = decision.photo.read_bytes()
+    except OSError as error:
+        problem = RowError(
+            decision.row, "photo", "photo.unreadable", {"path": shown, "reason": error.strerror or str(error)}
+        )
+        raise IssuanceFailed(decision.row, problem=problem) from error
+    try:
+        normalize_photo(data)
+    except RenderingError as error:
+        reason = str(error).removeprefix("photo: ")
+        problem = RowError(decision.row, "photo", "photo.unusable", {"path": shown, "reason": reason})
+        raise IssuanceFailed(decision.row, problem=problem) from error
+    return data
+
+
+def _release(issuance: Issuance, reservation: Reservation, error: Exception) -> bool:
+    """Give the number of a failed first issue back; False if it stays pending (the release
+    failed too, or another worker completed it meanwhile)."""
+    number = parse_number(reservation.number)
+    now = issuance.clock()
+    try:
+        with issuance.db.write() as session:
+            released = registry.drop_pending(session, reservation.certificate_id)
+            if released:
+                registry.release_seq(session, office_code=number.office_code, year=number.year, seq=number.seq, at=now)
+                audit.append(
+                    session,
+                    actor=issuance.actor,
+                    action="certificate.released",
+                    subject=f"certificate:{reservation.number}/v{reservation.version}",
+                    payload={
+                        "number": reservation.number,
+                        "version": reservation.version,
+                        "reason": f"{type(error).__name__}: {error}"[:500],
+                    },
+                    at=now,
+                )
+            return released
+    except Exception:  # the database is gone too: the next run completes the pending row
+        return False
 
 
 def _reserve(issuance: Issuance, decision: Decision, photo_sha256: str | None) -> Reservation:
@@ -160,7 +249,8 @@ def _sign_and_complete(
             return _outcome(decision, done, IssueStatus.ISSUED)
         # Another worker completed the same reservation first; its PDF is the one of record.
         winner = produced.session.get(Certificate, reservation.certificate_id)
-        assert winner is not None
+        if winner is None:  # ... or released it after failing: this row is issued by a re-run
+            raise IssuerError(f"reservation of {reservation.number} was released by another worker")
         return _outcome(decision, Reservation.of(winner), IssueStatus.ALREADY_ISSUED)
 
 

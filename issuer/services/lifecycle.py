@@ -32,8 +32,8 @@ from issuer import IssuerError, registry
 from issuer.decisions import Decision as DecisionRecord
 from issuer.decisions import RowError, validate_record
 from issuer.decisions.fields import record_of, snapshot_values
-from issuer.services.issuance import unprintable_fields
 from issuer.services.pipeline import Issuance, Reservation, produce, reserve_certificate
+from issuer.services.preflight import print_problems
 from issuer.services.public_url import check_public_url
 
 
@@ -169,7 +169,7 @@ def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason:
         raise LifecycleError(
             "certificate.unchanged", number=number, version=previous[1], columns=tuple(sorted(changes))
         )
-    unprintable = unprintable_fields(issuance.renderer, corrected)
+    unprintable = print_problems(issuance, corrected, version=previous[1] + 1)
     if unprintable:
         return unprintable
 
@@ -183,25 +183,38 @@ def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason:
         reservation = _reserve_version(issuance, number, previous, corrected, photo_sha256, reason)
     except IntegrityError:
         raise LifecycleError("certificate.busy", number=number) from None
-    with produce(issuance, corrected, reservation, photo=photo) as produced:
-        superseded = registry.updated_rows(
-            produced.session,
-            update(Certificate)
-            .where(Certificate.id == previous[0], Certificate.status == CertificateStatus.VALID)
-            .values(status=CertificateStatus.SUPERSEDED, superseded_by_id=reservation.certificate_id),
-        )
-        if not (produced.completed and superseded):
-            # Revoked or corrected by someone else meanwhile: nothing of this attempt commits.
-            raise LifecycleError("certificate.changed", number=number)
-        done = produced.reservation
-        audit.append(
-            produced.session,
-            actor=issuance.actor,
-            action="certificate.corrected",
-            subject=f"certificate:{number}/v{done.version}",
-            payload={"supersedes": previous[1], "changes": sorted(changes), "reason": reason, "sha256": done.sha256},
-            at=produced.at,
-        )
+    try:
+        with produce(issuance, corrected, reservation, photo=photo) as produced:
+            superseded = registry.updated_rows(
+                produced.session,
+                update(Certificate)
+                .where(Certificate.id == previous[0], Certificate.status == CertificateStatus.VALID)
+                .values(status=CertificateStatus.SUPERSEDED, superseded_by_id=reservation.certificate_id),
+            )
+            if not (produced.completed and superseded):
+                # Revoked or corrected by someone else meanwhile: nothing of this attempt commits.
+                raise LifecycleError("certificate.changed", number=number)
+            done = produced.reservation
+            audit.append(
+                produced.session,
+                actor=issuance.actor,
+                action="certificate.corrected",
+                subject=f"certificate:{number}/v{done.version}",
+                payload={
+                    "supersedes": previous[1],
+                    "changes": sorted(changes),
+                    "reason": reason,
+                    "sha256": done.sha256,
+                },
+                at=produced.at,
+            )
+    except Exception as error:
+        # Whatever failed after the reservation, the pending version must not stay: it would
+        # hold the version number and refuse every later correction as busy.
+        _release_version(issuance, reservation, error)
+        if isinstance(error, IssuerError):
+            raise
+        raise IssuerError(f"correction of {number} failed: {type(error).__name__}: {error}") from error
     audit.anchor_batch_end(issuance.db, at=issuance.clock())
     return Changed(number, done.version, done.token, done.status.value, done.sha256)
 
@@ -256,6 +269,27 @@ def _reserve_version(
             at=now,
         )
         return reservation
+
+
+def _release_version(issuance: Issuance, reservation: Reservation, error: Exception) -> None:
+    now = issuance.clock()
+    try:
+        with issuance.db.write() as session:
+            if registry.drop_pending(session, reservation.certificate_id):
+                audit.append(
+                    session,
+                    actor=issuance.actor,
+                    action="certificate.correction_released",
+                    subject=f"certificate:{reservation.number}/v{reservation.version}",
+                    payload={
+                        "number": reservation.number,
+                        "version": reservation.version,
+                        "reason": f"{type(error).__name__}: {error}"[:500],
+                    },
+                    at=now,
+                )
+    except Exception:
+        pass
 
 
 def _current(session: Session, number: str) -> Certificate:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from ecert import audit
 from ecert.models import AuditEvent, Certificate, CertificateStatus
 from ecert.vocab.numbering import parse_number, seq_is_usable
-from issuer.services.issuance import Issuance, IssueStatus, issue_decision, issue_decisions
+from issuer.services.issuance import Issuance, IssuanceFailed, IssueStatus, issue_decision, issue_decisions
 from tests import factories
 from verifier.pdf.signature import validate_signed_pdf
 
@@ -83,16 +83,17 @@ class _BrokenSigner:
         raise OSError("HSM went away")
 
 
-def test_crash_before_signing_is_resumed_with_the_same_number(issuance: Issuance) -> None:
+def test_a_failure_after_reserving_releases_the_number_to_the_next_issue(issuance: Issuance) -> None:
     decision = factories.decision()
-    with pytest.raises(OSError):
+    with pytest.raises(IssuanceFailed) as failed:
         issue_decision(replace(issuance, signer=_BrokenSigner()), decision)
+    assert (failed.value.row, failed.value.released) == (decision.row, True)
     with issuance.db.read() as session:
-        pending = session.scalars(select(Certificate)).one()
-        assert pending.status is CertificateStatus.PENDING
+        assert session.scalars(select(Certificate)).all() == []  # nothing pending
+        assert session.scalars(select(AuditEvent.action)).all()[-2:] == ["certificate.reserved", "certificate.released"]
 
     outcome = issue_decision(issuance, decision)
     assert outcome.status is IssueStatus.ISSUED
-    assert (outcome.number, outcome.token) == (pending.number, pending.token)
+    assert outcome.number == failed.value.number
     with issuance.db.read() as session:
         assert session.scalars(select(Certificate.status)).all() == [CertificateStatus.VALID]
