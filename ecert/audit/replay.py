@@ -8,7 +8,9 @@ the chain alone cannot see it, this replay can. The lifecycle, by action (subjec
 - ``certificate.reserved``, ``certificate.correction_reserved``: that version is pending;
 - ``certificate.issued``: valid;
 - ``certificate.corrected``: valid, and the version it ``supersedes`` superseded;
-- ``certificate.revoked``: revoked.
+- ``certificate.revoked``: revoked;
+- ``certificate.released``, ``certificate.correction_released``: the pending version failed
+  and its row was deleted (its number may come back with the next reservation).
 
 The PDF's SHA-256 (issued, corrected) and the revocation's 文号 (revoked) are compared too:
 an ``UPDATE`` pointing a version at another file, or changing the 文号 the public page
@@ -40,6 +42,7 @@ _STATUS_AFTER = {
     "certificate.corrected": "valid",
     "certificate.revoked": "revoked",
 }
+_RELEASED = ("certificate.released", "certificate.correction_released")
 
 
 @dataclass
@@ -56,7 +59,7 @@ def audited_statuses(session: Session) -> dict[tuple[str, int], Audited]:
     statuses: dict[tuple[str, int], Audited] = {}
     rows = session.execute(
         select(AuditEvent.action, AuditEvent.subject, AuditEvent.payload)
-        .where(AuditEvent.action.in_(tuple(_STATUS_AFTER)))
+        .where(AuditEvent.action.in_((*_STATUS_AFTER, *_RELEASED)))
         .order_by(AuditEvent.seq)
     )
     for action, subject, payload in rows:
@@ -65,6 +68,9 @@ def audited_statuses(session: Session) -> dict[tuple[str, int], Audited]:
             continue
         number, version = match["number"], int(match["version"])
         payload = payload if isinstance(payload, dict) else {}
+        if action in _RELEASED:
+            statuses.pop((number, version), None)
+            continue
         said = statuses.setdefault((number, version), Audited(_STATUS_AFTER[action]))
         said.status = _STATUS_AFTER[action]
         if action in ("certificate.issued", "certificate.corrected"):

@@ -150,6 +150,7 @@ def test_without_going_on_the_batch_stops_at_the_row_and_leaves_nothing_pending(
         issue_decisions(stamped, decisions, on_done=lambda _: tsa.down.set())
     assert (stopped.value.row, stopped.value.released) == (3, True)
     assert _state(stamped)[:3] == (USABLE[:1], [], [USABLE[1]])  # the number waits for the next one
+    _assert_registry_matches_the_log(stamped)  # a released version has no row, and the log says so
 
     tsa.down.clear()
     issue_decisions(stamped, decisions)
@@ -262,3 +263,12 @@ def test_a_correction_that_fails_after_reserving_leaves_no_pending_version(stamp
     tsa.down.clear()  # not "busy": the version number was given back
     changed = correct(stamped, issued.number, {"employer": "重庆市大足区第二人民医院"}, reason="工作单位填写错误")
     assert isinstance(changed, Changed) and changed.version == 2
+    _assert_registry_matches_the_log(stamped)
+
+
+def _assert_registry_matches_the_log(issuance: Issuance) -> None:
+    from ecert.audit.replay import compare_registry
+
+    with issuance.db.read() as session:
+        _count, problems = compare_registry(session)
+    assert problems == []
