@@ -124,7 +124,8 @@ def test_valid_certificate_on_a_phone(issuance: Issuance, phone: tuple[Any, str]
 
 def test_revoked_and_superseded_on_a_phone(issuance: Issuance, phone: tuple[Any, str]) -> None:
     revoked = issue(issuance, name="李四")
-    lifecycle.revoke(
+    off_the_browser_loop(  # a revocation anchors the audit chain with a timestamp: asyncio too
+        lifecycle.revoke,
         issuance.db,
         revoked.number,
         reason=RevocationReason.FRAUD,
