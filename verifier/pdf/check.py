@@ -24,9 +24,12 @@ and the hash; parsing runs in :mod:`ecert.sandbox` (memory and time limits), and
 failure there is a failed check with a reason, never an exception.
 
 One outcome is not a verdict on the file: ``unavailable`` (no free checker within the
-sandbox's wait bound, or the checker could not be started). Then ``valid`` is False, no
-check failed, and callers answer "try again later" (HTTP 503, exit status 3), never
-"not valid". A timeout or memory blow-up *while parsing the file* stays "not valid".
+sandbox's wait bound or the queue full, the checker starved of CPU on a busy host or
+killed from outside, or it could not be started). Then ``valid`` is False, no check
+failed, and callers answer "try again later" (HTTP 503, exit status 3), never "not
+valid". Only the file's own faults are "not valid": a structure over the limits of
+:mod:`verifier.pdf.limits` (refused before any PDF library parses it), its CPU budget
+spent, a memory blow-up, a crash or an exception while parsing.
 
 The result is codes (:mod:`verifier.pdf.report`); the individual checks are in
 :mod:`verifier.pdf.checks`, their words in :mod:`verifier.words.pdf` and the JSON form in
@@ -35,6 +38,7 @@ The result is codes (:mod:`verifier.pdf.report`); the individual checks are in
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import time
@@ -87,8 +91,11 @@ def verify_pdf(
     b = Builder()
     sha256 = hashlib.sha256(data).hexdigest()
 
+    cpu = 0.0  # the checker's CPU seconds, charged to the client's budget by the web
+
     def finish(certificate: lookup.PublicCertificate | None = None, unavailable: bool = False) -> PdfVerdict:
-        return b.finish(certificate, sha256, time.monotonic() - started, unavailable=unavailable)
+        verdict = b.finish(certificate, sha256, time.monotonic() - started, unavailable=unavailable)
+        return dataclasses.replace(verdict, cpu_seconds=cpu)
 
     # (1a) the parent only looks at the size and the magic bytes
     if not _precheck(b, data, max_bytes):
@@ -112,9 +119,10 @@ def verify_pdf(
         validation_time,
         limits=limits,
     )
+    cpu = outcome.cpu
     if outcome.unavailable:
         # Not the file's fault (no free checker, or it could not start): no verdict on it.
-        b.add("is_pdf", None, UNAVAILABLE, f"{outcome.failure}: {outcome.message}")
+        b.add("is_pdf", None, UNAVAILABLE, f"{outcome.failure}: {outcome.message}", cause=outcome.failure)
         return finish(unavailable=True)
     inspection = outcome.value if outcome.ok else None
     if inspection is None or not inspection.parsed:

@@ -85,3 +85,5 @@ class Inspection:
     record_number: str | None = None
     record_version: int | None = None
     record_error: str = ""
+    # Refused before parsing (verifier.pdf.limits): (what, count, limit), e.g. ("objects", 9000, 4096)
+    too_complex: tuple[str, int, int] | None = None

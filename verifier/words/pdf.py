@@ -73,6 +73,8 @@ def title(check: Check) -> str:
 
 
 def explanation(check: Check) -> str:
+    if check.reason == UNAVAILABLE and check.params.get("cause") in ("starved", "killed"):
+        return _("检查被中断（服务器繁忙），文件尚未检查完。这不说明文件有问题，请稍后再试。")
     fixed = _FIXED.get((check.code, check.reason))
     if fixed is not None:
         return str(fixed)
@@ -83,7 +85,21 @@ def explanation(check: Check) -> str:
     return _explained(check.code, check.reason, check.params)
 
 
+_STRUCTURE = {
+    "revisions": _l("修订版本"),
+    "xref_sections": _l("交叉引用段"),
+    "objects": _l("对象"),
+}
+
+
 def _explained(code: str, reason: str, p: dict[str, Any]) -> str:
+    if reason == "too_complex":
+        return _(
+            "文件结构过于复杂（%(what)s %(count)s 个，上限 %(limit)s 个），不是本机关签发的证书。",
+            what=_STRUCTURE[p["what"]],
+            count=p["count"],
+            limit=p["limit"],
+        )
     if reason == "too_large":
         return _("文件超过 %(mib)s MB，不是本机关签发的证书。", mib=p["mib"])
     if reason == "not_pdf":
