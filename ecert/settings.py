@@ -51,6 +51,10 @@ class RateLimits:
     api: str = "60/minute"  #: ECERT_RATELIMIT_API, single look-ups in /api/v1
     api_batch: str = "300/minute"  #: ECERT_RATELIMIT_API_BATCH, items of /api/v1/batch
     api_verify: str = "10/minute"  #: ECERT_RATELIMIT_API_VERIFY, /api/v1/verify (PDF body)
+    # CPU seconds of PDF checking per client in a sliding window (both PDF routes together);
+    # a genuine check costs ~0.15 s, a hostile file at most SandboxLimits.cpu_seconds.
+    pdf_cpu: str = "20/minute;120/hour"  #: ECERT_RATELIMIT_PDF_CPU
+    pdf_concurrent: int = 1  #: ECERT_RATELIMIT_PDF_CONCURRENT, PDF checks in flight per client
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,8 @@ class Settings:
                 api=_rate(env, "ECERT_RATELIMIT_API", RateLimits.api),
                 api_batch=_rate(env, "ECERT_RATELIMIT_API_BATCH", RateLimits.api_batch),
                 api_verify=_rate(env, "ECERT_RATELIMIT_API_VERIFY", RateLimits.api_verify),
+                pdf_cpu=_rate(env, "ECERT_RATELIMIT_PDF_CPU", RateLimits.pdf_cpu),
+                pdf_concurrent=_count(env, "ECERT_RATELIMIT_PDF_CONCURRENT", RateLimits.pdf_concurrent),
             ),
             sandbox=SandboxLimits(
                 timeout=_seconds(env, "ECERT_SANDBOX_TIMEOUT", SandboxLimits.timeout),
@@ -211,6 +217,8 @@ class Settings:
             raise ConfigurationError("ECERT_MAX_REQUEST_BYTES must be at least ECERT_MAX_PDF_BYTES")
         if self.sandbox.memory_bytes < 64 * 2**20 or self.sandbox.max_jobs < 1:
             raise ConfigurationError("ECERT_SANDBOX_MEMORY_MB must be at least 64 and ECERT_SANDBOX_WORKERS at least 1")
+        if self.ratelimits.pdf_concurrent < 1:
+            raise ConfigurationError("ECERT_RATELIMIT_PDF_CONCURRENT must be at least 1")
         if not 0 < self.sandbox.cpu_seconds <= self.sandbox.timeout:
             # Otherwise a file that spends its whole budget would meet the wall clock first and
             # be taken for a starved check.
