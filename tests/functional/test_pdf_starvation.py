@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 
 from tests import hostile_pdfs, http_load
-from tests.conftest import make_home, make_issuance
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
