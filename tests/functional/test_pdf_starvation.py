@@ -29,7 +29,7 @@ HOSTILE = hostile_pdfs.token_flood(2.0)  # ~3 s of CPU unchecked: over the 1 s p
 ENV = {
     "ECERT_RATELIMIT_UPLOAD": "600/minute",
     "ECERT_RATELIMIT_API_VERIFY": "600/minute",
-    "ECERT_RATELIMIT_PDF_CPU": "3/minute",  # three costly files spend it
+    "ECERT_RATELIMIT_PDF_CPU": "4/minute",  # four costly files spend it; B's checks need ~2 s
     "ECERT_SANDBOX_CPU_SECONDS": "1",
     "ECERT_SANDBOX_TIMEOUT": "60",  # the wall clock: generous, this machine may be busy
     "ECERT_SANDBOX_WAIT": "60",
@@ -73,25 +73,22 @@ def test_a_second_client_gets_every_verdict_while_the_first_attacks(site) -> Non
         thread.start()
     time.sleep(1.0)  # the attack is under way
     verdicts = []
-    started = time.monotonic()
-
-    def budget_spent() -> bool:
-        return any(a.status == 429 and a.json()["error"]["code"] == "cpu_budget" for a in list(attacker))
-
-    # B checks for 12 s at least, and until A has met its CPU budget (on a loaded machine its
-    # three costly files take longer), at most 90 s.
-    while time.monotonic() - started < 90 and (
-        time.monotonic() - started < 12 or len(verdicts) < 6 or not budget_spent()
-    ):
-        pdf = genuine[len(verdicts) % 2]
-        ask = http_load.verify_page if len(verdicts) % 3 == 2 else http_load.verify_api
-        verdicts.append(ask(server.port, pdf, B, timeout=120))
+    # B makes 8 checks (~2 s of CPU at most: well inside its own budget) during the attack
+    for index in range(8):
+        ask = http_load.verify_page if index % 3 == 2 else http_load.verify_api
+        verdicts.append(ask(server.port, genuine[index % 2], B, timeout=120))
         time.sleep(0.3)
+    # then A goes on until it meets its CPU budget (its costly files take longer on a loaded machine)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not any(
+        a.status == 429 and a.json()["error"]["code"] == "cpu_budget" for a in list(attacker)
+    ):
+        time.sleep(0.2)
     stop.set()
     for thread in threads:
         thread.join(120)
 
-    assert [v.status for v in verdicts] == [200] * len(verdicts)
+    assert [v.status for v in verdicts] == [200] * len(verdicts), [v.body[-300:] for v in verdicts if v.status != 200]
     for answer in verdicts:
         if answer.headers["Content-Type"].startswith("application/json"):
             assert answer.json()["valid"] is True, answer.json()
