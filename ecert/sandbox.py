@@ -330,6 +330,7 @@ def _out_of_time(process: Any, limits: SandboxLimits, sampled: float, elapsed: f
     """The wall clock ran out: the input's fault only if the child had spent its CPU budget."""
     cpu = _cpu_of(process.pid)
     cpu = sampled if cpu is None else cpu
+    process.kill()  # at once: a stopped child would not end by itself
     if cpu >= limits.cpu_seconds:
         return SandboxOutcome(failure="cpu", message=f"used {cpu:.2f} s of CPU", seconds=elapsed, cpu=cpu)
     return SandboxOutcome(
