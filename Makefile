@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export ECERT_HOME ?= $(CURDIR)/instance
 
-.PHONY: run test setup system-deps lint clean translations catalogues
+.PHONY: run test setup system-deps lint clean translations catalogues bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ lint: $(STAMP)
 
 test: setup lint
 	$(BIN)/pytest -q
+
+# Not a test: a genuine client's PDF-check latency while another attacks, against a baseline
+# of the same run (scripts/bench_pdfcheck.py); figures in $(ECERT_HOME)/bench.json.
+bench: setup
+	$(BIN)/python scripts/bench_pdfcheck.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .cache screenshots

@@ -13,17 +13,28 @@ Every job gets a fresh child, which:
 - sends back one picklable result over a pipe, then exits; nothing survives between jobs
   (no state an attacker can poison).
 
-A concurrency cap (``max_jobs``) keeps a burst of uploads from forking without bound. A
-job first waits up to ``wait`` seconds for a free slot; the per-job limit ``timeout``
-starts only once its child is running, so time spent queueing under load never counts
-against the input. The parent then waits at most ``timeout`` seconds and kills the child.
+A concurrency cap (``max_jobs``) keeps a burst of uploads from forking without bound, and
+at most ``queue`` jobs wait for a slot (more are "busy" at once). A waiting job waits up
+to ``wait`` seconds; the per-job limits start only once its child is running, so time
+spent queueing under load never counts against the input.
+
+The input's budget is **CPU time**, not wall time: the child arms ``ITIMER_PROF`` at
+``cpu_seconds`` (SIGPROF ends it at that much CPU; ``RLIMIT_CPU`` a second later is the
+backstop, SIGXCPU). The wall clock ``timeout`` (at least ``cpu_seconds``) is reached only
+by a child that did not get the CPU it was allowed: a busy host, or a stopped process.
+The parent samples the child's CPU time (``/proc/<pid>/stat``) while it waits, and the
+child reports its own (``getrusage``) with its answer: :attr:`SandboxOutcome.cpu`.
 
 Outcomes are values, never exceptions: :class:`SandboxOutcome` with ``value`` set, or
-``failure`` and a message. Failures caused by the input (the job's fault): ``"timeout"``,
-``"memory"``, ``"crashed"``, ``"error"`` (the function raised). Failures that say nothing
-about the input (:attr:`SandboxOutcome.unavailable`): ``"busy"`` (no slot within
-``wait``) and ``"unavailable"`` (the child could not be started, e.g. the forkserver died
-or ``fork`` failed, even after one retry; or it could not confine itself).
+``failure`` and a message. Failures caused by the input (the job's fault): ``"cpu"`` (its
+CPU budget spent), ``"memory"``, ``"crashed"`` (a fatal signal of its own: SIGSEGV,
+SIGABRT, …, or a non-zero exit), ``"error"`` (the function raised). Failures that say
+nothing about the input (:attr:`SandboxOutcome.unavailable`): ``"busy"`` (no slot within
+``wait``, or the queue full), ``"starved"`` (the wall clock ran out while the child had
+used less CPU than its budget), ``"killed"`` (ended from outside: SIGKILL, e.g. by an
+operator or the kernel's OOM killer on a host short of memory, SIGTERM, SIGINT, SIGHUP)
+and ``"unavailable"`` (the child could not be started, e.g. the forkserver died or
+``fork`` failed, even after one retry; or it could not confine itself).
 
 Limits: ``RLIMIT_AS`` counts virtual memory including the preloaded interpreter (~0.2 GB),
 so the cap must sit well above that; the child can still read files and open sockets (it
@@ -59,10 +70,11 @@ _preload: list[str] = []
 @dataclass(frozen=True)
 class SandboxOutcome:
     value: Any = None
-    failure: str | None = None  # timeout | memory | crashed | error | busy | unavailable
+    failure: str | None = None  # cpu | memory | crashed | error | busy | starved | killed | unavailable
     message: str = ""
     seconds: float = 0.0  # the child's run time (not counting the wait for a slot)
     waited: float = 0.0  # seconds spent waiting for a slot
+    cpu: float = 0.0  # CPU seconds the child used (user + system), as far as known
 
     @property
     def ok(self) -> bool:
@@ -70,11 +82,18 @@ class SandboxOutcome:
 
     @property
     def unavailable(self) -> bool:
-        """Nothing was learnt about the input: no slot, or the child could not start."""
+        """Nothing was learnt about the input: no slot, no CPU, killed from outside, or the
+        child could not start."""
         return self.failure in _NOT_THE_INPUTS_FAULT
 
 
-_NOT_THE_INPUTS_FAULT = frozenset({"busy", "unavailable"})
+_NOT_THE_INPUTS_FAULT = frozenset({"busy", "starved", "killed", "unavailable"})
+# A child ended by one of these was stopped from outside (an operator, a supervisor, the
+# OOM killer of a host short of memory): the input's own faults are other signals.
+_KILLED_FROM_OUTSIDE = frozenset({signal.SIGKILL, signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT})
+_CPU_LIMIT = frozenset({signal.SIGPROF, signal.SIGXCPU})
+# How often the parent samples a running child's CPU time while waiting for it.
+_SAMPLE_SECONDS = 0.25
 # Seconds to pause before each attempt to start a child (the first is immediate).
 _START_RETRY_PAUSES = (0.0, 0.05, 0.25)
 
@@ -82,6 +101,7 @@ _START_RETRY_PAUSES = (0.0, 0.05, 0.25)
 _lock = threading.Lock()
 _context: Any = None
 _slots: dict[int, threading.BoundedSemaphore] = {}
+_waiting: dict[int, int] = {}  # jobs waiting for a slot, per slot pool
 
 
 def preload(*modules: str) -> None:
@@ -146,8 +166,9 @@ def _slot(limit: int) -> threading.BoundedSemaphore:
         return _slots[limit]
 
 
-def _child(conn: Any, target: Callable[..., Any], args: tuple, memory_bytes: int, cpu_seconds: int) -> None:
+def _child(conn: Any, target: Callable[..., Any], args: tuple, memory_bytes: int, cpu_seconds: float) -> None:
     import gc
+    import math
     import resource
 
     # Short-lived and memory-capped: skip the cyclic GC, whose passes over the inherited
@@ -157,23 +178,30 @@ def _child(conn: Any, target: Callable[..., Any], args: tuple, memory_bytes: int
 
     try:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+        backstop = math.ceil(cpu_seconds) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (backstop, backstop + 1))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        # SIGPROF's default action ends the process: exactly at the budget, even inside C code.
+        signal.signal(signal.SIGPROF, signal.SIG_DFL)
+        signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
     except (ValueError, OSError) as exc:  # refuse to run unconfined (our problem, not the input's)
-        conn.send(("unavailable", f"cannot set resource limits: {exc}"))
+        conn.send(("unavailable", f"cannot set resource limits: {exc}", 0.0))
         return
     try:
-        result = ("ok", target(*args))
+        result: tuple[str, Any] = ("ok", target(*args))
     except MemoryError:
         result = ("memory", "memory limit exceeded")
     except BaseException as exc:
         result = ("error", f"{type(exc).__name__}: {exc}"[:2000])
+    signal.setitimer(signal.ITIMER_PROF, 0)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime
     try:
-        conn.send(result)
+        conn.send((*result, cpu))
     except MemoryError:
-        conn.send(("memory", "memory limit exceeded"))
+        conn.send(("memory", "memory limit exceeded", cpu))
     except Exception as exc:  # an unpicklable result
-        conn.send(("error", f"cannot return the result: {type(exc).__name__}: {exc}"[:2000]))
+        conn.send(("error", f"cannot return the result: {type(exc).__name__}: {exc}"[:2000], cpu))
     finally:
         conn.close()
 
@@ -187,19 +215,51 @@ def run_sandboxed(func: Callable[..., Any], *args: Any, limits: SandboxLimits | 
     limits = limits or SandboxLimits()
     queued = time.monotonic()
     slot = _slot(limits.max_jobs)
-    if not slot.acquire(timeout=max(limits.wait, 0.0)):
-        waited = time.monotonic() - queued
-        return SandboxOutcome(
-            failure="busy",
-            message=f"no free checker within {limits.wait:g} s ({limits.max_jobs} at once)",
-            waited=waited,
-        )
+    if not slot.acquire(blocking=False):
+        with _lock:
+            full = _waiting.get(limits.max_jobs, 0) >= limits.queue
+            if not full:
+                _waiting[limits.max_jobs] = _waiting.get(limits.max_jobs, 0) + 1
+        if full:
+            return SandboxOutcome(
+                failure="busy", message=f"queue full ({limits.queue} waiting, {limits.max_jobs} running)"
+            )
+        try:
+            acquired = slot.acquire(timeout=max(limits.wait, 0.0))
+        finally:
+            with _lock:
+                _waiting[limits.max_jobs] -= 1
+        if not acquired:
+            return SandboxOutcome(
+                failure="busy",
+                message=f"no free checker within {limits.wait:g} s ({limits.max_jobs} at once)",
+                waited=time.monotonic() - queued,
+            )
     waited = time.monotonic() - queued
     try:
         outcome = _run(func, args, limits)
     finally:
         slot.release()
-    return SandboxOutcome(outcome.value, outcome.failure, outcome.message, outcome.seconds, waited)
+    return SandboxOutcome(outcome.value, outcome.failure, outcome.message, outcome.seconds, waited, outcome.cpu)
+
+
+def waiting(limits: SandboxLimits) -> int:
+    """How many jobs wait for a slot of ``limits``' pool now (for callers that admit work)."""
+    with _lock:
+        return _waiting.get(limits.max_jobs, 0)
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_of(pid: int | None) -> float | None:
+    """CPU seconds (user + system) the process ``pid`` has used, or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS  # utime, stime (fields 14, 15)
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _start(ctx: Any, func: Callable[..., Any], args: tuple, limits: SandboxLimits) -> tuple[Any, Any, str]:
@@ -235,28 +295,24 @@ def _run(func: Callable[..., Any], args: tuple, limits: SandboxLimits) -> Sandbo
     if process is None:
         return SandboxOutcome(failure="unavailable", message=f"cannot start the checker: {why}"[:2000])
     started = time.monotonic()  # the job's time limit starts now that its child runs
+    cpu = 0.0
     try:
-        if not receiver.poll(max(limits.timeout, 0.0)):
-            return SandboxOutcome(
-                failure="timeout",
-                message=f"no answer within {limits.timeout:g} s",
-                seconds=time.monotonic() - started,
-            )
+        while True:  # wait for the answer, sampling the child's CPU time
+            left = limits.timeout - (time.monotonic() - started)
+            if left <= 0:
+                return _out_of_time(process, limits, cpu, time.monotonic() - started)
+            if receiver.poll(min(left, _SAMPLE_SECONDS)):
+                break
+            cpu = _cpu_of(process.pid) or cpu
         try:
-            kind, payload = receiver.recv()
+            kind, payload, cpu = receiver.recv()
         except (EOFError, OSError):
             process.join(1)
-            code = process.exitcode
-            failure = {-signal.SIGXCPU: "timeout", -signal.SIGKILL: "memory"}.get(code or 0, "crashed")
-            return SandboxOutcome(
-                failure=failure,
-                message=f"the checker process died (exit code {code})",
-                seconds=time.monotonic() - started,
-            )
+            return _died(process.exitcode, limits, cpu, time.monotonic() - started)
         elapsed = time.monotonic() - started
         if kind == "ok":
-            return SandboxOutcome(value=payload, seconds=elapsed)
-        return SandboxOutcome(failure=kind, message=str(payload), seconds=elapsed)
+            return SandboxOutcome(value=payload, seconds=elapsed, cpu=cpu)
+        return SandboxOutcome(failure=kind, message=str(payload), seconds=elapsed, cpu=cpu)
     finally:
         receiver.close()
         if process.is_alive():
@@ -268,3 +324,32 @@ def _run(func: Callable[..., Any], args: tuple, limits: SandboxLimits) -> Sandbo
             process.close()
         except ValueError:
             pass
+
+
+def _out_of_time(process: Any, limits: SandboxLimits, sampled: float, elapsed: float) -> SandboxOutcome:
+    """The wall clock ran out: the input's fault only if the child had spent its CPU budget."""
+    cpu = _cpu_of(process.pid)
+    cpu = sampled if cpu is None else cpu
+    process.kill()  # at once: a stopped child would not end by itself
+    if cpu >= limits.cpu_seconds:
+        return SandboxOutcome(failure="cpu", message=f"used {cpu:.2f} s of CPU", seconds=elapsed, cpu=cpu)
+    return SandboxOutcome(
+        failure="starved",
+        message=f"no answer within {limits.timeout:g} s, having had only {cpu:.2f} s of CPU",
+        seconds=elapsed,
+        cpu=cpu,
+    )
+
+
+def _died(code: int | None, limits: SandboxLimits, cpu: float, elapsed: float) -> SandboxOutcome:
+    """The child ended without an answer: by what, and whose fault is that?"""
+    signum = -code if code is not None and code < 0 else None
+    if signum in _CPU_LIMIT:
+        failure, cpu = "cpu", max(cpu, limits.cpu_seconds)  # the last sample may be older
+    elif signum in _KILLED_FROM_OUTSIDE:
+        # RLIMIT_CPU's hard limit also ends in SIGKILL: then the child had used its budget.
+        failure = "cpu" if cpu >= limits.cpu_seconds else "killed"
+    else:
+        failure = "crashed"
+    message = f"the checker process died (exit code {code}) after {cpu:.2f} s of CPU"
+    return SandboxOutcome(failure=failure, message=message, seconds=elapsed, cpu=cpu)

@@ -55,19 +55,31 @@ class RateLimits:
     # Lookups by number and name that find nothing, per name (``verifier.views.name_budget``).
     name_misses_per_client: str = "5/hour;20/day"  #: ECERT_RATELIMIT_NAME_MISSES_PER_CLIENT
     name_misses: str = "20/hour;100/day"  #: ECERT_RATELIMIT_NAME_MISSES, from all clients together
+    # CPU seconds of PDF checking per client in a sliding window (both PDF routes together);
+    # a genuine check costs ~0.15 s, a hostile file at most SandboxLimits.cpu_seconds.
+    pdf_cpu: str = "20/minute;120/hour"  #: ECERT_RATELIMIT_PDF_CPU
+    pdf_concurrent: int = 1  #: ECERT_RATELIMIT_PDF_CONCURRENT, PDF checks in flight per client
 
 
 @dataclass(frozen=True)
 class SandboxLimits:
-    """Limits of the confined child that parses one hostile file (``ecert.sandbox``)."""
+    """Limits of the confined child that parses one hostile file (``ecert.sandbox``).
+
+    The file's own budget is CPU time (``cpu_seconds``): a file that needs more is at fault.
+    The wall clock (``timeout``, at least ``cpu_seconds``) only guards against a child that
+    gets no CPU (a busy host, a stopped process): running out of it with CPU to spare says
+    nothing about the file ("could not check now")."""
 
     timeout: float = 10.0  #: ECERT_SANDBOX_TIMEOUT, wall-clock seconds per file once its child runs
     # Seconds to wait for a free slot before answering "busy". With the default timeout,
     # wait + timeout stays under a 30 s front-end/gunicorn request timeout.
     wait: float = 15.0  #: ECERT_SANDBOX_WAIT
     memory_bytes: int = 1024 * 1024 * 1024  #: ECERT_SANDBOX_MEMORY_MB (RLIMIT_AS of the child)
-    cpu_seconds: int = 12  #: ECERT_SANDBOX_CPU_SECONDS, RLIMIT_CPU backstop (the wall clock usually fires first)
+    # A genuine certificate needs ~0.1-0.3 s; 5 s is the most one file may cost.
+    cpu_seconds: float = 5.0  #: ECERT_SANDBOX_CPU_SECONDS, CPU time one file may use (ITIMER_PROF, RLIMIT_CPU)
     max_jobs: int = max(2, os.cpu_count() or 2)  #: ECERT_SANDBOX_WORKERS, children at once per process
+    # Checks waiting for a free child (beyond the running ones); more: "busy" at once.
+    queue: int = 8  #: ECERT_SANDBOX_QUEUE
 
 
 @dataclass(frozen=True)
@@ -214,13 +226,16 @@ class Settings:
                     env, "ECERT_RATELIMIT_NAME_MISSES_PER_CLIENT", RateLimits.name_misses_per_client
                 ),
                 name_misses=_rate(env, "ECERT_RATELIMIT_NAME_MISSES", RateLimits.name_misses),
+                pdf_cpu=_rate(env, "ECERT_RATELIMIT_PDF_CPU", RateLimits.pdf_cpu),
+                pdf_concurrent=_count(env, "ECERT_RATELIMIT_PDF_CONCURRENT", RateLimits.pdf_concurrent),
             ),
             sandbox=SandboxLimits(
                 timeout=_seconds(env, "ECERT_SANDBOX_TIMEOUT", SandboxLimits.timeout),
                 wait=_seconds(env, "ECERT_SANDBOX_WAIT", SandboxLimits.wait),
                 memory_bytes=_count(env, "ECERT_SANDBOX_MEMORY_MB", SandboxLimits.memory_bytes // 2**20) * 2**20,
-                cpu_seconds=_count(env, "ECERT_SANDBOX_CPU_SECONDS", SandboxLimits.cpu_seconds),
+                cpu_seconds=_seconds(env, "ECERT_SANDBOX_CPU_SECONDS", SandboxLimits.cpu_seconds),
                 max_jobs=_count(env, "ECERT_SANDBOX_WORKERS", SandboxLimits.max_jobs),
+                queue=_count(env, "ECERT_SANDBOX_QUEUE", SandboxLimits.queue),
             ),
             max_pdf_bytes=_count(env, "ECERT_MAX_PDF_BYTES", Settings.max_pdf_bytes),
             max_request_bytes=_count(env, "ECERT_MAX_REQUEST_BYTES", Settings.max_request_bytes),
@@ -238,6 +253,12 @@ class Settings:
             raise ConfigurationError("ECERT_MAX_REQUEST_BYTES must be at least ECERT_MAX_PDF_BYTES")
         if self.sandbox.memory_bytes < 64 * 2**20 or self.sandbox.max_jobs < 1:
             raise ConfigurationError("ECERT_SANDBOX_MEMORY_MB must be at least 64 and ECERT_SANDBOX_WORKERS at least 1")
+        if self.ratelimits.pdf_concurrent < 1:
+            raise ConfigurationError("ECERT_RATELIMIT_PDF_CONCURRENT must be at least 1")
+        if not 0 < self.sandbox.cpu_seconds <= self.sandbox.timeout:
+            # Otherwise a file that spends its whole budget would meet the wall clock first and
+            # be taken for a starved check.
+            raise ConfigurationError("ECERT_SANDBOX_CPU_SECONDS must be above 0 and at most ECERT_SANDBOX_TIMEOUT")
         if not self.is_production:
             return
         problems = []

@@ -21,7 +21,15 @@ from ecert.i18n import _
 from ecert.settings import Settings
 
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+
+def client_key() -> str:
+    """Who the client is, for every per-client limit: the peer address (``ProxyFix`` has put
+    the trusted ``X-Forwarded-For`` hop there when there are proxies in front)."""
+    return get_remote_address()
+
+
+limiter = Limiter(key_func=client_key, default_limits=[], headers_enabled=True)
 
 # Kept small and strict: no scripts anywhere on public pages; inline styles only.
 CONTENT_SECURITY_POLICY = (

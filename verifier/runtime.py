@@ -15,6 +15,7 @@ from flask import Flask, current_app
 
 from ecert.kernel import Kernel
 from ecert.x509 import read_certificates
+from verifier.admission import Admission, CpuBudget
 from verifier.pdf.check import verify_pdf
 from verifier.pdf.report import PdfVerdict
 
@@ -33,9 +34,21 @@ class VerifierRuntime:
     def trust_roots(self) -> list:  # list[asn1crypto.x509.Certificate]
         return read_certificates(self.trust_roots_path)
 
-    def check_pdf(self, data: bytes) -> PdfVerdict:
-        """The verdict on an uploaded file with this deployment's roots, limits and registry
-        (the page, the API and ``ecert verify`` all ask this)."""
+    @cached_property
+    def admission(self) -> Admission:
+        """PDF checks in flight in this process (``verifier.admission``)."""
+        sandbox, limits = self.kernel.settings.sandbox, self.kernel.settings.ratelimits
+        return Admission(capacity=sandbox.max_jobs + sandbox.queue, per_client=limits.pdf_concurrent)
+
+    @cached_property
+    def cpu_budget(self) -> CpuBudget | None:
+        """Each client's CPU seconds of PDF checking (None when rate limits are off)."""
+        limits = self.kernel.settings.ratelimits
+        return CpuBudget(limits.pdf_cpu) if limits.enabled else None
+
+    def check_pdf(self, data: bytes | Path) -> PdfVerdict:
+        """The verdict on an uploaded file (its bytes, or the file spooled to disk) with this
+        deployment's roots, limits and registry (the page, the API and ``ecert verify``)."""
         settings = self.kernel.settings
         return verify_pdf(
             data,

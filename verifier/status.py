@@ -94,7 +94,7 @@ Exit status:
   0  valid (有效)
   1  not valid: not issued by us, altered, or not in the registry (无效)
   2  usage error
-  3  could not check now (busy, checker or registry unavailable); try again
+  3  could not check now (busy, checker starved, killed or unavailable, or registry unavailable); try again
   4  revoked (已撤销)
   5  superseded by a corrected version (已更正); the title itself stands
   6  a use copy that expired or was withdrawn (已过期 / 已撤回)"""

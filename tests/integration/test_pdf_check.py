@@ -556,12 +556,12 @@ def test_inflation_bomb_is_contained(corpus: Corpus) -> None:
     assert time.monotonic() - started < 12
 
 
-def test_timeout_and_memory_limits_answer_not_valid(corpus: Corpus) -> None:
+def test_cpu_and_memory_limits_answer_not_valid(corpus: Corpus) -> None:
     from ecert.settings import SandboxLimits
 
-    tight = check(corpus, corpus.good, limits=SandboxLimits(timeout=0.01))
-    assert not tight.valid and tight.check("is_pdf").passed is False
-    assert "timeout" in tight.check("is_pdf").detail or "within" in tight.check("is_pdf").detail
+    tight = check(corpus, corpus.good, limits=SandboxLimits(cpu_seconds=0.02))
+    assert not tight.valid and tight.check("is_pdf").passed is False and not tight.unavailable
+    assert tight.check("is_pdf").reason == "timeout" and "CPU" in tight.check("is_pdf").detail
     small = check(corpus, inflation_bomb(64), limits=SandboxLimits(memory_bytes=300 * 1024 * 1024))
     assert not small.valid
 
@@ -590,8 +590,12 @@ def test_sandbox_enforces_memory_and_time_limits() -> None:
     hog = run_sandboxed(bytearray, 2 * 1024**3, limits=SandboxLimits(memory_bytes=512 * 1024**2))
     assert hog.failure == "memory"
     started = time.monotonic()
-    slow = run_sandboxed(time.sleep, 30, limits=SandboxLimits(timeout=0.5))
-    assert slow.failure == "timeout" and time.monotonic() - started < 5
+    spin = run_sandboxed(sum, range(10**12), limits=SandboxLimits(cpu_seconds=0.3, timeout=20))
+    assert spin.failure == "cpu" and not spin.unavailable and 0.25 <= spin.cpu < 2
+    assert time.monotonic() - started < 15
+    # waiting without CPU (asleep, stopped, starved) is not the input's fault
+    slow = run_sandboxed(time.sleep, 30, limits=SandboxLimits(timeout=0.5, cpu_seconds=0.5))
+    assert slow.failure == "starved" and slow.unavailable and slow.cpu < 0.2
     crash = run_sandboxed(os.abort)
     assert crash.failure in ("crashed", "memory") and not crash.ok
     assert run_sandboxed(math.sqrt, 16.0).value == 4.0

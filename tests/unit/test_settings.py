@@ -70,3 +70,25 @@ def test_pkcs11_needs_every_part(tmp_path: Path) -> None:
 def test_unknown_signer_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="ECERT_SIGNER must be development, pkcs12, pkcs11 or none"):
         Settings.from_env({"ECERT_HOME": str(tmp_path), "ECERT_SIGNER": "hsm"})
+
+
+def test_pdf_check_limits_are_read_and_checked(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "ECERT_HOME": str(tmp_path),
+            "ECERT_SANDBOX_CPU_SECONDS": "2.5",
+            "ECERT_SANDBOX_QUEUE": "3",
+            "ECERT_RATELIMIT_PDF_CPU": "10/minute",
+            "ECERT_RATELIMIT_PDF_CONCURRENT": "2",
+        }
+    )
+    assert (settings.sandbox.cpu_seconds, settings.sandbox.queue) == (2.5, 3)
+    assert (settings.ratelimits.pdf_cpu, settings.ratelimits.pdf_concurrent) == ("10/minute", 2)
+    # a CPU budget longer than the wall clock would take a costly file for a starved check
+    for env, name in (
+        ({"ECERT_SANDBOX_CPU_SECONDS": "20", "ECERT_SANDBOX_TIMEOUT": "10"}, "ECERT_SANDBOX_CPU_SECONDS"),
+        ({"ECERT_RATELIMIT_PDF_CONCURRENT": "0"}, "ECERT_RATELIMIT_PDF_CONCURRENT"),
+        ({"ECERT_RATELIMIT_PDF_CPU": "lots"}, "ECERT_RATELIMIT_PDF_CPU"),
+    ):
+        with pytest.raises(ConfigurationError, match=name):
+            Settings.from_env({"ECERT_HOME": str(tmp_path), **env})

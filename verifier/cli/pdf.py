@@ -2,7 +2,8 @@
 
 Exit status: the file's one status (``verifier.status``): 0 valid, 1 not valid (not ours,
 altered, not in the registry), 2 usage error (missing or unreadable file), 3 could not check
-(every checker busy or the checker could not start: no verdict on the file; try again),
+(every checker busy, the checker starved of CPU or killed from outside, or it could not
+start: no verdict on the file; try again),
 4 revoked, 5 superseded (a genuine older version; the title stands), 6 a use copy expired or
 withdrawn. Uses the instance's pinned trust roots and registry, like ``POST /verify``.
 Messages are Chinese unless ``ecert --lang en`` (or an English ``LANG``); ``--json`` prints
@@ -37,10 +38,10 @@ def verify_command(file: Path, as_json: bool) -> None:
     settings = kernel().settings
     try:
         with file.open("rb") as handle:
-            data = handle.read(settings.max_pdf_bytes + 1)
+            handle.read(1)
     except OSError as exc:
         raise click.UsageError(_("无法读取 %(file)s：%(why)s", file=file, why=exc.strerror or exc)) from None
-    verdict = runtime().check_pdf(data)
+    verdict = runtime().check_pdf(file.resolve())  # the sandboxed child reads the file itself
     if as_json:
         click.echo(json.dumps(pdf_verdict_json(verdict, settings), ensure_ascii=False, indent=2))
     else:

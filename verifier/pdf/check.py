@@ -24,9 +24,12 @@ and the hash; parsing runs in :mod:`ecert.sandbox` (memory and time limits), and
 failure there is a failed check with a reason, never an exception.
 
 One outcome is not a verdict on the file: ``unavailable`` (no free checker within the
-sandbox's wait bound, or the checker could not be started). Then ``valid`` is False, no
-check failed, and callers answer "try again later" (HTTP 503, exit status 3), never
-"not valid". A timeout or memory blow-up *while parsing the file* stays "not valid".
+sandbox's wait bound or the queue full, the checker starved of CPU on a busy host or
+killed from outside, or it could not be started). Then ``valid`` is False, no check
+failed, and callers answer "try again later" (HTTP 503, exit status 3), never "not
+valid". Only the file's own faults are "not valid": a structure over the limits of
+:mod:`verifier.pdf.limits` (refused before any PDF library parses it), its CPU budget
+spent, a memory blow-up, a crash or an exception while parsing.
 
 The result is codes (:mod:`verifier.pdf.report`); the individual checks are in
 :mod:`verifier.pdf.checks`, their words in :mod:`verifier.words.pdf` and the JSON form in
@@ -35,10 +38,13 @@ The result is codes (:mod:`verifier.pdf.report`); the individual checks are in
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
+import os
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
@@ -57,7 +63,7 @@ PDF_MAGIC = b"%PDF-"
 
 
 def verify_pdf(
-    data: bytes,
+    data: bytes | Path,
     *,
     db: Database,
     trust_roots: Sequence[asn1_x509.Certificate],
@@ -68,7 +74,8 @@ def verify_pdf(
     limits: SandboxLimits | None = None,
     max_bytes: int = Settings.max_pdf_bytes,
 ) -> PdfVerdict:
-    """Check ``data`` (an uploaded file) and give the verdict; never raises for a bad file.
+    """Check ``data`` (an uploaded file: its bytes, or a file on disk that the sandboxed
+    child reads itself) and give the verdict; never raises for a bad file.
 
     ``office_names``: the subject organisation/common name(s) of the issuing office's signing
     certificate; default: the app's configured office name. ``require_lta``: also require
@@ -85,13 +92,16 @@ def verify_pdf(
     started = time.monotonic()
     names = tuple(office_names) if office_names is not None else _default_office_names()
     b = Builder()
-    sha256 = hashlib.sha256(data).hexdigest()
+    head, size, sha256 = _summary_of(data, max_bytes)
+
+    cpu = 0.0  # the checker's CPU seconds, charged to the client's budget by the web
 
     def finish(certificate: lookup.PublicCertificate | None = None, unavailable: bool = False) -> PdfVerdict:
-        return b.finish(certificate, sha256, time.monotonic() - started, unavailable=unavailable)
+        verdict = b.finish(certificate, sha256, time.monotonic() - started, unavailable=unavailable)
+        return dataclasses.replace(verdict, cpu_seconds=cpu)
 
     # (1a) the parent only looks at the size and the magic bytes
-    if not _precheck(b, data, max_bytes):
+    if not _precheck(b, head, size, max_bytes):
         return finish()
 
     # (2) hash match, needs no parsing
@@ -105,23 +115,24 @@ def verify_pdf(
     # (1b, 3–5) everything that parses runs in the sandbox
     outcome = run_sandboxed(
         inspect_pdf,
-        data,
+        str(data) if isinstance(data, Path) else data,
         [root.dump() for root in trust_roots],
         names,
         [c.dump() for c in crls],
         validation_time,
         limits=limits,
     )
+    cpu = outcome.cpu
     if outcome.unavailable:
         # Not the file's fault (no free checker, or it could not start): no verdict on it.
-        b.add("is_pdf", None, UNAVAILABLE, f"{outcome.failure}: {outcome.message}")
+        b.add("is_pdf", None, UNAVAILABLE, f"{outcome.failure}: {outcome.message}", cause=outcome.failure)
         return finish(unavailable=True)
     inspection = outcome.value if outcome.ok else None
     if inspection is None or not inspection.parsed:
         checks.parse_failure(b, outcome, inspection)
         # A byte-identical issued file cannot fail to parse; fail closed all the same.
         return finish()
-    detail = f"{len(data)} bytes, {inspection.revisions} revision(s), checked in {outcome.seconds * 1000:.0f} ms"
+    detail = f"{size} bytes, {inspection.revisions} revision(s), checked in {outcome.seconds * 1000:.0f} ms"
     b.add("is_pdf", True, "ok", detail)
     report = inspection.report
     signature_ok = checks.signature(b, report)
@@ -154,13 +165,30 @@ def _default_office_names() -> tuple[str, ...]:
     return ()  # no name to compare with: trusted_signer fails (fail closed)
 
 
-def _precheck(b: Builder, data: bytes, max_bytes: int) -> bool:
-    if not data:
+def _summary_of(data: bytes | Path, max_bytes: int) -> tuple[bytes, int, str]:
+    """The first bytes, the size and the SHA-256 of the file (read in chunks from disk; not
+    hashed when it is over ``max_bytes``)."""
+    if isinstance(data, bytes):
+        return data[:16], len(data), hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256()
+    with data.open("rb") as handle:
+        head = handle.read(16)
+        size = os.fstat(handle.fileno()).st_size
+        if size > max_bytes:
+            return head, size, ""
+        digest.update(head)
+        while chunk := handle.read(64 * 1024):
+            digest.update(chunk)
+        return head, handle.tell(), digest.hexdigest()
+
+
+def _precheck(b: Builder, head: bytes, size: int, max_bytes: int) -> bool:
+    if not size:
         return bool(b.add("is_pdf", False, "empty", "0 bytes"))
-    if len(data) > max_bytes:
-        return bool(b.add("is_pdf", False, "too_large", f"{len(data)} bytes", mib=max_bytes // (1024 * 1024)))
-    if not data.startswith(PDF_MAGIC):
-        return bool(b.add("is_pdf", False, "not_pdf", f"first bytes {data[:8]!r}", kind=_sniff(data)))
+    if size > max_bytes:
+        return bool(b.add("is_pdf", False, "too_large", f"{size} bytes", mib=max_bytes // (1024 * 1024)))
+    if not head.startswith(PDF_MAGIC):
+        return bool(b.add("is_pdf", False, "not_pdf", f"first bytes {head[:8]!r}", kind=_sniff(head)))
     return True
 
 

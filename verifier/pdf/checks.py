@@ -17,13 +17,18 @@ from verifier.status import PublicStatus
 
 
 def parse_failure(b: Builder, outcome: SandboxOutcome, inspection: Any) -> None:
-    """``is_pdf`` failed inside the sandbox: too slow, too big once expanded, or unreadable."""
-    if outcome.failure == "timeout":
+    """``is_pdf`` failed inside the sandbox: too costly (its CPU budget spent), too big once
+    expanded, too complex, or unreadable. (A starved or killed checker is no verdict: the
+    caller answers "could not check now" before coming here.)"""
+    if outcome.failure == "cpu":
         b.add("is_pdf", False, "timeout", outcome.message)
     elif outcome.failure == "memory":
         b.add("is_pdf", False, "memory", outcome.message)
     elif outcome.failure is not None:
         b.add("is_pdf", False, "unsafe", f"{outcome.failure}: {outcome.message}")
+    elif inspection is not None and inspection.too_complex is not None:
+        what, count, limit = inspection.too_complex
+        b.add("is_pdf", False, "too_complex", f"{count} {what}, limit {limit}", what=what, count=count, limit=limit)
     elif inspection is not None and inspection.structure:  # encrypted, xref_broken
         b.add("is_pdf", False, inspection.structure, inspection.parse_error)
     else:

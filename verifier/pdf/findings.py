@@ -103,3 +103,5 @@ class Inspection:
     record_version: int | None = None
     record_error: str = ""
     structure: str = ""  # when not parsed for a named fault: "encrypted", "xref_broken"
+    # Refused before parsing (verifier.pdf.limits): (what, count, limit), e.g. ("objects", 9000, 4096)
+    too_complex: tuple[str, int, int] | None = None

@@ -44,6 +44,7 @@ class PdfVerdict:
     seconds: float = 0.0
     # True: we could not check the file (busy, checker failed to start); not a verdict on it.
     unavailable: bool = False
+    cpu_seconds: float = 0.0  # CPU time the checker spent on the file (the client's budget)
 
     @property
     def authentic(self) -> bool:

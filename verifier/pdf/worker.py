@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import json
 import logging
+from pathlib import Path
 
 import lxml.etree  # noqa: F401 - preload (pyHanko imports it lazily while validating)
 from asn1crypto import crl as asn1_crl
@@ -24,6 +25,7 @@ from pyhanko.sign.validation.ades import ades_lta_validation  # noqa: F401 - pre
 from pyhanko_certvalidator.errors import InvalidCertificateError
 
 from ecert.x509 import DOCUMENT_SIGNING_USAGE
+from verifier.pdf import limits as structure_limits
 from verifier.pdf.findings import Inspection, SignerIdentity
 from verifier.pdf.signature import validate_signed_reader
 from verifier.pdf.structure import structure_fault
@@ -34,17 +36,24 @@ _MAX_NAME_TREE_NODES = 256
 
 
 def inspect_pdf(
-    data: bytes,
+    data: bytes | str,
     roots_der: list[bytes],
     office_names: tuple[str, ...],
     crls_der: list[bytes],
     validation_time: dt.datetime | None,
 ) -> Inspection:
-    """Parse ``data``, validate its signature against ``roots_der`` and read the record."""
+    """Parse ``data`` (the file's bytes, or the path of a file holding them), validate its
+    signature against ``roots_der`` and read the record."""
     # pyHanko logs every failed path and tampered file with a traceback: the verdict carries
     # the reason, so keep hostile uploads out of the service's logs.
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
     logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
+    if isinstance(data, str):  # an upload spooled to disk: read here, not piped through memory
+        data = Path(data).read_bytes()
+    # Refuse an over-complex structure before any PDF library walks it (verifier.pdf.limits).
+    over = structure_limits.excess(data)
+    if over is not None:
+        return Inspection(parsed=False, too_complex=(over.what, over.count, over.limit))
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=True)
         fault = structure_fault(reader, data)  # encrypted, or an xref pointing elsewhere

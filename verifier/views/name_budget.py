@@ -27,12 +27,11 @@ import hmac
 import time
 
 from flask import current_app
-from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
 
 from ecert.kernel import kernel
 from ecert.vocab.names import normalise_name
-from ecert.web import limiter
+from ecert.web import client_key, limiter
 
 NAMESPACE = "ecert-name-misses"
 
@@ -45,7 +44,7 @@ def _name_key(name: str) -> str:
 def _budgets(name: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
     limits = kernel().settings.ratelimits
     key = _name_key(name)
-    per_client: tuple[str, ...] = (NAMESPACE, "client", get_remote_address(), key)
+    per_client: tuple[str, ...] = (NAMESPACE, "client", client_key(), key)
     shared: tuple[str, ...] = (NAMESPACE, "all", key)
     return [(item, per_client) for item in parse_many(limits.name_misses_per_client)] + [
         (item, shared) for item in parse_many(limits.name_misses)

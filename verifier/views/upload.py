@@ -1,8 +1,10 @@
 """``GET/POST /verify``: upload a certificate PDF and get the verdict with its named checks.
 
-No JavaScript (the CSP forbids it): a plain multipart form with a CSRF token. The file is
-read into memory (at most ``Settings.max_pdf_bytes``), never stored, and checked by
-:func:`verifier.pdf.check.verify_pdf` (the hostile-file parsing runs in the sandbox). A
+No JavaScript (the CSP forbids it): a plain multipart form with a CSRF token. The check is
+admitted before the body is read (:mod:`verifier.views.intake`: the client's CPU budget,
+one check at a time per client, a bounded queue: 429 or 503 with ``Retry-After``); the file
+is then spooled to a temporary file (at most ``Settings.max_pdf_bytes``), never kept, and
+checked by :func:`verifier.pdf.check.verify_pdf` (the sandboxed child reads it). A
 bad file is a "not valid" page with status 200, never a 500; an oversize upload is a
 friendly 413 page. When the file could not be checked at all (every checker busy, or the
 checker failed to start: ``verdict.unavailable``) the answer is a friendly 503 page with
@@ -20,10 +22,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ecert.i18n import _, _l
 from ecert.kernel import kernel
-from ecert.web import limiter
-from verifier.pdf.report import RETRY_AFTER_SECONDS
+from ecert.web import csrf, limiter
+from verifier.admission import Refusal
+from verifier.pdf.report import RETRY_AFTER_SECONDS, PdfVerdict
 from verifier.runtime import runtime
 from verifier.verdict import COLOURS, pdf_tone
+from verifier.views import intake
 from verifier.words import pdf as pdf_words
 
 bp = Blueprint("verifier_upload", __name__, template_folder="templates")
@@ -52,21 +56,43 @@ def _page(template: str, status: int = 200, **context: object) -> Response:
 
 
 @bp.route("/verify", methods=["GET", "POST"])
+@csrf.exempt  # checked in the view once the check is admitted: nothing reads the body before
 @limiter.limit(_upload_limit, methods=["POST"])
 def verify_upload() -> Response:
     settings = kernel().settings
-    if request.method == "POST" and (request.content_length or 0) > settings.max_pdf_bytes + _ENVELOPE:
+    if request.method != "POST":
+        return _page("verifier/upload.html", form=UploadForm())
+    if (request.content_length or 0) > settings.max_pdf_bytes + _ENVELOPE:
         return _too_large()
-    form = UploadForm()
-    if not form.validate_on_submit():
-        return _page("verifier/upload.html", 400 if request.method == "POST" else 200, form=form)
-    data = form.file.data.read(settings.max_pdf_bytes + 1)
-    verdict = runtime().check_pdf(data)
+    with intake.admitted() as refusal:
+        if refusal is not None:
+            return _refused(refusal)
+        csrf.protect()
+        form = UploadForm()
+        if not form.validate_on_submit():
+            return _page("verifier/upload.html", 400, form=form)
+        with intake.spooled(form.file.data.stream, settings.max_pdf_bytes) as path:
+            if path is None:
+                return _too_large()
+            verdict = runtime().check_pdf(path)
+        intake.charge(verdict.cpu_seconds)
+    return _verdict_page(verdict)
+
+
+def _verdict_page(verdict: PdfVerdict) -> Response:
     if verdict.unavailable:
         response = _page("verifier/upload_unavailable.html", 503, verdict=verdict, form=UploadForm(formdata=None))
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
-    return _page("verifier/upload_result.html", verdict=verdict, size=len(data), colour=COLOURS[pdf_tone(verdict)])
+    return _page("verifier/upload_result.html", verdict=verdict, colour=COLOURS[pdf_tone(verdict)])
+
+
+def _refused(refusal: Refusal) -> Response:
+    response = _page(
+        "verifier/upload_refused.html", refusal.status, message=intake.refusal_message(refusal), refusal=refusal
+    )
+    response.headers["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 def _too_large() -> Response:

@@ -22,7 +22,7 @@ TITLES = {
 _FIXED = {
     ("is_pdf", "ok"): _l("文件是 PDF，大小在限制之内，可以读取。"),
     ("is_pdf", "empty"): _l("文件是空的。"),
-    ("is_pdf", "timeout"): _l("文件读取超时（可能是恶意构造的文件），不能作为有效证书。"),
+    ("is_pdf", "timeout"): _l("读取这个文件所需的计算量超出限制（可能是恶意构造的文件），不能作为有效证书。"),
     ("is_pdf", "memory"): _l("文件解压后过大（可能是恶意构造的“压缩炸弹”），不能作为有效证书。"),
     ("is_pdf", "unsafe"): _l("文件无法安全读取，不能作为有效证书。"),
     ("is_pdf", "damaged"): _l("文件已损坏或不完整（例如被截断），无法作为 PDF 读取。"),
@@ -100,6 +100,8 @@ def title(check: Check) -> str:
 
 
 def explanation(check: Check) -> str:
+    if check.reason == UNAVAILABLE and check.params.get("cause") in ("starved", "killed"):
+        return _("检查被中断（服务器繁忙），文件尚未检查完。这不说明文件有问题，请稍后再试。")
     fixed = _FIXED.get((check.code, check.reason))
     if fixed is not None:
         return str(fixed)
@@ -110,7 +112,21 @@ def explanation(check: Check) -> str:
     return _explained(check.code, check.reason, check.params)
 
 
+_STRUCTURE = {
+    "revisions": _l("修订版本"),
+    "xref_sections": _l("交叉引用段"),
+    "objects": _l("对象"),
+}
+
+
 def _explained(code: str, reason: str, p: dict[str, Any]) -> str:
+    if reason == "too_complex":
+        return _(
+            "文件结构过于复杂（%(what)s %(count)s 个，上限 %(limit)s 个），不是本机关签发的证书。",
+            what=_STRUCTURE[p["what"]],
+            count=p["count"],
+            limit=p["limit"],
+        )
     if reason == "too_large":
         return _("文件超过 %(mib)s MB，不是本机关签发的证书。", mib=p["mib"])
     if reason == "not_pdf":

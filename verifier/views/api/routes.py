@@ -10,7 +10,10 @@ The buckets are separate: a client may make 60 single *and* 300 batched lookups 
 (One shared bucket at the single rate would make a batch of 100 impossible.)
 
 ``POST /verify`` answers ``503 unavailable`` with ``Retry-After`` when the file could not
-be checked right now (e.g. every sandbox slot busy): that is not a verdict on the file.
+be checked right now (every sandbox slot busy, the checker starved or killed): that is not
+a verdict on the file. Before its body is read it may also answer ``429 cpu_budget`` (the
+client's CPU seconds of checking spent), ``429 one_at_a_time`` or ``503 busy`` (the queue
+full), each with ``Retry-After`` (:mod:`verifier.views.intake`).
 The sandbox's limits and the largest PDF come from the settings.
 """
 
@@ -33,7 +36,7 @@ from verifier import lookup
 from verifier.pdf.report import RETRY_AFTER_SECONDS
 from verifier.runtime import runtime
 from verifier.shapes import certificate_json, pdf_verdict_json
-from verifier.views import name_budget
+from verifier.views import intake, name_budget
 from verifier.views.api.batch import batch_cost, batch_items, batch_result
 from verifier.views.api.errors import ApiError, install_error_handlers, not_found
 from verifier.views.api.responses import error_response, json_response
@@ -112,9 +115,19 @@ def batch() -> Response:
 def verify() -> Response:
     if request.mimetype not in ("application/pdf", "application/octet-stream"):
         raise ApiError(415, "unsupported_media_type", _("请以 Content-Type: application/pdf 上传 PDF 文件"))
-    data = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH: 413, answered as JSON
     settings = kernel().settings
-    verdict = runtime().check_pdf(data)
+    with intake.admitted() as refusal:  # before the body is read
+        if refusal is not None:
+            response = error_response(refusal.status, refusal.code, intake.refusal_message(refusal))
+            response.headers["Retry-After"] = str(refusal.retry_after)
+            return response
+        # Spooled to disk in chunks, never whole in memory; over MAX_CONTENT_LENGTH: 413 as JSON.
+        with intake.spooled(request.stream, settings.max_pdf_bytes) as path:
+            verdict = runtime().check_pdf(path) if path is not None else None
+        if verdict is None:
+            mb = settings.max_pdf_bytes // (1024 * 1024)
+            raise ApiError(413, "too_large", _("文件太大：证书 PDF 不会超过 %(mb)s MB。", mb=mb))
+        intake.charge(verdict.cpu_seconds)
     if verdict.unavailable:  # e.g. every checker busy: says nothing about the file
         response = error_response(503, "unavailable", _("暂时无法检查此文件，请稍后再试"))
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
