@@ -271,5 +271,9 @@ def test_hostile_later_revisions_are_bounded_and_never_raise(corpus: Corpus) -> 
         verdict = check(corpus, data)
         assert not verdict.valid and not verdict.unavailable, as_json(verdict)
         assert time.monotonic() - started < 5
-    flooded = check(corpus, flooded_file).check("coverage")
+    # 20,000 definitions are over the structure limit: refused before any parser runs.
+    assert check(corpus, flooded_file).check("is_pdf").reason == "too_complex"
+    # Under the limit, the shadow scan names them, at most 8 of them.
+    under = b"".join(b"%d 0 obj\n(x)\nendobj\n" % n for n in range(1, 3_001))
+    flooded = check(corpus, v.append_revision(corpus.good, listed, raw_body=under)).check("coverage")
     assert "shadow_objects" in flooded.params["changes"] and len(flooded.params["what"]) <= 8
