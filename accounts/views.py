@@ -7,6 +7,8 @@ Login and code endpoints are rate-limited per client (``Settings.ratelimits.logi
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
@@ -38,6 +40,29 @@ _REFUSED = {
 
 def _login_limit() -> str:
     return kernel().settings.ratelimits.login
+
+
+def _account_limit() -> str:
+    return kernel().settings.ratelimits.login_per_account
+
+
+def _login_account_key() -> str:
+    """The account a login names, as a key: an HMAC, so the limiter's storage holds no ID numbers."""
+    form = LoginForm(meta={"csrf": False})
+    form.validate_login(form.login)
+    return (
+        "login:" + hmac.new(code_secret().encode(), (form.login.data or "").encode(), hashlib.sha256).hexdigest()[:32]
+    )
+
+
+def _totp_account_key() -> str:
+    pending = session.get(_MFA)
+    account = pending.get("account") if isinstance(pending, dict) else None
+    return f"totp:{account}"
+
+
+def _failed(response: BaseResponse) -> bool:
+    return response.status_code == 400
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -78,6 +103,7 @@ def confirm(ticket: str) -> BaseResponse:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_account_limit, key_func=_login_account_key, methods=["POST"], deduct_when=_failed)
 def login() -> BaseResponse:
     form = LoginForm()
     failed = False
@@ -100,6 +126,7 @@ def login() -> BaseResponse:
 
 @bp.route("/totp", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_account_limit, key_func=_totp_account_key, methods=["POST"], deduct_when=_failed)
 def totp() -> BaseResponse:
     """The staff login's second step: a TOTP code, or the authenticator's enrolment first."""
     k = kernel()
@@ -156,3 +183,13 @@ def _safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+@bp.errorhandler(429)
+def _too_many(error: Exception) -> BaseResponse:
+    html = render_template("error.html", code=429, message=_("尝试次数过多，为保护账号已暂停；请 15 分钟后再试。"))
+    response = private_page(html, 429)
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response

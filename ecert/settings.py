@@ -52,6 +52,8 @@ class RateLimits:
     api_batch: str = "300/minute"  #: ECERT_RATELIMIT_API_BATCH, items of /api/v1/batch
     api_verify: str = "10/minute"  #: ECERT_RATELIMIT_API_VERIFY, /api/v1/verify (PDF body)
     login: str = "10/minute;50/hour"  #: ECERT_RATELIMIT_LOGIN, registration, codes and login (POST)
+    # Failed logins and codes per account, from any client (a password guessed from many places).
+    login_per_account: str = "5/15minute;20/day"  #: ECERT_RATELIMIT_LOGIN_PER_ACCOUNT
     # Lookups by number and name that find nothing, per name (``verifier.views.name_budget``).
     name_misses_per_client: str = "5/hour;20/day"  #: ECERT_RATELIMIT_NAME_MISSES_PER_CLIENT
     name_misses: str = "20/hour;100/day"  #: ECERT_RATELIMIT_NAME_MISSES, from all clients together
@@ -222,6 +224,7 @@ class Settings:
                 api_batch=_rate(env, "ECERT_RATELIMIT_API_BATCH", RateLimits.api_batch),
                 api_verify=_rate(env, "ECERT_RATELIMIT_API_VERIFY", RateLimits.api_verify),
                 login=_rate(env, "ECERT_RATELIMIT_LOGIN", RateLimits.login),
+                login_per_account=_rate(env, "ECERT_RATELIMIT_LOGIN_PER_ACCOUNT", RateLimits.login_per_account),
                 name_misses_per_client=_rate(
                     env, "ECERT_RATELIMIT_NAME_MISSES_PER_CLIENT", RateLimits.name_misses_per_client
                 ),

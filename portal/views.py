@@ -56,6 +56,8 @@ def home() -> Response:
 @limiter.limit(_login_limit)
 def activate() -> BaseResponse:
     _holder()
+    if current_user.holder_id is not None:  # bound already (a second tab, a resubmitted form)
+        return redirect(url_for("portal.home"))
     form = CodeForm()
     if form.validate_on_submit():
         k = kernel()
