@@ -73,11 +73,18 @@ def start_registration(db: Database, notifier: Notifier, secret: str, form: Regi
                 )
             code = new_numeric_code()  # never sent: the ticket can never be confirmed
         else:
-            payload = {"name": form.name, "mobile": form.mobile, "password_hash": hash_password(form.password)}
+            # Where the registry knows the holder's mobile, the code goes there and nowhere
+            # else: whoever reads it is the holder, and the account is bound at once.
+            known = session.scalar(select(Holder.mobile).where(Holder.id_number == form.id_number))
+            to = known or form.mobile
+            payload = {
+                "name": form.name,
+                "mobile": to,
+                "password_hash": hash_password(form.password),
+                "registry_mobile": bool(known),
+            }
             notifier.send(
-                form.mobile,
-                _("您的职称电子证书注册验证码为 %(code)s，10 分钟内有效。请勿告诉他人。", code=code),
-                at=now,
+                to, _("您的职称电子证书注册验证码为 %(code)s，10 分钟内有效。请勿告诉他人。", code=code), at=now
             )
         session.add(
             OneTimeCode(
@@ -114,6 +121,9 @@ def confirm_registration(db: Database, secret: str, ticket: str, code: str, *, n
         if not pending.payload or session.scalar(select(Account.id).where(Account.login == pending.subject)):
             return CodeRefused.WRONG
         pending.used_at = now
+        holder_id = None
+        if pending.payload.get("registry_mobile"):
+            holder_id = session.scalar(select(Holder.id).where(Holder.id_number == pending.subject))
         account = Account(
             kind=HOLDER,
             login=pending.subject,
@@ -121,6 +131,8 @@ def confirm_registration(db: Database, secret: str, ticket: str, code: str, *, n
             mobile=str(pending.payload["mobile"]),
             password_hash=str(pending.payload["password_hash"]),
             roles="",
+            holder_id=holder_id,
+            identity_confirmed_by="registry_mobile" if holder_id is not None else None,
             active=True,
             created_at=now,
         )
@@ -131,7 +143,7 @@ def confirm_registration(db: Database, secret: str, ticket: str, code: str, *, n
             actor=f"account:{account.id}",
             action="account.registered",
             subject=f"account:{account.id}",
-            payload={"kind": HOLDER, "identity_confirmed": False},
+            payload={"kind": HOLDER, "identity_confirmed": holder_id is not None},
             at=now,
         )
         return account.id

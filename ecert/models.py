@@ -71,6 +71,8 @@ class Holder(Base):
     id_number: Mapped[str] = mapped_column(String(18), unique=True)
     name: Mapped[str] = mapped_column(String(64))
     gender: Mapped[str] = mapped_column(String(2))
+    # From the decisions CSV's optional mobile column: where a holder's one-time codes go.
+    mobile: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

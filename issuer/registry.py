@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Delete, Table, Update, delete, func, select
+from sqlalchemy import CursorResult, Delete, Table, Update, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -102,13 +102,18 @@ def _next_seq(session: Session, office_code: str, year: int) -> int:
     return int(session.execute(stmt).scalar_one())
 
 
-def holder_id(session: Session, *, id_number: str, name: str, gender: str, at: datetime) -> int:
+def holder_id(
+    session: Session, *, id_number: str, name: str, gender: str, at: datetime, mobile: str | None = None
+) -> int:
+    """The holder's row id, inserted if new; a mobile number given replaces the one known."""
     table = Holder.__table__
     session.execute(
         _insert(session, table)  # type: ignore[arg-type]
-        .values(id_number=id_number, name=name, gender=gender, created_at=at)
+        .values(id_number=id_number, name=name, gender=gender, mobile=mobile, created_at=at)
         .on_conflict_do_nothing(index_elements=[table.c.id_number])
     )
+    if mobile:
+        session.execute(update(Holder).where(Holder.id_number == id_number).values(mobile=mobile))
     return int(session.execute(select(Holder.id).where(Holder.id_number == id_number)).scalar_one())
 
 

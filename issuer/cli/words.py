@@ -39,6 +39,7 @@ PROBLEM_WORDS: Mapping[str, LazyString] = {
         "该身份证号码已签发给 %(name)s（证书 %(number)s）；如姓名有误，请用 ecert correct %(number)s --set 姓名=… 更正，不要重新签发"
     ),
     "gender.unknown": _l("性别 %(value)s 应为 男 或 女（或 M、F）"),
+    "mobile.invalid": _l("手机号码 %(value)s 不是 11 位手机号码"),
     "gender.mismatch": _l("性别 %(gender)s 与身份证号码不符（应为%(expected)s）"),
     "id_number.spreadsheet": _l("身份证号码被电子表格转成了数字（%(value)s）；请把该列设为文本格式后重新输入"),
     "id_number.old_format": _l(

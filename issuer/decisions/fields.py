@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from ecert.vocab.idnumber import normalise_id_number
+from ecert.vocab.mobile import normalise_mobile
 from ecert.vocab.names import normalise_name
 from ecert.vocab.titles import normalise_doc_no, normalise_grant_route, normalise_series
 
@@ -74,6 +75,15 @@ FIELDS: tuple[Field, ...] = (
     Field("approving_body", ("审批机关", "评审委员会"), max_length=76),
     Field("doc_no", ("文号",), max_length=64, normalise=normalise_doc_no),
     Field("photo", ("照片",), required=False, snapshot=False, correctable=False),
+    # Where the registry knows it, a holder's one-time codes go only to this number (accounts).
+    Field(
+        "mobile",
+        ("手机号码", "手机", "手机号"),
+        required=False,
+        normalise=normalise_mobile,  # its rule (11 digits) is its length limit
+        snapshot=False,
+        correctable=False,
+    ),
 )
 
 BY_NAME: Mapping[str, Field] = {field.name: field for field in FIELDS}

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ecert.vocab.cells import code_points, control_characters, formula_prefix
 from ecert.vocab.idnumber import birth_date, check_id_number, gender_of, upgrade_15_to_18
+from ecert.vocab.mobile import mobile_problem
 from ecert.vocab.names import check_name
 from ecert.vocab.problem import Param, Problem
 from ecert.vocab.titles import check_doc_no, check_grant_route, check_level, check_qualification
@@ -33,8 +34,9 @@ _TRIM = re.compile(r"^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$")
 # Problems of a value's characters: the column's other checks are not reported with them,
 # since their messages would echo the value.
 _CELL_CODES = frozenset({"text.control", "text.formula"})
-# A photo is a path, never stored or exported as text: a file may be named "-1.jpg".
-_NO_FORMULA_CHECK = frozenset({"photo"})
+# A photo is a path, never stored or exported as text: a file may be named "-1.jpg". A
+# mobile number may be typed +86…: it is stored as its 11 digits, never as typed.
+_NO_FORMULA_CHECK = frozenset({"photo", "mobile"})
 # Excel shows long digit strings as 5.00111E+17 and saves them so: the digits are lost.
 _SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
 _FULL_WIDTH_DIGITS = {0xFF10 + i: ord("0") + i for i in range(10)}
@@ -65,6 +67,7 @@ class Decision:
     approving_body: str
     doc_no: str
     photo: Path | None = None
+    mobile: str = ""  # normalised; empty when the file has none
 
     @property
     def identity_key(self) -> str:
@@ -125,6 +128,9 @@ def parse_row(row: int, values: Mapping[str, str], *, base_dir: Path, today: dat
         id_problem = _check_id_number(text["id_number"], today)
         problem("id_number", id_problem)
         readable_id = clean["id_number"] if id_problem is None else _upgraded_or_none(clean["id_number"], today)
+
+    if text["mobile"]:
+        problem("mobile", mobile_problem(clean["mobile"]))
 
     gender = clean["gender"]
     if text["gender"]:

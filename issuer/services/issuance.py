@@ -204,7 +204,12 @@ def _reserve(issuance: Issuance, decision: Decision, photo_sha256: str | None) -
             at=now,
         )
         holder_id = registry.holder_id(
-            session, id_number=decision.id_number, name=decision.name, gender=decision.gender, at=now
+            session,
+            id_number=decision.id_number,
+            name=decision.name,
+            gender=decision.gender,
+            at=now,
+            mobile=decision.mobile or None,
         )
         # After the holder's insert, which waits for a concurrent one of the same ID number:
         # this query then sees that one's certificate too.

@@ -4,6 +4,7 @@ code, see 我的证书 and download each version's PDF exactly as stored; nobody
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -163,3 +164,28 @@ def test_every_form_refuses_a_post_without_its_csrf_token(client) -> None:  # ty
     for path in ("/account/register", "/account/login", "/account/confirm/abc"):
         response = client.post(path, data={"login": "x", "password": "y", "code": "123456"})
         assert response.status_code == 400, path
+
+
+def test_where_the_registry_knows_the_mobile_the_code_goes_only_there_and_binds_at_once(
+    client, issuance: Issuance
+) -> None:  # type: ignore[no-untyped-def]
+    decision = factories.decision(name="赵六", mobile="13600136000")
+    issued = issue_decision(issuance, decision)
+    confirm = register(client, issuance, "赵六", decision.id_number, "13700137000")  # another phone typed
+    assert outbox(issuance, "13700137000") == []  # an ID number is no proof: not to the typed phone
+    [message] = outbox(issuance, "13600136000")
+    assert post(client, confirm, code=code_in(message)).status_code == 302
+    page = client.get("/my/").get_data(as_text=True)
+    assert issued.number in page and "尚未确认" not in page  # whoever read the code is the holder
+
+
+def test_a_later_file_with_a_mobile_updates_the_registry(issuance: Issuance) -> None:
+    from sqlalchemy import select
+
+    from ecert.models import Holder
+
+    first = factories.decision(name="钱七")
+    issue_decision(issuance, first)
+    issue_decision(issuance, replace(first, qualification="副主任医师", level="副高级", mobile="13500135000"))
+    with issuance.db.read() as session:
+        assert session.scalar(select(Holder.mobile).where(Holder.id_number == first.id_number)) == "13500135000"

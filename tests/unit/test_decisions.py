@@ -418,7 +418,7 @@ def test_unknown_columns_are_named() -> None:
     data = _csv(GOOD).replace(b",photo", b",photo,remark,\xe5\xa4\x87\xe6\xb3\xa8")
     assert _file_problem(data) == (
         "unknown column(s) in the header: remark, 备注 (allowed: name, gender, id_number, employer, series, "
-        "specialty, level, qualification, grant_route, approval_date, approving_body, doc_no, photo)"
+        "specialty, level, qualification, grant_route, approval_date, approving_body, doc_no, photo, mobile)"
     )
 
 
@@ -426,7 +426,7 @@ def test_missing_columns_are_named() -> None:
     data = _csv(GOOD).replace(b"id_number", b"id_no")
     assert _file_problem(data) == (
         "unknown column(s) in the header: id_no (allowed: name, gender, id_number, employer, series, specialty, "
-        "level, qualification, grant_route, approval_date, approving_body, doc_no, photo); "
+        "level, qualification, grant_route, approval_date, approving_body, doc_no, photo, mobile); "
         "missing column(s) in the header: id_number"
     )
     without_doc_no = HEADER.removesuffix(",doc_no,photo") + "\n"
@@ -505,6 +505,26 @@ def test_a_record_names_only_decision_columns() -> None:
     record = GOOD | {"remark": "x"}
     assert [row_error_text(e) for e in validate_record(record, base_dir=EXAMPLES, today=TODAY)] == [  # type: ignore[union-attr]
         "column remark: is not a column of a decision (columns: name, gender, id_number, employer, series, specialty, "
-        "level, qualification, grant_route, approval_date, approving_body, doc_no, photo)"
+        "level, qualification, grant_route, approval_date, approving_body, doc_no, photo, mobile)"
     ]
     assert isinstance(validate_record(GOOD, base_dir=EXAMPLES, today=TODAY), Decision)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("13800138000", "13800138000"), ("138 0013 8000", "13800138000"), ("+86-138-0013-8000", "13800138000"),
+     ("１３８００１３８０００", "13800138000"), ("", "")],
+)  # fmt: skip
+def test_the_optional_mobile_column(typed: str, stored: str) -> None:
+    good = {k: v for k, v in GOOD.items() if k != "mobile"}
+    data = "\n".join([",".join([*good, "手机号码"]), ",".join([*good.values(), typed])]) + "\n"
+    parsed = parse_decisions(data.encode("utf-8"), base_dir=EXAMPLES, today=TODAY)
+    assert parsed.errors == [] and parsed.decisions[0].mobile == stored
+
+
+@pytest.mark.parametrize("typed", ["1380013800", "23800138000", "138001380001", "电话"])
+def test_a_mobile_that_is_not_one_names_its_row_and_column(typed: str, english: None) -> None:
+    data = "\n".join([",".join(GOOD), ",".join([*GOOD.values()][:-1] + [typed])]) + "\n"
+    parsed = parse_decisions(data.encode("utf-8"), base_dir=EXAMPLES, today=TODAY)
+    assert parsed.decisions == [] and [(e.row, e.column) for e in parsed.errors] == [(2, "mobile")]
+    assert "11-digit" in row_error_text(parsed.errors[0])
