@@ -524,7 +524,8 @@ def test_the_optional_mobile_column(typed: str, stored: str) -> None:
 
 @pytest.mark.parametrize("typed", ["1380013800", "23800138000", "138001380001", "电话"])
 def test_a_mobile_that_is_not_one_names_its_row_and_column(typed: str, english: None) -> None:
-    data = "\n".join([",".join(GOOD), ",".join([*GOOD.values()][:-1] + [typed])]) + "\n"
+    cells = {**GOOD, "mobile": typed}
+    data = "\n".join([",".join(cells), ",".join(cells.values())]) + "\n"
     parsed = parse_decisions(data.encode("utf-8"), base_dir=EXAMPLES, today=TODAY)
     assert parsed.decisions == [] and [(e.row, e.column) for e in parsed.errors] == [(2, "mobile")]
     assert "11-digit" in row_error_text(parsed.errors[0])
