@@ -66,3 +66,25 @@ def search(db: Database, query: str, *, actor: str, now: datetime) -> list[Found
                 at=now,
             )
     return found
+
+
+def versions_of(db: Database, number: str, *, actor: str, now: datetime) -> list[Found]:
+    """Every issued version of ``number``, newest first; viewing them is an audit event."""
+    with db.write() as session:
+        rows = session.execute(
+            select(Certificate, Decision, Holder)
+            .join(Decision, Certificate.decision_id == Decision.id)
+            .join(Holder, Decision.holder_id == Holder.id)
+            .where(Certificate.number == number, Certificate.status != CertificateStatus.PENDING)
+            .order_by(Certificate.version.desc())
+        ).all()
+        found = [
+            Found(c.number, c.version, c.status, d.name, h.id_number, d.qualification, d.approval_date)
+            for c, d, h in rows
+        ]
+        if found:
+            audit.append(
+                session, actor=actor, action="console.viewed", subject=f"certificate:{number}",
+                payload={"versions": [f.version for f in found]}, at=now,
+            )  # fmt: skip
+    return found

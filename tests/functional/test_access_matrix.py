@@ -52,6 +52,14 @@ def _expected(world: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[st
             {"anonymous": 302, "holder_a": 200, "holder_b": 404, **dict.fromkeys(STAFF, 404)},
         ),
         ("/console/", "GET"): ("/console/", {"anonymous": 302, "holder_a": 404, "holder_b": 404, **STAFF}),
+        ("/console/certificates/<path:number>", "GET"): (
+            f"/console/certificates/{a.number}",
+            {"anonymous": 302, "holder_a": 404, "holder_b": 404, **STAFF},
+        ),
+        ("/console/certificates/<path:number>/revoke", "POST"): (
+            f"/console/certificates/{a.number}/revoke",
+            dict.fromkeys(PEOPLE, 400),
+        ),
         # State-changing forms, posted without their CSRF token: refused (400) before any
         # view runs, for everyone. Who may use them with a token is tested per feature.
         ("/account/logout", "POST"): ("/account/logout", dict.fromkeys(PEOPLE, 400)),
@@ -122,4 +130,15 @@ def test_with_their_token_only_holders_reach_the_holder_forms(world: dict[str, A
         client = world["clients"][person]
         # Holders are bound already: back to 我的证书. Anonymous: to the login. Staff: no such page.
         got[person] = post(client, "/my/activate", "/account/login", code="ABCDEFGH").status_code
+    assert got == expected
+
+
+def test_with_their_token_only_approvers_reach_the_revoke_form(world: dict[str, Any]) -> None:
+    expected = {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 403, "approver": 400, "admin": 403}
+    got = {}
+    for person in PEOPLE:
+        client = world["clients"][person]
+        url = f"/console/certificates/{world['a'].number}/revoke"
+        # A malformed 文号: an approver gets the form back (400), nothing is revoked.
+        got[person] = post(client, url, "/account/login", reason="fraud", doc_no="abc").status_code
     assert got == expected
