@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
 
 from ecert import audit
 from ecert.db import Database
@@ -44,18 +45,7 @@ def search(db: Database, query: str, *, actor: str, now: datetime) -> list[Found
     if check_id_number(id_number) is None:
         conditions.append(Holder.id_number == id_number)
     with db.write() as session:
-        rows = session.execute(
-            select(Certificate, Decision, Holder)
-            .join(Decision, Certificate.decision_id == Decision.id)
-            .join(Holder, Decision.holder_id == Holder.id)
-            .where(or_(*conditions), Certificate.status != CertificateStatus.PENDING)
-            .order_by(Certificate.number, Certificate.version.desc())
-            .limit(LIMIT)
-        ).all()
-        found = [
-            Found(c.number, c.version, c.status, d.name, h.id_number, d.qualification, d.approval_date)
-            for c, d, h in rows
-        ]
+        found = _issued(session, or_(*conditions))
         if found:
             audit.append(
                 session,
@@ -71,20 +61,25 @@ def search(db: Database, query: str, *, actor: str, now: datetime) -> list[Found
 def versions_of(db: Database, number: str, *, actor: str, now: datetime) -> list[Found]:
     """Every issued version of ``number``, newest first; viewing them is an audit event."""
     with db.write() as session:
-        rows = session.execute(
-            select(Certificate, Decision, Holder)
-            .join(Decision, Certificate.decision_id == Decision.id)
-            .join(Holder, Decision.holder_id == Holder.id)
-            .where(Certificate.number == number, Certificate.status != CertificateStatus.PENDING)
-            .order_by(Certificate.version.desc())
-        ).all()
-        found = [
-            Found(c.number, c.version, c.status, d.name, h.id_number, d.qualification, d.approval_date)
-            for c, d, h in rows
-        ]
+        found = _issued(session, Certificate.number == number)
         if found:
             audit.append(
                 session, actor=actor, action="console.viewed", subject=f"certificate:{number}",
                 payload={"versions": [f.version for f in found]}, at=now,
             )  # fmt: skip
     return found
+
+
+def _issued(session: Session, condition: ColumnElement[bool]) -> list[Found]:
+    """Issued versions matching ``condition``: by number, the newest version first; at most ``LIMIT``."""
+    rows = session.execute(
+        select(Certificate, Decision, Holder)
+        .join(Decision, Certificate.decision_id == Decision.id)
+        .join(Holder, Decision.holder_id == Holder.id)
+        .where(condition, Certificate.status != CertificateStatus.PENDING)
+        .order_by(Certificate.number, Certificate.version.desc())
+        .limit(LIMIT)
+    ).all()
+    return [
+        Found(c.number, c.version, c.status, d.name, h.id_number, d.qualification, d.approval_date) for c, d, h in rows
+    ]
