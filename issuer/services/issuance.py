@@ -37,13 +37,13 @@ from sqlalchemy import select
 from ecert import audit
 from ecert.clock import office_date
 from ecert.models import Certificate, CertificateStatus
-from ecert.vocab.numbering import format_number, parse_number
+from ecert.vocab.numbering import format_number
 from issuer import IssuerError, RenderingError, registry
 from issuer.decisions import Decision, RowError
 from issuer.decisions.fields import snapshot_values
 from issuer.rendering.photos import normalize_photo
 from issuer.services.identity import check_name_bound
-from issuer.services.pipeline import Issuance, Reservation, produce, reserve_certificate
+from issuer.services.pipeline import Issuance, Reservation, produce, release_reservation, reserve_certificate
 from issuer.services.public_url import check_public_url
 
 
@@ -123,7 +123,10 @@ def issue_decision(issuance: Issuance, decision: Decision) -> IssueOutcome:
         return _sign_and_complete(issuance, decision, reservation, photo)
     except Exception as error:  # whatever failed, the reservation must not be stranded
         raise IssuanceFailed(
-            decision.row, cause=error, number=reservation.number, released=_release(issuance, reservation, error)
+            decision.row,
+            cause=error,
+            number=reservation.number,
+            released=release_reservation(issuance, reservation, error, action="certificate.released"),
         ) from error
 
 
@@ -164,33 +167,6 @@ def _read_photo(decision: Decision) -> bytes | None:
         problem = RowError(decision.row, "photo", "photo.unusable", {"path": shown, "reason": reason})
         raise IssuanceFailed(decision.row, problem=problem) from error
     return data
-
-
-def _release(issuance: Issuance, reservation: Reservation, error: Exception) -> bool:
-    """Give the number of a failed first issue back; False if it stays pending (the release
-    failed too, or another worker completed it meanwhile)."""
-    number = parse_number(reservation.number)
-    now = issuance.clock()
-    try:
-        with issuance.db.write() as session:
-            released = registry.drop_pending(session, reservation.certificate_id)
-            if released:
-                registry.release_seq(session, office_code=number.office_code, year=number.year, seq=number.seq, at=now)
-                audit.append(
-                    session,
-                    actor=issuance.actor,
-                    action="certificate.released",
-                    subject=f"certificate:{reservation.number}/v{reservation.version}",
-                    payload={
-                        "number": reservation.number,
-                        "version": reservation.version,
-                        "reason": f"{type(error).__name__}: {error}"[:500],
-                    },
-                    at=now,
-                )
-            return released
-    except Exception:  # the database is gone too: the next run completes the pending row
-        return False
 
 
 def _reserve(issuance: Issuance, decision: Decision, photo_sha256: str | None) -> Reservation:

@@ -32,7 +32,7 @@ from issuer import IssuerError, registry
 from issuer.decisions import Decision as DecisionRecord
 from issuer.decisions import RowError, validate_record
 from issuer.decisions.fields import record_of, snapshot_values
-from issuer.services.pipeline import Issuance, Reservation, produce, reserve_certificate
+from issuer.services.pipeline import Issuance, Reservation, produce, release_reservation, reserve_certificate
 from issuer.services.preflight import print_problems
 from issuer.services.public_url import check_public_url
 
@@ -211,7 +211,7 @@ def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason:
     except Exception as error:
         # Whatever failed after the reservation, the pending version must not stay: it would
         # hold the version number and refuse every later correction as busy.
-        _release_version(issuance, reservation, error)
+        release_reservation(issuance, reservation, error, action="certificate.correction_released")
         if isinstance(error, IssuerError):
             raise
         raise IssuerError(f"correction of {number} failed: {type(error).__name__}: {error}") from error
@@ -269,27 +269,6 @@ def _reserve_version(
             at=now,
         )
         return reservation
-
-
-def _release_version(issuance: Issuance, reservation: Reservation, error: Exception) -> None:
-    now = issuance.clock()
-    try:
-        with issuance.db.write() as session:
-            if registry.drop_pending(session, reservation.certificate_id):
-                audit.append(
-                    session,
-                    actor=issuance.actor,
-                    action="certificate.correction_released",
-                    subject=f"certificate:{reservation.number}/v{reservation.version}",
-                    payload={
-                        "number": reservation.number,
-                        "version": reservation.version,
-                        "reason": f"{type(error).__name__}: {error}"[:500],
-                    },
-                    at=now,
-                )
-    except Exception:
-        pass
 
 
 def _current(session: Session, number: str) -> Certificate:

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from ecert import audit
 from ecert.clock import Clock, office_date
 from ecert.db import Database
 from ecert.models import Certificate, CertificateStatus
@@ -30,6 +31,7 @@ from ecert.qr_claim import ClaimFields, claim_url
 from ecert.settings import Settings
 from ecert.storage import BlobStore
 from ecert.vocab.masking import mask_name
+from ecert.vocab.numbering import parse_number
 from ecert.vocab.titles import GRANT_ROUTES
 from ecert.vocab.tokens import new_token
 from issuer import registry
@@ -212,3 +214,34 @@ def certificate_view(
         photo=photo,
         record=record,
     )
+
+
+def release_reservation(issuance: Issuance, reservation: Reservation, error: Exception, *, action: str) -> bool:
+    """Undo a reservation whose version could not be made, with its audit event ``action``:
+    the pending row goes and, for a first version, its number is given to the next
+    reservation (a correction's number stays its certificate's). False if it stays pending:
+    the release failed too, or another worker completed it meanwhile."""
+    now = issuance.clock()
+    try:
+        with issuance.db.write() as session:
+            released = registry.drop_pending(session, reservation.certificate_id)
+            if not released:
+                return False
+            if reservation.version == 1:
+                number = parse_number(reservation.number)
+                registry.release_seq(session, office_code=number.office_code, year=number.year, seq=number.seq, at=now)
+            audit.append(
+                session,
+                actor=issuance.actor,
+                action=action,
+                subject=f"certificate:{reservation.number}/v{reservation.version}",
+                payload={
+                    "number": reservation.number,
+                    "version": reservation.version,
+                    "reason": f"{type(error).__name__}: {error}"[:500],
+                },
+                at=now,
+            )
+            return True
+    except Exception:  # the database is gone too: the next run completes the pending row
+        return False
