@@ -4,9 +4,12 @@ app built on a temporary ECERT_HOME, and factories for decisions."""
 from __future__ import annotations
 
 import os
+import shutil
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -164,3 +167,34 @@ def app(issuance, renderer, signer, seal_png):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
     return app.test_client()
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+# Headless Chromium through Playwright (the phone layout and the browser tests).
+@pytest.fixture(scope="module")  # Playwright's event loop must end with the module: signing runs asyncio.run()
+def browser() -> Iterator[Any]:
+    if CHROMIUM is None:
+        pytest.fail("chromium is missing: scripts/system-deps.sh installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def served(app: Any) -> Iterator[str]:
+    """The app over real HTTP on a free port (Werkzeug's server in a thread): its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()

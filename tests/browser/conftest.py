@@ -1,45 +1,18 @@
-"""A real browser against the app served over HTTP: Playwright driving Debian's chromium,
-screenshots into ``screenshots/<test name>/``, and axe-core on every page visited."""
+"""A real browser against the app served over HTTP (``browser`` and ``served``, from
+tests/conftest.py): screenshots into ``screenshots/<test name>/``, and axe-core on every
+page visited."""
 
 from __future__ import annotations
 
 import re
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 AXE = Path(__file__).resolve().parents[2] / ".cache/npm/node_modules/axe-core/axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
-
-
-@pytest.fixture(scope="module")  # Playwright's event loop must end with the module: signing runs asyncio.run()
-def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.fail("chromium is missing: scripts/system-deps.sh installs it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def served(app: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
 
 
 class Visit:

@@ -3,30 +3,13 @@
 from __future__ import annotations
 
 import logging
-import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
-from werkzeug.serving import make_server
 
 from issuer.services.issuance import issue_decision
 from tests import factories
 from tests.integration.test_one_answer import _qr_url as qr_url
-
-
-@pytest.fixture
-def served(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
 
 
 def _get(url: str) -> int:

@@ -8,14 +8,11 @@ numbers), text too small to read, a button too small to tap.
 
 from __future__ import annotations
 
-import shutil
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from issuer.services import issuance as services
 from issuer.services import lifecycle
@@ -24,39 +21,21 @@ from issuer.services.lifecycle import RevocationReason
 from tests import factories
 
 WIDTH, HEIGHT = 360, 740
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 # One database is enough: layout does not depend on it.
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.fail("chromium is missing: scripts/system-deps.sh installs it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def phone(browser: Any, app: Any) -> Iterator[tuple[Any, str]]:
+def phone(browser: Any, served: str) -> Iterator[tuple[Any, str]]:
     """A page in a phone-sized, script-less browser context, and the app's base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     context = browser.new_context(
         viewport={"width": WIDTH, "height": HEIGHT}, device_scale_factor=2, java_script_enabled=False, is_mobile=True
     )
     try:
-        yield context.new_page(), f"http://127.0.0.1:{server.server_port}"
+        yield context.new_page(), served
     finally:
         context.close()
-        server.shutdown()
-        thread.join()
 
 
 def off_the_browser_loop(func: Any, *args: Any, **kwargs: Any) -> Any:
