@@ -38,7 +38,8 @@ _REFUSED = {
 }
 
 
-def _login_limit() -> str:
+def login_limit() -> str:
+    """Posts of the account and code forms per client (also the portal's activation form)."""
     return kernel().settings.ratelimits.login
 
 
@@ -66,7 +67,7 @@ def _failed(response: BaseResponse) -> bool:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def register() -> BaseResponse:
     notifier = runtime().notifier
     if notifier is None:
@@ -86,7 +87,7 @@ def register() -> BaseResponse:
 
 
 @bp.route("/confirm/<ticket>", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def confirm(ticket: str) -> BaseResponse:
     if len(ticket) > 64:
         abort(404)
@@ -102,7 +103,7 @@ def confirm(ticket: str) -> BaseResponse:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 @limiter.limit(_account_limit, key_func=_login_account_key, methods=["POST"], deduct_when=_failed)
 def login() -> BaseResponse:
     form = LoginForm()
@@ -125,7 +126,7 @@ def login() -> BaseResponse:
 
 
 @bp.route("/totp", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 @limiter.limit(_account_limit, key_func=_totp_account_key, methods=["POST"], deduct_when=_failed)
 def totp() -> BaseResponse:
     """The staff login's second step: a TOTP code, or the authenticator's enrolment first."""

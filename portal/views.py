@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from accounts import services
 from accounts.forms import CodeForm
 from accounts.runtime import code_secret
+from accounts.views import login_limit
 from ecert.i18n import _
 from ecert.kernel import kernel
 from ecert.status_words import status_word
@@ -19,10 +20,6 @@ from ecert.web import limiter, private_page
 from portal.certificates import HeldCertificate, held_by, one_held_by
 
 bp = Blueprint("portal", __name__, url_prefix="/my", template_folder="templates")
-
-
-def _login_limit() -> str:
-    return kernel().settings.ratelimits.login
 
 
 def _holder() -> None:
@@ -53,7 +50,7 @@ def home() -> Response:
 
 @bp.post("/activate")
 @login_required
-@limiter.limit(_login_limit)
+@limiter.limit(login_limit)
 def activate() -> BaseResponse:
     _holder()
     if current_user.holder_id is not None:  # bound already (a second tab, a resubmitted form)
