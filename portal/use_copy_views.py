@@ -14,8 +14,10 @@ from flask import Response, abort, current_app, redirect, render_template, reque
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
+from ecert.i18n import _
 from ecert.kernel import kernel
 from ecert.web import private_page
+from issuer import IssuerError
 from issuer.runtime import runtime
 from issuer.services.use_copy import UseCopyError, make_use_copy, withdraw_use_copy
 from portal.certificates import one_held_by
@@ -60,6 +62,10 @@ def make_copy(certificate_id: int) -> BaseResponse:
                 field.errors = [error_text(error)]
             else:
                 form.form_errors.append(error_text(error))
+        except (IssuerError, OSError):  # the signer, the timestamp authority, the disk: nothing was recorded
+            current_app.logger.exception("use copy of certificate %s could not be made", certificate_id)
+            form.form_errors.append(_("暂时无法制作加注件，请稍后再试；您填写的内容已保留。"))
+            return render_home({certificate_id: form}, 503)
         else:
             seconds = f"{time.perf_counter() - started:.1f}"
             return redirect(url_for("portal.use_copy", copy_id=made.id, made=seconds))

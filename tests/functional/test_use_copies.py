@@ -20,10 +20,13 @@ from sqlalchemy import select, update
 
 from ecert.cli import main
 from ecert.models import AuditEvent, Holder, UseCopy
+from ecert.settings import Settings
 from issuer.runtime import runtime
 from issuer.services.issuance import Issuance, issue_decision
 from issuer.services.lifecycle import RevocationReason, correct, revoke
+from issuer.signing.signers import build_document_signer
 from tests import factories
+from tests.functional.test_api import assert_openapi
 from tests.functional.test_portal import activation_code, cid, code_in, csrf, outbox, post, register
 from verifier.runtime import runtime as verifier_runtime
 
@@ -137,7 +140,7 @@ def test_a_holder_makes_a_use_copy_that_verifies_with_its_annotation_everywhere(
     if claim_url is not None:  # the record is compressed in the PDF; the page check is below
         assert "二维码" in client.get(claim_url.group(1)).get_data(as_text=True)
 
-    api = client.get(f"/api/v1/tokens/{token}").get_json()["certificate"]
+    api = assert_openapi(client.get(f"/api/v1/tokens/{token}"), "/api/v1/tokens/{token}")["certificate"]
     assert api["status"] == "valid" and api["number"] == outcome.number
     assert api["use_copy"]["annotation_zh"] == f"加注件：仅供 {RECIPIENT} {PURPOSE} 使用，有效期至 2026年12月26日"
     assert api["use_copy"]["state"] == "valid" and api["use_copy"]["certificate_status"] == "valid"
@@ -333,6 +336,21 @@ def test_a_copy_says_its_certificate_was_corrected_or_revoked(app, issuance: Iss
         clock=issuance.clock,
     )
     assert '<p class="word">已撤销</p>' in client.get(f"/v/{token}").get_data(as_text=True)
+
+
+def test_a_timestamp_authority_that_does_not_answer_makes_no_copy_and_keeps_the_form(
+    app, issuance: Issuance, holder
+) -> None:  # type: ignore[no-untyped-def]
+    client, _outcome, certificate_id = holder
+    # The real signer, pointed at an authority nobody listens for (port 9, discard).
+    unreachable = Settings(home=issuance.settings.home, database_url="sqlite://", tsa_url="http://127.0.0.1:9/tsa")
+    runtime(app).__dict__["signer"] = build_document_signer(unreachable)
+    response = make(client, certificate_id, until=date.today() + timedelta(days=3), recipient="某某大学")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 503 and "暂时无法制作加注件，请稍后再试" in body and 'value="某某大学"' in body
+    assert events(issuance, "use_copy.issued") == []
+    with issuance.db.read() as session:
+        assert session.scalars(select(UseCopy)).all() == []
 
 
 def test_making_a_copy_in_the_request_takes_well_under_a_second(app, issuance: Issuance, holder) -> None:  # type: ignore[no-untyped-def]
