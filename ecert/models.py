@@ -235,3 +235,31 @@ class OneTimeCode(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# --- use copies (加注件) ---
+class UseCopy(Base):
+    """A copy of one certificate version made by its holder for a named recipient and
+    purpose, valid to the end of ``valid_until`` (an office-local day): its own token, QR
+    and signed PDF, the annotation printed across the page (``ecert.vocab.use_copies``).
+
+    Its public status is computed at read time: withdrawn once ``withdrawn_at`` is set,
+    expired after the end of ``valid_until``, and never stronger than its certificate's
+    (``verifier.status``). A row exists only once its PDF is signed and stored.
+    """
+
+    __tablename__ = "use_copies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), index=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    recipient: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(64))
+    valid_until: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    created_by: Mapped[str] = mapped_column(String(128))
+    pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    pdf_size: Mapped[int] = mapped_column(Integer)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    certificate: Mapped[Certificate] = relationship()

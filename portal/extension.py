@@ -8,4 +8,6 @@ from portal.views import bp
 
 
 def init_app(app: Flask) -> None:
+    import portal.use_copy_views  # noqa: F401 - its routes join the blueprint before it is registered
+
     app.register_blueprint(bp)

@@ -1,4 +1,4 @@
-"""我的证书 pages: the list, the activation form, the PDF download."""
+"""我的证书 pages: the list (with each certificate's use copies), the activation form, the PDF download."""
 
 from __future__ import annotations
 
@@ -15,9 +15,14 @@ from accounts.runtime import code_secret
 from accounts.views import login_limit
 from ecert.i18n import _
 from ecert.kernel import kernel
+from ecert.models import CertificateStatus
 from ecert.status_words import status_word
+from ecert.vocab import use_copies as use_copy_rules
 from ecert.web import limiter, private_page
 from portal.certificates import HeldCertificate, held_by, one_held_by
+from portal.use_copies import copies_of, made_recently
+from portal.use_copy_forms import UseCopyForm
+from verifier.words.verdict import status_word as public_status_word
 
 bp = Blueprint("portal", __name__, url_prefix="/my", template_folder="templates")
 
@@ -34,17 +39,39 @@ def home() -> Response:
     _holder()
     if current_user.holder_id is None:
         return private_page(render_template("portal/activate.html", form=CodeForm()))
-    with kernel().db.read() as session:
+    return render_home({})
+
+
+def render_home(forms: dict[int, UseCopyForm], status: int = 200) -> Response:
+    """我的证书, with ``forms`` (a submitted use-copy form with its errors, by certificate id)
+    in place of the empty ones."""
+    k = kernel()
+    now = k.clock()
+    with k.db.read() as session:
         held = held_by(session, current_user.holder_id)
-    settings = kernel().settings
+        copies = copies_of(session, current_user.holder_id, now)
+    settings = k.settings
     groups = [list(versions) for _number, versions in groupby(held, key=lambda c: c.number)]
+    for versions in groups:
+        current = versions[0]
+        if current.status is CertificateStatus.VALID and current.id not in forms:
+            form = UseCopyForm(formdata=None, prefix=f"c{current.id}")
+            form.valid_until.data = use_copy_rules.default_end(now).isoformat()
+            forms[current.id] = form
     return private_page(
         render_template(
             "portal/home.html",
             groups=groups,
             status_word=lambda c: status_word(c.status),
             verify_url=lambda c: settings.verify_url(c.token),
-        )
+            forms=forms,
+            copies=copies,
+            copy_word=lambda copy: public_status_word(copy.status),
+            made_recently=lambda cs: made_recently(cs, now),
+            limit=use_copy_rules.LIMIT,
+            latest_end=use_copy_rules.latest_end(now),
+        ),
+        status,
     )
 
 

@@ -18,6 +18,7 @@ from verifier.lookup import PublicCertificate
 from verifier.pdf import worker
 from verifier.runtime import VerifierRuntime
 from verifier.views import api, pages, qr_keys, upload
+from verifier.words import verdict as verdict_words
 
 
 def init_app(app: Flask) -> None:
@@ -31,6 +32,10 @@ def init_app(app: Flask) -> None:
     @app.template_global()
     def issuing_office_name(certificate: PublicCertificate) -> str:
         return lookup.issuing_office_name(certificate.issuing_office_code, settings.office_code, settings.office_name)
+
+    @app.template_global()
+    def use_copy_lines(certificate: PublicCertificate | None) -> list[str]:
+        return verdict_words.use_copy_lines(certificate)
 
     app.cli.add_command(verify_command)
     app.cli.add_command(verify_qr_command)

@@ -7,14 +7,18 @@ SQLAlchemy Core on the registry tables: no ORM identity map on the hot path.
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from ecert.models import Certificate, CertificateStatus, Decision
+from ecert.clock import utc_now
+from ecert.models import Certificate, CertificateStatus, Decision, UseCopy
+from ecert.vocab import use_copies
 from ecert.vocab.masking import mask_name
 from ecert.vocab.names import name_problem, normalise_name
 from ecert.vocab.numbering import parse_number
@@ -22,7 +26,20 @@ from ecert.vocab.tokens import normalise_token
 from verifier import status as statuses
 from verifier.status import PublicStatus
 
-__all__ = ["PublicCertificate", "PublicStatus", "by_number", "by_sha256", "by_token", "by_token_text"]
+__all__ = ["PublicCertificate", "PublicStatus", "PublicUseCopy", "by_number", "by_sha256", "by_token", "by_token_text"]
+
+
+@dataclass(frozen=True)
+class PublicUseCopy:
+    """What a use copy (加注件) adds to its certificate's answer: the annotation, and the
+    statuses that make the answer (``PublicCertificate.status`` is the one that prevails)."""
+
+    recipient: str
+    purpose: str
+    valid_until: date  # 有效期至: to the end of this office-local day
+    state: PublicStatus  # the copy's own: valid, expired or withdrawn
+    withdrawn_at: datetime | None
+    certificate_status: PublicStatus  # the underlying certificate version's, as its own page says
 
 
 @dataclass(frozen=True)
@@ -47,6 +64,8 @@ class PublicCertificate:
     revocation_doc_no: str | None = None
     current_version: int | None = None  # set when a later version exists
     current_token: str | None = None  # token of the current version's page
+    # Set when the token or file is a use copy's: ``token`` is then the copy's own.
+    use_copy: PublicUseCopy | None = None
 
 
 _COLUMNS = (
@@ -80,10 +99,10 @@ def _base():  # type: ignore[no-untyped-def]
     )
 
 
-def by_token_text(session: Session, text: str) -> PublicCertificate | None:
+def by_token_text(session: Session, text: str, *, now: datetime | None = None) -> PublicCertificate | None:
     """``by_token`` for untrusted input: malformed text is simply not found."""
     token = normalise_token(text)
-    return by_token(session, token) if token else None
+    return by_token(session, token, now=now) if token else None
 
 
 def by_number_text_and_name(session: Session, text: str, full_name: str) -> PublicCertificate | None:
@@ -96,14 +115,55 @@ def issuing_office_name(office_code: str, own_code: str, own_name: str) -> str:
     return own_name if office_code == own_code else f"{office_code}"
 
 
-def by_token(session: Session, token: str) -> PublicCertificate | None:
+def by_token(session: Session, token: str, *, now: datetime | None = None) -> PublicCertificate | None:
+    """The certificate version, or the use copy, whose token is ``token``; a use copy's
+    expiry is judged at ``now`` (the caller's clock; default the real one)."""
     row = session.execute(_base().where(Certificate.token == token)).first()
-    return _public(session, row) if row else None
+    if row is not None:
+        return _public(session, row)
+    return _use_copy(session, UseCopy.token == token, now)
 
 
-def by_sha256(session: Session, sha256: str) -> PublicCertificate | None:
+def by_sha256(session: Session, sha256: str, *, now: datetime | None = None) -> PublicCertificate | None:
     row = session.execute(_base().where(Certificate.pdf_sha256 == sha256)).first()
-    return _public(session, row) if row else None
+    if row is not None:
+        return _public(session, row)
+    return _use_copy(session, UseCopy.pdf_sha256 == sha256, now)
+
+
+def _use_copy(session: Session, where: Any, now: datetime | None) -> PublicCertificate | None:
+    copy = session.execute(
+        select(
+            UseCopy.token,
+            UseCopy.recipient,
+            UseCopy.purpose,
+            UseCopy.valid_until,
+            UseCopy.withdrawn_at,
+            Certificate.token.label("certificate_token"),
+        )
+        .join(Certificate, UseCopy.certificate_id == Certificate.id)
+        .where(where)
+    ).first()
+    if copy is None:
+        return None
+    row = session.execute(_base().where(Certificate.token == copy.certificate_token)).first()
+    if row is None:
+        return None
+    certificate = _public(session, row)
+    own = PublicStatus(use_copies.state(copy.valid_until, copy.withdrawn_at, now or utc_now()).value)
+    return dataclasses.replace(
+        certificate,
+        token=copy.token,
+        status=statuses.prevailing([certificate.status, own]),
+        use_copy=PublicUseCopy(
+            recipient=copy.recipient,
+            purpose=copy.purpose,
+            valid_until=copy.valid_until,
+            state=own,
+            withdrawn_at=copy.withdrawn_at,
+            certificate_status=certificate.status,
+        ),
+    )
 
 
 def by_number(session: Session, number: str, version: int | None = None) -> PublicCertificate | None:

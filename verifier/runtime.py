@@ -56,6 +56,7 @@ class VerifierRuntime:
             trust_roots=self.trust_roots,
             limits=settings.sandbox,
             max_bytes=settings.max_pdf_bytes,
+            now=self.kernel.clock(),
         )
 
 

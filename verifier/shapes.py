@@ -60,6 +60,17 @@ def certificate_json(certificate: PublicCertificate, settings: Settings) -> dict
     if certificate.status is PublicStatus.SUPERSEDED:
         data["current_version"] = certificate.current_version
         data["current_url"] = settings.verify_url(certificate.current_token) if certificate.current_token else None
+    copy = certificate.use_copy
+    if copy is not None:  # a use copy (加注件): its annotation, and each status that made ``status``
+        data["use_copy"] = {
+            "recipient": copy.recipient,
+            "purpose": copy.purpose,
+            "valid_until": copy.valid_until.isoformat(),
+            "state": copy.state.value,
+            "withdrawn_at": timestamp(copy.withdrawn_at) if copy.withdrawn_at is not None else None,
+            "certificate_status": copy.certificate_status.value,
+            **both("annotation", lambda: verdict_words.use_copy_lines(certificate)[0]),
+        }
     return data
 
 

@@ -62,6 +62,8 @@ def verify_command(anchor_dir: Path | None) -> None:
     elif chain.events:
         click.echo(_("还没有成立的锚点：删除最新事件无法被发现；请运行 ecert audit anchor"))
     click.echo(_("已将 %(count)s 个证书版本的登记状态与审计日志核对", count=report.certificates))
+    if report.use_copies:
+        click.echo(_("已将 %(count)s 份加注件的登记状态与审计日志核对", count=report.use_copies))
     if report.ok:
         click.echo(_("审计日志完整，与登记一致"))
         return

@@ -1,7 +1,7 @@
 """``ecert audit verify``: the chain, its anchors and the registry, checked together.
 
 Problems come in this order, each a ``Problem`` for the edge to put in words: the chain's
-(``ecert.audit.chain``), then the anchors', then the registry's (``ecert.audit.replay``).
+(``ecert.audit.chain``), then the anchors', then the registry's (``ecert.audit.replay``), then the use copies' (``ecert.audit.use_copies``).
 Anchor codes (``file`` is the anchor's file name): ``anchor.unreadable`` (file, reason),
 ``anchor.unknown_key`` (file, key_id), ``anchor.forged`` (file: its MAC does not hold),
 ``anchor.timestamp`` (file, reason: the RFC 3161 token does not verify),
@@ -22,6 +22,7 @@ from ecert.audit.chain import GENESIS, ChainReport, verify_chain
 from ecert.audit.replay import compare_registry
 from ecert.audit.timestamps import check_token
 from ecert.audit.trail import AuditTrail
+from ecert.audit.use_copies import compare_use_copies
 from ecert.models import AuditEvent
 from ecert.vocab.problem import Problem
 from ecert.x509 import CertificateFormatError, read_certificates
@@ -34,6 +35,7 @@ class AuditReport:
     newest: Anchor | None  #: the newest anchor that holds
     certificates: int  #: certificate versions compared with their events
     problems: list[Problem] = field(default_factory=list)
+    use_copies: int = 0  #: use copies (加注件) compared with their events
 
     @property
     def ok(self) -> bool:
@@ -51,12 +53,14 @@ def verify_audit(session: Session, trail: AuditTrail, *, anchor_dir: Path | None
     chain = verify_chain(session, trail.keys)
     anchor_problems, newest, count = _check_anchors(session, trail, chain, anchor_dir or trail.anchor_dir)
     certificates, registry_problems = compare_registry(session)
+    use_copies, use_copy_problems = compare_use_copies(session)
     return AuditReport(
         chain=chain,
         anchors=count,
         newest=newest,
         certificates=certificates,
-        problems=[*chain.problems, *anchor_problems, *registry_problems],
+        problems=[*chain.problems, *anchor_problems, *registry_problems, *use_copy_problems],
+        use_copies=use_copies,
     )
 
 

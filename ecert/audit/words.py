@@ -13,6 +13,8 @@ def status_word(status: str) -> str:
         "revoked": _("已撤销"),
         "superseded": _("已更正"),
         "pending": _("签发中"),
+        "withdrawn": _("已撤回"),
+        "expired": _("已过期"),
     }.get(status, status)
 
 
@@ -42,6 +44,10 @@ def problem_text(problem: Problem) -> str:
             "证书 %(number)s 第 %(version)s 版：登记的撤销文号为 %(registry)s，审计日志记录为 %(audit)s"
         ),
         "registry.missing": _("证书 %(number)s 第 %(version)s 版：审计日志记录为 %(audit)s，但登记表中没有这一版"),
+        "use_copy.status": _("加注件 %(copy)s：登记状态为 %(registry)s，审计日志记录为 %(audit)s"),
+        "use_copy.altered": _("加注件 %(copy)s：登记的 %(column)s 不是审计日志在制作时记录的那一个"),
+        "use_copy.unaudited": _("加注件 %(copy)s：登记表中有它，但审计日志中没有它的事件"),
+        "use_copy.missing": _("加注件 %(copy)s：审计日志记录为 %(audit)s，但登记表中没有它"),
     }
     return words[problem.code] % params
 

@@ -99,6 +99,9 @@ _LABEL = (92, 74, 58)
 _GREY = (110, 110, 110)
 _RULE = (208, 196, 172)
 _PAPER = (255, 253, 247)
+_ANNOTATION = (214, 110, 110)  # light red: the fields stay readable under it
+_ANNOTATION_ANGLE = 35.0
+_ANNOTATION_ACROSS_MM = 220.0
 
 _WS = re.compile(r"\s+")
 
@@ -128,6 +131,9 @@ class CertificateView:
     photo: bytes | None = None
     record: dict[str, Any] = field(default_factory=dict)
     converted_from_paper: bool = False
+    # A use copy's annotation (仅供 … 使用，有效期至 …): printed across the page and on its
+    # own line above the footer (``ecert.vocab.use_copies``); None on a certificate.
+    annotation: str | None = None
 
 
 def format_date(d: date) -> str:
@@ -231,6 +237,8 @@ class CertificateRenderer:
         pdf.add_page()
 
         text = TextLayer(self.fonts)
+        if view.annotation is not None:  # queued first: the fields' text is printed over it
+            self._draw_annotation(text, clean_text(view.annotation))
         self._draw_frame(pdf, text)
         self._draw_fields(pdf, text, fields, view)
         self._draw_photo(pdf, photo)
@@ -252,6 +260,15 @@ class CertificateRenderer:
             raise RenderingError(f"PDF output failed: {type(exc).__name__}: {exc}") from exc
 
     # -- parts ----------------------------------------------------------------------------
+    def _draw_annotation(self, text: TextLayer, annotation: str) -> None:
+        # Across the page, so that no part of the copy can be cut out without it, and once
+        # more level above the footer, where it reads (and extracts) as one line.
+        line = f"加注件：{annotation}"
+        across = text.fit(line, 18.0, _ANNOTATION_ACROSS_MM, 7.0, "annotation")
+        text.add(PAGE_W_MM / 2, PAGE_H_MM / 2, line, across, _ANNOTATION, align="C", angle=_ANNOTATION_ANGLE)
+        level = text.fit(line, 10.5, 170.0, 6.0, "annotation")
+        text.add(PAGE_W_MM / 2, PAGE_H_MM - 25.0, line, level, _RED, align="C")
+
     def _draw_frame(self, pdf: FPDF, text: TextLayer) -> None:
         m = _MARGIN_OUTER
         pdf.set_fill_color(*_PAPER)

@@ -6,6 +6,8 @@ exactly the glyphs used (:mod:`issuer.rendering.fonts`).
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from fpdf import FPDF
 
 from issuer import RenderingError
@@ -20,8 +22,10 @@ class TextLayer:
 
     def __init__(self, fonts: FontSet) -> None:
         self.fonts = fonts
-        # (x, y, size, colour, [(font key, dx, run)])
-        self.ops: list[tuple[float, float, float, tuple[int, int, int], list[tuple[str, float, str]]]] = []
+        # (x, y, size, colour, [(font key, dx, run)], angle in degrees counter-clockwise about (x, y))
+        self.ops: list[
+            tuple[float, float, float, tuple[int, int, int], list[tuple[str, float, str]], float, tuple[float, float]]
+        ] = []
         self.used: dict[str, set[int]] = {}
 
     def width(self, text: str, size: float, bold: bool = False) -> float:
@@ -36,8 +40,10 @@ class TextLayer:
         color: tuple[int, int, int] = INK,
         bold: bool = False,
         align: str = "L",
+        angle: float = 0.0,
     ) -> float:
-        """Queue text with its baseline at (x, y) mm; returns its width in mm."""
+        """Queue text with its baseline at (x, y) mm; returns its width in mm. ``angle``
+        turns it about its anchor (x, y), after alignment (the annotation band of a use copy)."""
         runs = self.fonts.runs(text, bold)
         placed: list[tuple[str, float, str]] = []
         total = 0.0
@@ -45,11 +51,12 @@ class TextLayer:
             placed.append((font.key, total, run))
             total += sum(font.advance(ord(ch)) for ch in run) * size / PT_PER_MM
             self.used.setdefault(font.key, set()).update(ord(ch) for ch in run)
+        anchor = (x, y)
         if align == "R":
             x -= total
         elif align == "C":
             x -= total / 2
-        self.ops.append((x, y, size, color, placed))
+        self.ops.append((x, y, size, color, placed, angle, anchor))
         return total
 
     def spaced(self, x: float, y: float, text: str, size: float, width: float, color: tuple[int, int, int]) -> None:
@@ -78,12 +85,13 @@ class TextLayer:
         self.fonts.register(pdf, self.used)
         current: tuple[str, float] | None = None
         color: tuple[int, int, int] | None = None
-        for x, y, size, col, runs in self.ops:
+        for x, y, size, col, runs, angle, (ax, ay) in self.ops:
             if col != color:
                 pdf.set_text_color(*col)
                 color = col
-            for key, dx, run in runs:
-                if current != (key, size):
-                    pdf.set_font(key, size=size)
-                    current = (key, size)
-                pdf.text(x + dx, y, run)
+            with pdf.rotation(angle, ax, ay) if angle else nullcontext():
+                for key, dx, run in runs:
+                    if current != (key, size):
+                        pdf.set_font(key, size=size)
+                        current = (key, size)
+                    pdf.text(x + dx, y, run)

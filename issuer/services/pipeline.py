@@ -1,8 +1,10 @@
 """The one production line of a certificate version: reserve, render, sign, store, complete.
 
-A first issue (``issuance``), a correction (``lifecycle``) and, later, a use copy differ
-only in what they reserve and in what else commits with the completion (an audit event,
-superseding the previous version). What they share is here:
+A first issue (``issuance``), a correction (``lifecycle``) and a use copy (``use_copy``)
+differ only in what they reserve and in what else commits with the completion (an audit
+event, superseding the previous version). A use copy reserves nothing (it has no number):
+it reuses :func:`certificate_view` with its own token, and inserts its row already signed
+(``issuer.services.use_copy``). What they share is here:
 
 - :func:`reserve_certificate` adds the ``pending`` row of a version, with a new token,
   inside the caller's reservation transaction;

@@ -9,13 +9,15 @@ for each route when it is written, not discovered later.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from ecert.models import Certificate
+from ecert.models import Certificate, Decision
 from issuer.services.issuance import Issuance, issue_decision
+from issuer.services.use_copy import make_use_copy
 from tests import factories
 from tests.functional.test_portal import activation_code, code_in, outbox, post, register
 from tests.functional.test_staff import create, log_in, now_code, secret_of
@@ -51,6 +53,14 @@ def _expected(world: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[st
             f"/my/certificates/{world['a_id']}.pdf",
             {"anonymous": 302, "holder_a": 200, "holder_b": 404, **dict.fromkeys(STAFF, 404)},
         ),
+        ("/my/use-copies/<int:copy_id>", "GET"): (
+            f"/my/use-copies/{world['a_copy']}",
+            {"anonymous": 302, "holder_a": 200, "holder_b": 404, **dict.fromkeys(STAFF, 404)},
+        ),
+        ("/my/use-copies/<int:copy_id>.pdf", "GET"): (
+            f"/my/use-copies/{world['a_copy']}.pdf",
+            {"anonymous": 302, "holder_a": 200, "holder_b": 404, **dict.fromkeys(STAFF, 404)},
+        ),
         ("/console/", "GET"): ("/console/", {"anonymous": 302, "holder_a": 404, "holder_b": 404, **STAFF}),
         ("/console/certificates/<path:number>", "GET"): (
             f"/console/certificates/{a.number}",
@@ -64,6 +74,14 @@ def _expected(world: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[st
         # view runs, for everyone. Who may use them with a token is tested per feature.
         ("/account/logout", "POST"): ("/account/logout", dict.fromkeys(PEOPLE, 400)),
         ("/my/activate", "POST"): ("/my/activate", dict.fromkeys(PEOPLE, 400)),
+        ("/my/certificates/<int:certificate_id>/use-copies", "POST"): (
+            f"/my/certificates/{world['a_id']}/use-copies",
+            dict.fromkeys(PEOPLE, 400),
+        ),
+        ("/my/use-copies/<int:copy_id>/withdraw", "POST"): (
+            f"/my/use-copies/{world['a_copy']}/withdraw",
+            dict.fromkeys(PEOPLE, 400),
+        ),
         ("/account/login", "POST"): ("/account/login", dict.fromkeys(PEOPLE, 400)),
         ("/account/register", "POST"): ("/account/register", dict.fromkeys(PEOPLE, 400)),
         ("/account/confirm/<ticket>", "POST"): ("/account/confirm/" + "x" * 43, dict.fromkeys(PEOPLE, 400)),
@@ -98,7 +116,26 @@ def world(app, issuance: Issuance) -> dict[str, Any]:  # type: ignore[no-untyped
         secret = secret_of(create(app, f"demo.{role}", "--role", role, "--with-totp").output)
         assert log_in(client, f"demo.{role}", now_code(secret)).status_code == 302
         clients[role] = client
-    return {"a": a, "a_id": a_id, "clients": clients}
+    copy = make_use_copy(
+        issuance,
+        holder_id=_holder_id(issuance, a_id),
+        certificate_id=a_id,
+        recipient="某某医院",
+        purpose="应聘",
+        valid_until=date(2026, 12, 20),
+    )
+    return {"a": a, "a_id": a_id, "a_copy": copy.id, "clients": clients}
+
+
+def _holder_id(issuance: Issuance, certificate_id: int) -> int:
+    with issuance.db.read() as session:
+        return int(
+            session.scalar(
+                select(Decision.holder_id)
+                .join(Certificate, Certificate.decision_id == Decision.id)
+                .where(Certificate.id == certificate_id)
+            )
+        )
 
 
 def test_every_route_has_a_row(app, world: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
@@ -130,6 +167,19 @@ def test_with_their_token_only_holders_reach_the_holder_forms(world: dict[str, A
         client = world["clients"][person]
         # Holders are bound already: back to 我的证书. Anonymous: to the login. Staff: no such page.
         got[person] = post(client, "/my/activate", "/account/login", code="ABCDEFGH").status_code
+    assert got == expected
+
+
+def test_with_their_token_only_holder_a_reaches_the_forms_of_her_use_copy(world: dict[str, Any]) -> None:
+    expected = {"anonymous": 302, "holder_a": 400, "holder_b": 404, **dict.fromkeys(STAFF, 404)}
+    got = {}
+    for person in PEOPLE:
+        client = world["clients"][person]
+        # Not confirmed / no fields: holder A gets the form back (400), nothing changes.
+        withdrawn = post(client, f"/my/use-copies/{world['a_copy']}/withdraw", "/account/login")
+        made = post(client, f"/my/certificates/{world['a_id']}/use-copies", "/account/login")
+        assert withdrawn.status_code == made.status_code, (person, withdrawn.status_code, made.status_code)
+        got[person] = withdrawn.status_code
     assert got == expected
 
 

@@ -234,6 +234,8 @@ def _registry_conclusion(claim: str, token: str, keyset: KeySet, registry: Datab
         _line(_("姓名核对："), _("与登记一致"))
     verdict = verdict_for(certificate)
     _line(_("结论："), f"{verdict_words.status_word(verdict.status)} — {verdict_words.sentence(verdict)}")
+    for line in verdict_words.use_copy_lines(certificate):
+        click.echo(f"    {line}")
     return EXIT[verdict.status]
 
 

@@ -73,6 +73,7 @@ def verify_pdf(
     validation_time: dt.datetime | None = None,
     limits: SandboxLimits | None = None,
     max_bytes: int = Settings.max_pdf_bytes,
+    now: dt.datetime | None = None,
 ) -> PdfVerdict:
     """Check ``data`` (an uploaded file: its bytes, or a file on disk that the sandboxed
     child reads itself) and give the verdict; never raises for a bad file.
@@ -88,6 +89,7 @@ def verify_pdf(
 
     ``limits``: the sandbox's limits; when no checker is free within ``limits.wait`` (or
     one cannot be started) the verdict has ``unavailable=True``: no verdict on the file.
+    ``now``: the moment a use copy's expiry is judged at (default: the real clock).
     """
     started = time.monotonic()
     names = tuple(office_names) if office_names is not None else _default_office_names()
@@ -106,7 +108,7 @@ def verify_pdf(
 
     # (2) hash match, needs no parsing
     with db.read() as session:
-        by_hash = lookup.by_sha256(session, sha256)
+        by_hash = lookup.by_sha256(session, sha256, now=now)
     if by_hash is not None:
         b.add("issued_by_us", True, "match", f"sha256 {sha256}", number=by_hash.number, version=by_hash.version)
     else:
@@ -144,6 +146,15 @@ def verify_pdf(
     if certificate is None and coverage_ok:
         if inspection.record_number is None:
             b.add("registry_status", False, "no_record", inspection.record_error)
+        elif inspection.record_use_copy_token is not None:
+            # A use copy is its own record: never answered with its certificate's status,
+            # which knows nothing of the copy's expiry or withdrawal.
+            with db.read() as session:
+                certificate = lookup.by_token(session, inspection.record_use_copy_token, now=now)
+            if certificate is None or certificate.use_copy is None:
+                certificate = None
+                number, version = inspection.record_number, inspection.record_version
+                b.add("registry_status", False, "not_in_registry", "unknown", number=number, version=version)
         else:
             with db.read() as session:
                 certificate = lookup.by_number(session, inspection.record_number, inspection.record_version)

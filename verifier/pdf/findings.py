@@ -102,6 +102,8 @@ class Inspection:
     record_number: str | None = None
     record_version: int | None = None
     record_error: str = ""
+    # A use copy's record (it has ``use_copy``): the copy's own token, from its verify URL.
+    record_use_copy_token: str | None = None
     structure: str = ""  # when not parsed for a named fault: "encrypted", "xref_broken"
     # Refused before parsing (verifier.pdf.limits): (what, count, limit), e.g. ("objects", 9000, 4096)
     too_complex: tuple[str, int, int] | None = None

@@ -24,6 +24,7 @@ from pyhanko.sign.validation import validate_pdf_signature  # noqa: F401 - prelo
 from pyhanko.sign.validation.ades import ades_lta_validation  # noqa: F401 - preload
 from pyhanko_certvalidator.errors import InvalidCertificateError
 
+from ecert.vocab.tokens import is_token
 from ecert.x509 import DOCUMENT_SIGNING_USAGE
 from verifier.pdf import limits as structure_limits
 from verifier.pdf.findings import Inspection, SignerIdentity
@@ -67,7 +68,7 @@ def inspect_pdf(
     crls = [asn1_crl.CertificateList.load(der) for der in crls_der]
     report = validate_signed_reader(reader, data, roots, validation_time=validation_time, crls=crls)
     signer = signer_identity(report.signer_cert_der, office_names) if report.signer_cert_der else SignerIdentity()
-    number, version, record_error = _record(reader)
+    number, version, record_error, use_copy_token = _record(reader)
     return Inspection(
         parsed=True,
         revisions=revisions,
@@ -76,6 +77,7 @@ def inspect_pdf(
         record_number=number,
         record_version=version,
         record_error=record_error,
+        record_use_copy_token=use_copy_token,
     )
 
 
@@ -120,30 +122,36 @@ def _first(value: object) -> str:
     return str(value or "")
 
 
-def _record(reader: PdfFileReader) -> tuple[str | None, int | None, str]:
-    """``number`` and ``version`` from the embedded ``certificate.json`` (nothing else:
-    the record also holds personal data we never pass on)."""
+def _record(reader: PdfFileReader) -> tuple[str | None, int | None, str, str | None]:
+    """``number`` and ``version`` from the embedded ``certificate.json``, and for a use copy
+    its token (nothing else: the record also holds personal data we never pass on)."""
     try:
         spec = _find_embedded(reader)
         if spec is None:
-            return None, None, "no embedded certificate record"
+            return None, None, "no embedded certificate record", None
         ef = spec.get("/EF")
         stream = ef.get("/F") or ef.get("/UF")
         if isinstance(stream, generic.IndirectObject):
             stream = stream.get_object()
         declared = stream.get("/Length")
         if isinstance(declared, int) and declared > MAX_RECORD_BYTES:
-            return None, None, "embedded record too large"
+            return None, None, "embedded record too large", None
         raw = stream.data
         if len(raw) > MAX_RECORD_BYTES:
-            return None, None, "embedded record too large"
+            return None, None, "embedded record too large", None
         record = json.loads(raw.decode("utf-8"))
         number, version = record.get("number"), record.get("version")
         if not isinstance(number, str) or not isinstance(version, int) or isinstance(version, bool):
-            return None, None, "embedded record has no valid number/version"
-        return number[:64], version, ""
+            return None, None, "embedded record has no valid number/version", None
+        if "use_copy" not in record:
+            return number[:64], version, "", None
+        url = record.get("verify_url")
+        token = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] if isinstance(url, str) else ""
+        if not is_token(token):  # a use copy we cannot name is no record at all: fail closed
+            return None, None, "embedded use-copy record has no valid token", None
+        return number[:64], version, "", token
     except Exception as exc:
-        return None, None, f"unreadable embedded record: {type(exc).__name__}: {exc}"[:300]
+        return None, None, f"unreadable embedded record: {type(exc).__name__}: {exc}"[:300], None
 
 
 def _find_embedded(reader: PdfFileReader):  # type: ignore[no-untyped-def]

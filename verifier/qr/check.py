@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecert.kernel import kernel
-from ecert.models import Certificate, Decision
+from ecert.models import Certificate, Decision, UseCopy
 from ecert.qr_claim import Claim, KeySet, KeySetError, Verification, load_keyset, verify_claim
 from verifier.lookup import PublicCertificate
 
@@ -106,11 +106,19 @@ def _differences(claim: Claim, certificate: PublicCertificate, token: str) -> tu
 
 
 def holder_full_name(session: Session, token: str) -> str | None:
-    """The holder's full name on the certificate of ``token`` (to compare a typed name with)."""
-    return session.execute(
+    """The holder's full name on the certificate (or use copy) of ``token`` (to compare a typed name with)."""
+    name = session.execute(
         select(Decision.name)
         .join(Certificate, Certificate.decision_id == Decision.id)
         .where(Certificate.token == token)
+    ).scalar_one_or_none()
+    if name is not None:
+        return name
+    return session.execute(
+        select(Decision.name)
+        .join(Certificate, Certificate.decision_id == Decision.id)
+        .join(UseCopy, UseCopy.certificate_id == Certificate.id)
+        .where(UseCopy.token == token)
     ).scalar_one_or_none()
 
 

@@ -63,7 +63,7 @@ def _lookup_limit() -> str:
 def landing(token: str) -> Response:
     """The QR landing page. ``path:`` so that any string, slashes included, answers alike."""
     with kernel().db.read() as session:
-        certificate = lookup.by_token_text(session, token)
+        certificate = lookup.by_token_text(session, token, now=kernel().clock())
     claim = _claim_line(normalise_token(token) or token, certificate)
     html = render_template("verifier/landing.html", **_verdict_context(certificate), claim=claim)
     return _no_store(html, 200 if certificate is not None else 404)

@@ -7,7 +7,7 @@ from typing import Any
 from ecert.i18n import EN, _, _l, current_lang, format_date
 from verifier.pdf.report import NOT_RUN, UNAVAILABLE, Check, PdfVerdict
 from verifier.status import PublicStatus
-from verifier.words.verdict import status_word
+from verifier.words.verdict import status_word, use_copy_lines
 
 TITLES = {
     "is_pdf": _l("是可读取的 PDF 文件"),
@@ -179,7 +179,14 @@ def _registry(reason: str, p: dict[str, Any]) -> str:
 
 
 def summary(verdict: PdfVerdict) -> str:
-    """The one line above the checks."""
+    """The one line above the checks; for a use copy (加注件), with its annotation and its
+    certificate's own status after it."""
+    said = _summary_line(verdict)
+    lines = use_copy_lines(verdict.certificate) if verdict.authentic else []
+    return (" " if current_lang() == EN else "").join([said, *lines]) if lines else said
+
+
+def _summary_line(verdict: PdfVerdict) -> str:
     certificate = verdict.certificate
     if verdict.summary == "valid" and certificate is not None:
         return _(

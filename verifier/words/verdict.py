@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from ecert.i18n import EN, ZH, _, _l, current_lang, force_locale, format_date
+from verifier.lookup import PublicCertificate
 from verifier.status import PublicStatus
 from verifier.verdict import Sentence, Verdict
 
@@ -82,3 +83,20 @@ def _revoked(verdict: Verdict) -> str:
     if certificate.revocation_doc_no:
         parts.append(_("撤销文号：%(doc_no)s。", doc_no=certificate.revocation_doc_no))
     return (" " if current_lang() == EN else "").join(parts)
+
+
+def use_copy_lines(certificate: PublicCertificate | None) -> list[str]:
+    """A use copy's annotation and its certificate's own status, as two lines (none for a
+    certificate): what the copy is for, and that the title behind it still stands (or not)."""
+    if certificate is None or certificate.use_copy is None:
+        return []
+    copy = certificate.use_copy
+    return [
+        _(
+            "加注件：仅供 %(recipient)s %(purpose)s 使用，有效期至 %(day)s",
+            recipient=copy.recipient,
+            purpose=copy.purpose,
+            day=format_date(copy.valid_until),
+        ),
+        _("所依据的证书：%(word)s", word=status_word(copy.certificate_status)),
+    ]

@@ -93,7 +93,7 @@ def certificate_by_number(number: str) -> Response:
 @limiter.limit(_api_limit)
 def certificate_by_token(token: str) -> Response:
     with kernel().db.read() as session:
-        certificate = lookup.by_token_text(session, token)
+        certificate = lookup.by_token_text(session, token, now=kernel().clock())
     if certificate is None:
         raise not_found()
     return json_response({"certificate": certificate_json(certificate, kernel().settings)})
