@@ -95,9 +95,10 @@ def write_checks(session: Session, checks: Iterable[Check]) -> None:
                 VerificationEvent.at < start + timedelta(days=1),
             )
         )
+        # The first checks of the day are kept in detail, in the order they came (the queue's).
         room = DETAILED_PER_DAY - int(detailed or 0)
         if room > 0:
-            rows = [{"token": token, "channel": channel, "at": at} for at, channel in sorted(checked)[:room]]
+            rows = [{"token": token, "channel": channel, "at": at} for at, channel in checked[:room]]
             session.execute(insert(VerificationEvent), rows)
 
 

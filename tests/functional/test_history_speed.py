@@ -47,3 +47,15 @@ def test_recording_costs_the_qr_page_no_measurable_time(app, issuance: Issuance)
     )
     assert sum(counts(issuance, issued.token).values()) - before == ROUNDS  # every check counted
     assert on / off < 1.25  # generous: 2 shared cores; the measured ratio is in the README
+
+
+def test_queueing_one_check_takes_microseconds(app) -> None:  # type: ignore[no-untyped-def]
+    recorder = runtime(app).history
+    moment = app.extensions["ecert"].clock()
+    started = time.perf_counter()
+    for _ in range(2000):
+        recorder.record("Q" * 24, "qr", moment)
+    per_call = (time.perf_counter() - started) / 2000
+    recorder.flush()
+    print(f"\nRecorder.record: {per_call * 1e6:.1f} µs per check")
+    assert per_call < 0.001 and recorder.dropped == 0
