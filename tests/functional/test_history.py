@@ -135,3 +135,20 @@ def test_the_holder_reads_the_history_and_another_holder_gets_404(app, client, i
     assert holder_b.get("/my/certificates/999999/history").status_code == 404
     english = holder_a.get(url + "?lang=en").get_data(as_text=True)
     assert "Verification history" in english and "QR code scanned" in english
+
+
+def test_each_version_has_its_own_history_linked_from_the_others(app, client, issuance: Issuance) -> None:  # type: ignore[no-untyped-def]
+    from issuer.services.lifecycle import correct
+
+    a = factories.decision(name="王小明")
+    first = issue_decision(issuance, a)
+    second = correct(issuance, first.number, {"employer": "重庆市大足区中医院"}, reason="单位填错")
+    assert not isinstance(second, list)
+    client.get(f"/v/{first.token}")  # an old print of version 1 scanned
+    runtime(app).history.flush()
+    holder = holder_client(app, issuance, "王小明", a.id_number, "13800138000")
+    v1, v2 = (f"/my/certificates/{cid(issuance, o)}/history" for o in (first, second))
+    page_v2 = holder.get(v2).get_data(as_text=True)
+    assert "此版证书尚未被核验" in page_v2 and f'href="{v1}"' in page_v2
+    page_v1 = holder.get(v1).get_data(as_text=True)
+    assert "扫描二维码" in page_v1 and f'href="{v2}"' in page_v1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
+from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -160,3 +161,29 @@ def test_the_holders_new_pages_are_in_one_language(app, issuance: Issuance) -> N
         assert {w for w in words if not w.isupper() and not w.startswith("ZC")} == set(), (url, words)
     english = holder.get("/my/notifications?lang=en").get_data(as_text=True)
     assert "Reason: obtained by fraud or other improper means: 材料造假" in english
+
+
+class BrokenGateway:
+    """An SMS gateway that is down: every send fails."""
+
+    def send(self, to: str, text: str, *, at: datetime) -> None:
+        raise ConnectionError("gateway down")
+
+
+def test_a_failed_send_keeps_the_revocation_and_the_notice(app, issuance: Issuance) -> None:  # type: ignore[no-untyped-def]
+    a = factories.decision(name="王小明")
+    issued = issue_decision(issuance, a)
+    holder = holder_client(app, issuance, "王小明", a.id_number, "13800138000")
+    changed = revoke_many(
+        issuance.db,
+        [issued.number],
+        reason=RevocationReason.FRAUD,
+        doc_no="足人社发〔2026〕3号",
+        actor="test",
+        clock=issuance.clock,
+        notifier=BrokenGateway(),
+    )
+    assert [c.status for c in changed] == ["revoked"]
+    [notice] = notices(issuance)
+    assert notice.sent_at is None
+    assert "通知（1 条未读）" in holder.get("/my/").get_data(as_text=True)
