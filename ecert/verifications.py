@@ -27,6 +27,7 @@ so a second machine simply runs its own writer.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 from collections import Counter
@@ -122,15 +123,20 @@ class Recorder:
         self._queue: queue.Queue[Check] = queue.Queue(maxsize=QUEUE_LIMIT)
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._pid = os.getpid()
         self.dropped = 0
 
     def record(self, token: str, channel: str, at: datetime) -> None:
         """Queue one check; never raises, never blocks."""
+        if self._pid != os.getpid():
+            # A forked worker (gunicorn --preload): the parent's thread is not here; start afresh.
+            self._queue, self._thread, self._pid = queue.Queue(maxsize=QUEUE_LIMIT), None, os.getpid()
         try:
             self._queue.put_nowait(Check(token, channel, at))
         except queue.Full:
             self.dropped += 1
-            log.warning("verification history: queue full, %d checks not recorded so far", self.dropped)
+            if self.dropped == 1 or self.dropped % 1000 == 0:  # said, not once per check
+                log.warning("verification history: queue full, %d checks not recorded so far", self.dropped)
             return
         if self._thread is None:
             self._start()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 
 from ecert.models import VerificationCount, VerificationEvent
 from ecert.verifications import DETAILED_PER_DAY, Check, history_of, verifications_per_month, write_checks
@@ -152,3 +152,18 @@ def test_each_version_has_its_own_history_linked_from_the_others(app, client, is
     assert "此版证书尚未被核验" in page_v2 and f'href="{v1}"' in page_v2
     page_v1 = holder.get(v1).get_data(as_text=True)
     assert "扫描二维码" in page_v1 and f'href="{v2}"' in page_v1
+
+
+def test_a_history_that_cannot_be_written_never_breaks_a_verification(app, client, issuance: Issuance) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    issued = issue_decision(issuance, factories.decision(name="王小明"))
+    with issuance.db.write() as session:  # e.g. a verifier whose database user may not write there
+        session.execute(text("DROP TABLE verification_counts"))
+    for _ in range(3):
+        page = client.get(f"/v/{issued.token}")
+        assert page.status_code == 200 and ">有效<" in page.get_data(as_text=True)
+    assert client.get(f"/api/v1/tokens/{issued.token}").get_json()["certificate"]["status"] == "valid"
+    runtime(app).history.flush()  # the batch failed (logged); nothing waits, nothing raised
+    with issuance.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(VerificationEvent)) == 0  # one transaction: none kept
