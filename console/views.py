@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from accounts.roles import may
+from accounts.runtime import runtime as accounts_runtime
 from console.revoke import REASON_CHOICES, RevokeForm
 from console.search import search, versions_of
 from ecert import NumberFormatError
@@ -74,6 +75,7 @@ def revoke_certificate(number: str) -> Any:
                 note=(form.note.data or "").strip(),
                 actor=f"account:{current_user.account_id}",
                 clock=k.clock,
+                notifier=accounts_runtime().notifier,
             )
         except IssuerError as error:
             form.doc_no.errors = [issuer_error_text(error)]

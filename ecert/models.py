@@ -263,3 +263,47 @@ class UseCopy(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     certificate: Mapped[Certificate] = relationship()
+
+# --- verification history and notifications ---
+
+
+class VerificationEvent(Base):
+    """One check of a certificate or use copy, keyed by the token checked (a use copy has
+    its own token, so it fits unchanged). No IP address, no user agent, nothing of the
+    verifier: only the channel and the minute (``ecert.verifications``). At most
+    ``DETAILED_PER_DAY`` rows per token and day; beyond that only ``VerificationCount``."""
+
+    __tablename__ = "verification_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), index=True)
+    channel: Mapped[str] = mapped_column(String(8))  # qr | lookup | upload | api | api_pdf
+    at: Mapped[datetime] = mapped_column(UTCDateTime())  # to the minute
+
+
+class VerificationCount(Base):
+    """Checks of one token on one day (the office's) through one channel: every check, detailed or not."""
+
+    __tablename__ = "verification_counts"
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class Notification(Base):
+    """A notice for a holder (``ecert.notifications.notify``): words come from ``kind`` and
+    ``params`` at the edge. ``sent_at``: delivered through the notifier (None: not sent,
+    e.g. no account yet); ``read_at``: marked read in 我的证书."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("holders.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    number: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -128,6 +128,9 @@ class Settings:
     # (a PDF plus its multipart envelope, or a batch).
     max_pdf_bytes: int = 10 * 1024 * 1024  #: ECERT_MAX_PDF_BYTES
     max_request_bytes: int = 16 * 1024 * 1024  #: ECERT_MAX_REQUEST_BYTES
+    # Record each verification in the holders' history (``ecert.verifications``); off for a
+    # verifier-only deployment on read-only database credentials.
+    verification_history: bool = True  #: ECERT_VERIFICATION_HISTORY
 
     @property
     def is_production(self) -> bool:
@@ -215,6 +218,7 @@ class Settings:
                 Path(part) for part in env.get("ECERT_AUDIT_RETIRED_KEY_FILES", "").split(os.pathsep) if part
             ),
             audit_anchor_dir=_optional_path(env, "ECERT_AUDIT_ANCHOR_DIR"),
+            verification_history=_flag(env, "ECERT_VERIFICATION_HISTORY", True),
             ratelimits=RateLimits(
                 enabled=_flag(env, "ECERT_RATELIMIT_ENABLED", True),
                 page=_rate(env, "ECERT_RATELIMIT_PAGE", RateLimits.page),

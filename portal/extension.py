@@ -1,9 +1,15 @@
-"""Hands 我的证书 to the app."""
+"""Hands 我的证书 to the app: its pages, and the unread count in the account bar."""
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import Any
 
+from flask import Flask
+from flask_login import current_user
+
+from ecert.kernel import kernel
+from portal import history_views, notice_views  # noqa: F401  (their routes join the blueprint)
+from portal.notices import unread_count
 from portal.views import bp
 
 
@@ -11,3 +17,15 @@ def init_app(app: Flask) -> None:
     import portal.use_copy_views  # noqa: F401 - its routes join the blueprint before it is registered
 
     app.register_blueprint(bp)
+
+    @app.context_processor
+    def _unread() -> dict[str, Any]:
+        # A callable: only the pages that show the account bar query the count.
+        def unread_notices() -> int:
+            holder_id = getattr(current_user, "holder_id", None)
+            if not getattr(current_user, "is_authenticated", False) or not current_user.is_holder or holder_id is None:
+                return 0
+            with kernel().db.read() as session:
+                return unread_count(session, holder_id)
+
+        return {"unread_notices": unread_notices}

@@ -33,6 +33,15 @@ def _holder() -> None:
         abort(404)
 
 
+def holder_id_or_404() -> int:
+    """The logged-in holder's registry id; 404 for staff and for a holder not yet bound."""
+    _holder()
+    if current_user.holder_id is None:
+        abort(404)
+    holder_id: int = current_user.holder_id
+    return holder_id
+
+
 @bp.get("/")
 @login_required
 def home() -> Response:

@@ -8,16 +8,20 @@ verifier-only deployment can run with read-only database credentials.
 
 from __future__ import annotations
 
+import logging
 from functools import cached_property
 from pathlib import Path
 
 from flask import Flask, current_app
 
 from ecert.kernel import Kernel
+from ecert.verifications import Recorder
 from ecert.x509 import read_certificates
 from verifier.admission import Admission, CpuBudget
 from verifier.pdf.check import verify_pdf
 from verifier.pdf.report import PdfVerdict
+
+log = logging.getLogger(__name__)
 
 
 class VerifierRuntime:
@@ -45,6 +49,20 @@ class VerifierRuntime:
         """Each client's CPU seconds of PDF checking (None when rate limits are off)."""
         limits = self.kernel.settings.ratelimits
         return CpuBudget(limits.pdf_cpu) if limits.enabled else None
+
+    @cached_property
+    def history(self) -> Recorder | None:
+        """This process's verification-history writer (None when the settings turn it off)."""
+        return Recorder(self.kernel.db) if self.kernel.settings.verification_history else None
+
+    def record(self, token: str, channel: str) -> None:
+        """Note that ``token`` was verified through ``channel``: queued, never raises."""
+        if self.history is None:
+            return
+        try:
+            self.history.record(token, channel, self.kernel.clock())
+        except Exception:  # a history must never cost a verification
+            log.exception("verification history: not recorded")
 
     def check_pdf(self, data: bytes | Path) -> PdfVerdict:
         """The verdict on an uploaded file (its bytes, or the file spooled to disk) with this

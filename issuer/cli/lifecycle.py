@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from accounts.runtime import runtime as accounts_runtime
 from ecert.i18n import _
 from ecert.kernel import kernel
 from ecert.migrate import needs_current_schema
@@ -40,6 +41,7 @@ def revoke_command(number: str, reason: str, doc_no: str, note: str) -> None:
             note=note,
             actor=actor(),
             clock=app_kernel.clock,
+            notifier=accounts_runtime().notifier,
         )
     except IssuerError as error:
         raise Failure(issuer_error_text(error)) from None
@@ -75,7 +77,7 @@ def correct_command(
         ensure_writable(out_dir)
     issuance = runtime(current_app).issuance(actor=actor(), accept_public_url_change=accept_public_url_change)
     try:
-        result = correct(issuance, certificate_number, changes, reason=reason)
+        result = correct(issuance, certificate_number, changes, reason=reason, notifier=accounts_runtime().notifier)
     except IssuerError as error:
         raise Failure(issuer_error_text(error)) from None
     except StoredFileProblem as problem:

@@ -7,7 +7,8 @@
   Like issuance it reserves, signs outside the transaction, then completes: the old
   version is superseded in the same transaction that makes the new one valid.
 
-Each state change commits with its audit event.
+Each state change commits with its audit event and the holder's notice
+(``ecert.notifications``), sent through the notifier after the commit.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ecert import audit
 from ecert.clock import Clock, office_date
 from ecert.db import Database
 from ecert.models import Certificate, CertificateStatus, Decision, Holder
+from ecert.notifications import Sender, deliver, notify
 from ecert.stored import read_stored
 from ecert.vocab.problem import Param
 from ecert.vocab.titles import check_doc_no, normalise_doc_no
@@ -92,10 +94,20 @@ class Changed:
 
 
 def revoke(
-    db: Database, number: str, *, reason: RevocationReason, doc_no: str, actor: str, clock: Clock, note: str = ""
+    db: Database,
+    number: str,
+    *,
+    reason: RevocationReason,
+    doc_no: str,
+    actor: str,
+    clock: Clock,
+    note: str = "",
+    notifier: Sender | None = None,
 ) -> Changed:
     """Revoke the current version of ``number``. Needs no signer: a key-less deployment can revoke."""
-    return revoke_many(db, [number], reason=reason, doc_no=doc_no, actor=actor, clock=clock, note=note)[0]
+    return revoke_many(
+        db, [number], reason=reason, doc_no=doc_no, actor=actor, clock=clock, note=note, notifier=notifier
+    )[0]
 
 
 def revoke_many(
@@ -107,13 +119,15 @@ def revoke_many(
     actor: str,
     clock: Clock,
     note: str = "",
+    notifier: Sender | None = None,
 ) -> list[Changed]:
     """Revoke the current version of each of ``numbers`` (one decision, one 文号): all or none.
 
     One transaction: if any number is unknown or its current version is not valid, nothing
     is revoked. Each revocation writes its audit event in that transaction. The 文号 must
     read as the decisions file requires (organ〔year〕number号) and is stored normalised,
-    so that a revocation's 文号 looks up and prints like every other.
+    so that a revocation's 文号 looks up and prints like every other. Each holder gets a
+    notice in the same transaction, sent through ``notifier`` once it committed.
     """
     malformed = check_doc_no(doc_no)
     if malformed is not None:
@@ -122,6 +136,7 @@ def revoke_many(
     now = clock()
     text = reason.label + (f"：{note}" if note else "")
     changed = []
+    notices = []
     with db.write() as session:
         for number in dict.fromkeys(numbers):
             current = _current(session, number)
@@ -139,13 +154,29 @@ def revoke_many(
                 payload={"reason": reason.value, "doc_no": doc_no, "note": note},
                 at=now,
             )
+            notice = notify(
+                session,
+                current.decision.holder_id,
+                "certificate.revoked",
+                number=number,
+                at=now,
+                version=current.version,
+                reason=reason.value,
+                note=note,
+                doc_no=doc_no,
+            )
+            notices.append(notice.id)
             changed.append(Changed(number, current.version, current.token, current.status.value, current.pdf_sha256))
     audit.anchor_batch_end(db, at=clock())  # the batch's events, pinned outside the database
+    deliver(db, notifier, notices, at=clock())
     return changed
 
 
-def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason: str) -> Changed | list[RowError]:
-    """Re-issue ``number`` with ``changes`` applied; row errors if the result is invalid."""
+def correct(
+    issuance: Issuance, number: str, changes: dict[str, str], *, reason: str, notifier: Sender | None = None
+) -> Changed | list[RowError]:
+    """Re-issue ``number`` with ``changes`` applied; row errors if the result is invalid.
+    The holder's notice commits with the new version and goes out through ``notifier``."""
     now = issuance.clock()
     with issuance.db.read() as session:
         current = _current(session, number)
@@ -158,6 +189,7 @@ def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason:
         record = {**record_of(decision, holder.id_number), **changes}
         photo_sha256 = decision.photo_sha256
         previous = (current.id, current.version, decision.identity_key)
+        holder_id = holder.id
         now_values = snapshot_values(decision)
     validated = validate_record(record, base_dir=issuance.settings.home, today=office_date(now))
     if isinstance(validated, list):
@@ -208,6 +240,15 @@ def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason:
                 },
                 at=produced.at,
             )
+            notice = notify(
+                produced.session,
+                holder_id,
+                "certificate.corrected",
+                number=number,
+                at=produced.at,
+                version=done.version,
+                previous=previous[1],
+            )
     except Exception as error:
         # Whatever failed after the reservation, the pending version must not stay: it would
         # hold the version number and refuse every later correction as busy.
@@ -216,6 +257,7 @@ def correct(issuance: Issuance, number: str, changes: dict[str, str], *, reason:
             raise
         raise IssuerError(f"correction of {number} failed: {type(error).__name__}: {error}") from error
     audit.anchor_batch_end(issuance.db, at=issuance.clock())
+    deliver(issuance.db, notifier, [notice.id], at=issuance.clock())
     return Changed(number, done.version, done.token, done.status.value, done.sha256)
 
 

@@ -61,6 +61,14 @@ def _expected(world: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[st
             f"/my/use-copies/{world['a_copy']}.pdf",
             {"anonymous": 302, "holder_a": 200, "holder_b": 404, **dict.fromkeys(STAFF, 404)},
         ),
+        ("/my/certificates/<int:certificate_id>/history", "GET"): (
+            f"/my/certificates/{world['a_id']}/history",
+            {"anonymous": 302, "holder_a": 200, "holder_b": 404, **dict.fromkeys(STAFF, 404)},
+        ),
+        ("/my/notifications", "GET"): (
+            "/my/notifications",
+            {"anonymous": 302, "holder_a": 200, "holder_b": 200, **dict.fromkeys(STAFF, 404)},
+        ),
         ("/console/", "GET"): ("/console/", {"anonymous": 302, "holder_a": 404, "holder_b": 404, **STAFF}),
         ("/console/certificates/<path:number>", "GET"): (
             f"/console/certificates/{a.number}",
@@ -82,6 +90,7 @@ def _expected(world: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[st
             f"/my/use-copies/{world['a_copy']}/withdraw",
             dict.fromkeys(PEOPLE, 400),
         ),
+        ("/my/notifications/<int:notice_id>/read", "POST"): ("/my/notifications/1/read", dict.fromkeys(PEOPLE, 400)),
         ("/account/login", "POST"): ("/account/login", dict.fromkeys(PEOPLE, 400)),
         ("/account/register", "POST"): ("/account/register", dict.fromkeys(PEOPLE, 400)),
         ("/account/confirm/<ticket>", "POST"): ("/account/confirm/" + "x" * 43, dict.fromkeys(PEOPLE, 400)),

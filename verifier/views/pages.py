@@ -36,6 +36,7 @@ from ecert.web import limiter
 from verifier import lookup
 from verifier.lookup import PublicCertificate
 from verifier.qr.check import claim_status, load_published_keyset
+from verifier.runtime import runtime
 from verifier.verdict import verdict_for
 from verifier.views import name_budget
 from verifier.words import claim as claim_words
@@ -64,6 +65,8 @@ def landing(token: str) -> Response:
     """The QR landing page. ``path:`` so that any string, slashes included, answers alike."""
     with kernel().db.read() as session:
         certificate = lookup.by_token_text(session, token, now=kernel().clock())
+    if certificate is not None:
+        runtime().record(certificate.token, "qr")
     claim = _claim_line(normalise_token(token) or token, certificate)
     html = render_template("verifier/landing.html", **_verdict_context(certificate), claim=claim)
     return _no_store(html, 200 if certificate is not None else 404)
@@ -104,6 +107,8 @@ def lookup_page() -> Response:
             certificate = lookup.by_number_text_and_name(session, form.number.data, form.name.data)
         if certificate is None:
             name_budget.charge_miss(form.name.data)
+        else:
+            runtime().record(certificate.token, "lookup")
         context = _verdict_context(certificate)
         # The result shows the masked name; the full name is not echoed back, so a
         # screenshot or a shared screen keeps the mask.

@@ -76,6 +76,8 @@ def verify_upload() -> Response:
                 return _too_large()
             verdict = runtime().check_pdf(path)
         intake.charge(verdict.cpu_seconds)
+    if verdict.certificate is not None:
+        runtime().record(verdict.certificate.token, "upload")
     return _verdict_page(verdict)
 
 

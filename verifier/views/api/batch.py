@@ -21,6 +21,7 @@ from ecert.settings import Settings
 from ecert.vocab.names import name_problem
 from ecert.vocab.numbering import parse_number
 from verifier import lookup
+from verifier.runtime import runtime
 from verifier.shapes import certificate_json
 from verifier.status import PublicStatus
 from verifier.views import name_budget
@@ -111,6 +112,8 @@ def batch_result(session: Session, settings: Settings, index: int, item: Any) ->
         certificate = lookup.by_number_text_and_name(session, number, name)
         if certificate is None:
             name_budget.charge_miss(name)
+        else:
+            runtime().record(certificate.token, "api")
         result["status"] = certificate.status.value if certificate else PublicStatus.UNKNOWN.value
         result["certificate"] = certificate_json(certificate, settings) if certificate else None
     return result

@@ -86,6 +86,7 @@ def certificate_by_number(number: str) -> Response:
     if certificate is None:
         name_budget.charge_miss(name)
         raise not_found()
+    runtime().record(certificate.token, "api")
     return json_response({"certificate": certificate_json(certificate, kernel().settings)})
 
 
@@ -96,6 +97,7 @@ def certificate_by_token(token: str) -> Response:
         certificate = lookup.by_token_text(session, token, now=kernel().clock())
     if certificate is None:
         raise not_found()
+    runtime().record(certificate.token, "api")
     return json_response({"certificate": certificate_json(certificate, kernel().settings)})
 
 
@@ -132,6 +134,8 @@ def verify() -> Response:
         response = error_response(503, "unavailable", _("暂时无法检查此文件，请稍后再试"))
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+    if verdict.certificate is not None:
+        runtime().record(verdict.certificate.token, "api_pdf")
     return json_response(pdf_verdict_json(verdict, settings))
 
 

@@ -1,0 +1,54 @@
+"""Notices in words (``ecert.notifications`` keeps only kinds and parameters): for the
+portal's page and the text the notifier sends. A new kind adds its sentence here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ecert.i18n import _
+
+
+def notice_title(kind: str) -> str:
+    titles = {
+        "certificate.revoked": _("证书已撤销"),
+        "certificate.corrected": _("证书已更正"),
+    }
+    return titles.get(kind, _("通知"))
+
+
+def notice_sentence(kind: str, number: str, params: Mapping[str, Any]) -> str:
+    if kind == "certificate.revoked":
+        return _(
+            "您的证书 %(number)s 第 %(version)s 版已被撤销（撤销文号：%(doc_no)s）。原因：%(reason)s",
+            number=number,
+            version=params.get("version", ""),
+            doc_no=params.get("doc_no", ""),
+            reason=_reason(params),
+        )
+    if kind == "certificate.corrected":
+        return _(
+            "您的证书 %(number)s 已更正：第 %(version)s 版已签发，第 %(previous)s 版已被取代。请在“我的证书”下载新版本。",
+            number=number,
+            version=params.get("version", ""),
+            previous=params.get("previous", ""),
+        )
+    return _("您的证书 %(number)s 有新的通知。", number=number)
+
+
+def _reason(params: Mapping[str, Any]) -> str:
+    # The codes of issuer.services.lifecycle.RevocationReason, in the console's words.
+    words = {
+        "fraud": _("以弄虚作假等不正当手段取得"),
+        "wrongly_granted": _("不符合条件或程序错误"),
+        "decision_withdrawn": _("审批决定已撤回"),
+    }
+    reason = str(params.get("reason", ""))
+    word = words.get(reason, reason)
+    note = params.get("note")
+    return _("%(reason)s：%(note)s", reason=word, note=note) if note else word
+
+
+def notice_text(kind: str, number: str, params: Mapping[str, Any]) -> str:
+    """The text sent through the notifier: the sentence, and where to read more."""
+    return _("【电子职称证书】%(sentence)s 详情请登录“我的证书”查看。", sentence=notice_sentence(kind, number, params))
