@@ -264,6 +264,7 @@ class UseCopy(Base):
 
     certificate: Mapped[Certificate] = relationship()
 
+
 # --- verification history and notifications ---
 
 
