@@ -199,3 +199,25 @@ def test_create_list_and_revoke_are_audited_and_name_each_mistake(app) -> None: 
     with app.extensions["ecert"].db.read() as session:
         assert session.scalars(select(ApiKey)).all()[0].key_id == key_id  # nothing made by a mistake
         assert len(session.scalars(select(ApiKey)).all()) == 1
+
+
+def test_the_per_key_limits_are_settings_checked_at_start(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ecert import ConfigurationError
+    from ecert.settings import Settings
+
+    env = {
+        "ECERT_HOME": str(tmp_path),
+        "ECERT_RATELIMIT_API_KEY": "100/second",
+        "ECERT_RATELIMIT_API_KEY_BATCH": "9/hour",
+    }
+    limits = Settings.from_env(env).ratelimits
+    assert (limits.api_key, limits.api_key_batch, limits.api) == ("100/second", "9/hour", "60/minute")
+    with pytest.raises(ConfigurationError, match="ECERT_RATELIMIT_API_KEY must be a rate limit"):
+        Settings.from_env({"ECERT_HOME": str(tmp_path), "ECERT_RATELIMIT_API_KEY": "many"})
+
+
+def test_trying_keys_costs_the_addresss_budget(limited_app) -> None:  # type: ignore[no-untyped-def]
+    client = limited_app.test_client()
+    guesses = [client.get(UNKNOWN, headers=bearer(f"ecert_aaaaaaa{i}_" + "a" * 52)).status_code for i in range(2, 5)]
+    assert guesses == [401, 401, 429]  # the third guess is not even looked up
+    assert _statuses(client, 3) == [404, 404, 429]  # anonymous look-ups keep their own budget

@@ -10,9 +10,10 @@ trying keys is no cheaper than anonymous look-ups.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from flask_limiter.util import get_remote_address
 from limits import parse_many
+from sqlalchemy.exc import SQLAlchemyError
 
 from ecert.api_keys import service
 from ecert.clock import office_date
@@ -83,5 +84,8 @@ def install(bp: Blueprint) -> None:
         caller = current_caller()
         if caller is not None:
             k = kernel()
-            service.count_use(k.db, caller, office_date(k.clock()), refused=response.status_code == 429)
+            try:
+                service.count_use(k.db, caller, office_date(k.clock()), refused=response.status_code == 429)
+            except SQLAlchemyError:  # a lost count must not take the answer with it; say so in the log
+                current_app.logger.exception("API key %s: its use could not be counted", caller.key_id)
         return response
