@@ -221,3 +221,15 @@ def test_trying_keys_costs_the_addresss_budget(limited_app) -> None:  # type: ig
     guesses = [client.get(UNKNOWN, headers=bearer(f"ecert_aaaaaaa{i}_" + "a" * 52)).status_code for i in range(2, 5)]
     assert guesses == [401, 401, 429]  # the third guess is not even looked up
     assert _statuses(client, 3) == [404, 404, 429]  # anonymous look-ups keep their own budget
+
+
+def test_the_console_page_reads_in_english_with_lang_en(limited_app) -> None:  # type: ignore[no-untyped-def]
+    from tests.functional.test_one_language import _text
+
+    key_id, key = create_key(limited_app, "甲市人社局")
+    _statuses(limited_app.test_client(), 4, bearer(key))
+    limited_app.test_cli_runner().invoke(args=["api-keys", "revoke", key_id])
+    html = staff_client(limited_app, "wu.admin", "admin").get("/console/api-keys?lang=en").get_data(as_text=True)
+    assert '<html lang="en"' in html and "Revoked (" in html and "4 (1 refused over the limit)" in html
+    chinese = {part for line in _text(html) for part in re.findall(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+", line)}
+    assert chinese <= {"甲市人社局", limited_app.extensions["ecert"].settings.office_name}, chinese
