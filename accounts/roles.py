@@ -23,6 +23,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "review": frozenset({REVIEWER}),
     "approve": frozenset({APPROVER}),
     "manage_users": frozenset({ADMIN}),
+    # The API keys' page (/console/api-keys): who uses the API and how much; keys are made
+    # and revoked with ``ecert api-keys`` by operators.
+    "manage_api_keys": frozenset({APPROVER, ADMIN}),
     "read_audit": frozenset({APPROVER, ADMIN}),
 }
 

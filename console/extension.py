@@ -8,4 +8,6 @@ from console.views import bp
 
 
 def init_app(app: Flask) -> None:
+    import console.api_keys  # noqa: F401  (its view joins ``bp`` before it is registered)
+
     app.register_blueprint(bp)

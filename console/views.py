@@ -49,7 +49,13 @@ def home() -> Response:
     query = request.args.get("q", "")[:64]
     k = kernel()
     found = search(k.db, query, actor=f"account:{current_user.account_id}", now=k.clock()) if query.strip() else None
-    html = render_template("console/home.html", query=query, found=found, status_word=lambda f: status_word(f.status))
+    html = render_template(
+        "console/home.html",
+        query=query,
+        found=found,
+        status_word=lambda f: status_word(f.status),
+        may_see_api_keys=may(current_user.roles, "manage_api_keys"),
+    )
     return private_page(html)
 
 

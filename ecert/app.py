@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, render_template
 
+from ecert.api_keys.commands import api_keys_group
 from ecert.audit import AuditTrail
 from ecert.db import connect
 from ecert.i18n import init_i18n
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     init_i18n(app)
     init_web(app, settings)
+    app.cli.add_command(api_keys_group)  # the kernel's keys: the API checks them, the console shows them
 
     # Features are imported here, never at module level, so the kernel stays independent.
     import accounts.extension

@@ -308,3 +308,42 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# --- API keys ---
+
+
+class ApiKey(Base):
+    """A key an organisation's systems present to the JSON API (``ecert api-keys``).
+
+    Only the SHA-256 of the whole key is stored: the key is 256 random bits, so a plain
+    hash cannot be reversed or guessed, and a copy of the database lets nobody call the
+    API. ``key_id`` is the public part of the key (it is printed in the key itself), used
+    to find the row, in logs, in the console and as the rate limits' key.
+    """
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(16), unique=True)
+    organisation: Mapped[str] = mapped_column(String(128))
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    # Flask-Limiter syntax for single lookups; None: ``RateLimits.api_key`` of the settings.
+    rate_limit: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class ApiKeyUsage(Base):
+    """Requests made with one key on one day (the office's calendar): one row per key and
+    day, counted up by each request, so usage costs one small write and staff read it back
+    without scanning logs. ``refused``: those answered 429 (the key's limit reached)."""
+
+    __tablename__ = "api_key_usage"
+
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    refused: Mapped[int] = mapped_column(Integer, default=0)

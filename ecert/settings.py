@@ -51,6 +51,10 @@ class RateLimits:
     api: str = "60/minute"  #: ECERT_RATELIMIT_API, single look-ups in /api/v1
     api_batch: str = "300/minute"  #: ECERT_RATELIMIT_API_BATCH, items of /api/v1/batch
     api_verify: str = "10/minute"  #: ECERT_RATELIMIT_API_VERIFY, /api/v1/verify (PDF body)
+    # With an API key (``ecert api-keys``) the API's limits count per key, not per address:
+    # many offices behind one carrier's address do not share one budget.
+    api_key: str = "600/minute"  #: ECERT_RATELIMIT_API_KEY, single look-ups per key (a key's own --limit wins)
+    api_key_batch: str = "3000/minute"  #: ECERT_RATELIMIT_API_KEY_BATCH, batch items per key
     login: str = "10/minute;50/hour"  #: ECERT_RATELIMIT_LOGIN, registration, codes and login (POST)
     # Failed logins and codes per account, from any client (a password guessed from many places).
     login_per_account: str = "5/15minute;20/day"  #: ECERT_RATELIMIT_LOGIN_PER_ACCOUNT
@@ -227,6 +231,8 @@ class Settings:
                 api=_rate(env, "ECERT_RATELIMIT_API", RateLimits.api),
                 api_batch=_rate(env, "ECERT_RATELIMIT_API_BATCH", RateLimits.api_batch),
                 api_verify=_rate(env, "ECERT_RATELIMIT_API_VERIFY", RateLimits.api_verify),
+                api_key=_rate(env, "ECERT_RATELIMIT_API_KEY", RateLimits.api_key),
+                api_key_batch=_rate(env, "ECERT_RATELIMIT_API_KEY_BATCH", RateLimits.api_key_batch),
                 login=_rate(env, "ECERT_RATELIMIT_LOGIN", RateLimits.login),
                 login_per_account=_rate(env, "ECERT_RATELIMIT_LOGIN_PER_ACCOUNT", RateLimits.login_per_account),
                 name_misses_per_client=_rate(

@@ -4,6 +4,7 @@ Features decorate views with ``limiter.limit(...)``; the limits' storage is in m
 by default and ``ECERT_RATELIMIT_STORAGE_URI`` (e.g. ``redis://...``) in production, so
 that limits hold across processes and machines. Limits are per client address; behind
 reverse proxies ``ECERT_TRUSTED_PROXIES`` says how many ``X-Forwarded-For`` hops to trust.
+A request that presented a valid API key (``ecert.api_keys``) is counted per key instead.
 """
 
 from __future__ import annotations
@@ -23,9 +24,18 @@ from ecert.settings import Settings
 csrf = CSRFProtect()
 
 
+# Where the API's views put the checked key of a request (``ecert.api_keys.service.Caller``).
+API_CALLER = "ecert.api_caller"
+
+
 def client_key() -> str:
-    """Who the client is, for every per-client limit: the peer address (``ProxyFix`` has put
-    the trusted ``X-Forwarded-For`` hop there when there are proxies in front)."""
+    """Who the client is, for every per-client limit: the API key when the request presented
+    a valid one (many offices may share one carrier's address), else the peer address
+    (``ProxyFix`` has put the trusted ``X-Forwarded-For`` hop there when there are proxies
+    in front)."""
+    caller = request.environ.get(API_CALLER)
+    if caller is not None:
+        return f"api-key:{caller.key_id}"
     return get_remote_address()
 
 

@@ -2,7 +2,8 @@
 
 The verifier reads the registry and the published trust material (pinned trust roots,
 the QR claim key set); it never imports ``issuer`` and holds no private key, so a
-verifier-only deployment can run with read-only database credentials.
+verifier-only deployment can run with read-only database credentials, but for one table:
+``api_key_usage``, the API keys' requests per day (``verifier.views.api.keys``).
 """
 
 from __future__ import annotations

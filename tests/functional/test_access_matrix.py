@@ -74,6 +74,10 @@ def _expected(world: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[st
             f"/console/certificates/{a.number}",
             {"anonymous": 302, "holder_a": 404, "holder_b": 404, **STAFF},
         ),
+        ("/console/api-keys", "GET"): (
+            "/console/api-keys",
+            {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 403, "approver": 200, "admin": 200},
+        ),
         ("/console/certificates/<path:number>/revoke", "POST"): (
             f"/console/certificates/{a.number}/revoke",
             dict.fromkeys(PEOPLE, 400),

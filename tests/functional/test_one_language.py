@@ -14,15 +14,18 @@ from issuer.services.issuance import Issuance, issue_decision
 from tests import factories
 from tests.functional.test_lookup import csrf_token
 
-# Latin words a Chinese page may carry: names of formats and standards, and the link to English.
-LATIN_ALLOWED = {"English", "PDF", "QR", "JSON", "OpenAPI", "API", "HR", "A4", "PAdES"}
+# Latin words a Chinese page may carry: names of formats and standards, keys on a keyboard,
+# and the link to English. Addresses (the QR page's record prints its own) are data.
+LATIN_ALLOWED = {"English", "PDF", "QR", "JSON", "OpenAPI", "API", "HR", "A4", "PAdES", "Ctrl"}
+URL = re.compile(r"https?://\S+")
 TAGS = re.compile(r"<[^>]+>")
 
 
 def _text(html: str) -> list[str]:
     html = re.sub(r"<(style|script)[^>]*>.*?</\1>", "", html, flags=re.S)
     html = re.sub(r'<a class="lang"[^>]*>[^<]*</a>', "", html)  # the switch to the other language
-    return [line.strip() for line in TAGS.sub("\n", html).splitlines() if line.strip()]
+    lines = (URL.sub("", line).strip() for line in TAGS.sub("\n", html).splitlines())
+    return [line for line in lines if line]
 
 
 def _pages(issuance: Issuance, client, lang: str):  # type: ignore[no-untyped-def]

@@ -1,7 +1,10 @@
 """Public pages: the QR landing page ``/v/<token>`` and the lookup by number and name.
 
 Built for a phone camera and WeChat's in-app browser: no JavaScript (the CSP forbids
-it), inline CSS only, the verdict first, then the minimum of personal data.
+it), inline CSS only, the verdict first, then the minimum of personal data. The landing
+page prints as a verification record (base.html's ``@media print``): verdict, fields, the
+time of the check to the second and the page's address; the browser's own print command
+does it (no script may call ``window.print()``), and the page says how.
 
 Uniform answers: an unknown token, any malformed string and a wrong name all render
 the same "未找到" verdict from the same template. Unknown and malformed tokens answer
@@ -27,6 +30,7 @@ from wtforms import StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from ecert import NumberFormatError
+from ecert.clock import OFFICE_TZ
 from ecert.i18n import _l, format_date, format_datetime
 from ecert.kernel import kernel
 from ecert.vocab.names import name_problem
@@ -68,8 +72,16 @@ def landing(token: str) -> Response:
     if certificate is not None:
         runtime().record(certificate.token, "qr")
     claim = _claim_line(normalise_token(token) or token, certificate)
-    html = render_template("verifier/landing.html", **_verdict_context(certificate), claim=claim)
+    context = _verdict_context(certificate)
+    html = render_template("verifier/landing.html", **context, claim=claim, page_url=_page_url(certificate))
     return _no_store(html, 200 if certificate is not None else 404)
+
+
+def _page_url(certificate: PublicCertificate | None) -> str | None:
+    """The address the printed record names, so that an HR file can come back to it: the
+    certificate's canonical QR address (its QR code's, without the claim). None when not
+    found: unknown and malformed tokens answer alike, so nothing of the path is echoed."""
+    return kernel().settings.verify_url(certificate.token) if certificate is not None else None
 
 
 class LookupForm(FlaskForm):
@@ -161,12 +173,15 @@ def _verdict_context(certificate: PublicCertificate | None) -> dict[str, Any]:
     """What the verdict partial needs; words and dates in the page's language."""
     verdict = verdict_for(certificate)
     settings = kernel().settings
+    now = kernel().clock()
     context: dict[str, Any] = {
         "certificate": certificate,
         "verdict": verdict,
         "verdict_word": verdict_words.status_word(verdict.status),
         "verdict_sentence": verdict_words.sentence(verdict),
-        "checked_at": format_datetime(kernel().clock()),
+        "checked_at": format_datetime(now),
+        # To the second, for the printed record: "checked at" is what an HR file keeps.
+        "checked_at_exact": f"{now.astimezone(OFFICE_TZ):%Y-%m-%d %H:%M:%S}",
     }
     if certificate is not None:
         context["issuing_office"] = lookup.issuing_office_name(

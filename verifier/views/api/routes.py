@@ -8,6 +8,8 @@ lookups, ``api_batch`` (300/minute) for batches, counted per *item* (a batch of 
 100; a batch refused as a whole costs 1), and ``api_verify`` (10/minute) for PDF checks.
 The buckets are separate: a client may make 60 single *and* 300 batched lookups a minute.
 (One shared bucket at the single rate would make a batch of 100 impossible.)
+With an API key the limits count per key instead, at ``api_key`` (or the key's own limit)
+and ``api_key_batch`` (:mod:`verifier.views.api.keys`).
 
 ``POST /verify`` answers ``503 unavailable`` with ``Retry-After`` when the file could not
 be checked right now (every sandbox slot busy, the checker starved or killed): that is not
@@ -37,6 +39,7 @@ from verifier.pdf.report import RETRY_AFTER_SECONDS
 from verifier.runtime import runtime
 from verifier.shapes import certificate_json, pdf_verdict_json
 from verifier.views import intake, name_budget
+from verifier.views.api import keys
 from verifier.views.api.batch import batch_cost, batch_items, batch_result
 from verifier.views.api.errors import ApiError, install_error_handlers, not_found
 from verifier.views.api.responses import error_response, json_response
@@ -49,14 +52,19 @@ OPENAPI_FILE = Path(__file__).resolve().parent.parent / "openapi.yaml"
 bp = Blueprint("verifier_api", __name__, url_prefix=PREFIX)
 csrf.exempt(bp)  # no cookies, no session: nothing for a cross-site request to ride on
 install_error_handlers(bp, PREFIX)
+keys.install(bp)
 
 
 def _api_limit() -> str:
-    return kernel().settings.ratelimits.api
+    limits, caller = kernel().settings.ratelimits, keys.current_caller()
+    if caller is None:
+        return limits.api
+    return caller.rate_limit or limits.api_key
 
 
 def _batch_limit() -> str:
-    return kernel().settings.ratelimits.api_batch
+    limits = kernel().settings.ratelimits
+    return limits.api_batch if keys.current_caller() is None else limits.api_key_batch
 
 
 def _verify_limit() -> str:
