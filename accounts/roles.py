@@ -24,6 +24,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "approve": frozenset({APPROVER}),
     "manage_users": frozenset({ADMIN}),
     "read_audit": frozenset({APPROVER, ADMIN}),
+    "read_outbox": frozenset({ADMIN}),  # development deployments only
+    "answer_corrections": frozenset({REVIEWER, APPROVER}),
 }
 
 

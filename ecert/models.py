@@ -235,3 +235,28 @@ class OneTimeCode(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# --- correction requests ---
+class CorrectionRequest(Base):
+    """A holder's request that a certificate be corrected: what is wrong, an optional
+    attachment (checked and cleaned; ``attachment_name`` is what the holder's file was
+    called, kept as data only, never as a path), and staff's answer."""
+
+    __tablename__ = "correction_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("holders.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    certificate_number: Mapped[str] = mapped_column(String(32), index=True)
+    field: Mapped[str] = mapped_column(String(32))
+    what_is_wrong: Mapped[str] = mapped_column(Text)
+    attachment_sha256: Mapped[str | None] = mapped_column(String(64))
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
+    attachment_type: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # open | answered
+    outcome: Mapped[str | None] = mapped_column(String(16))  # accepted | declined
+    answer_text: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(128))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
