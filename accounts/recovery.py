@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from accounts.codes import REGISTRATION_TTL, code_hmac, new_numeric_code, new_ticket
 from accounts.notifier import Notifier
 from accounts.passwords import hash_password, verify_password
-from accounts.services import HOLDER, CodeRefused, _open_code, _try
+from accounts.services import HOLDER, CodeRefused, open_code, try_code
 from ecert import audit
 from ecert.db import Database
 from ecert.i18n import _
@@ -45,10 +45,10 @@ def start_recovery(db: Database, notifier: Notifier, secret: str, id_number: str
     ticket, code = new_ticket(), new_numeric_code()
     with db.write() as session:
         account = session.scalar(select(Account).where(Account.login == id_number, Account.kind == HOLDER))
-        reachable = account is not None and account.active and bool(account.mobile)
-        if account is not None and reachable and account.mobile:
+        to = account.mobile if account is not None and account.active else None
+        if to:
             notifier.send(
-                account.mobile,
+                to,
                 _("您正在找回职称电子证书账号的密码，验证码为 %(code)s，10 分钟内有效。请勿告诉他人。", code=code),
                 at=now,
             )
@@ -60,7 +60,7 @@ def start_recovery(db: Database, notifier: Notifier, secret: str, id_number: str
                 purpose=RECOVER,
                 subject=id_number,
                 code_hmac=code_hmac(secret, ticket, code),
-                payload={"account_id": account.id} if reachable and account is not None else {},
+                payload={"account_id": account.id} if to and account is not None else {},
                 attempts=0,
                 created_at=now,
                 expires_at=now + REGISTRATION_TTL,
@@ -71,7 +71,7 @@ def start_recovery(db: Database, notifier: Notifier, secret: str, id_number: str
             actor="anonymous",
             action="account.recovery_started",
             subject=_masked_id(id_number),
-            payload={"existing_account": account is not None, "code_sent": reachable},
+            payload={"existing_account": account is not None, "code_sent": bool(to)},
             at=now,
         )
     return ticket
@@ -83,10 +83,10 @@ def finish_recovery(
     """Set ``password`` on the ticket's account (every session of it ends: ``accounts.users``)
     and return its id, or why the code is refused (a wrong try is counted)."""
     with db.write() as session:
-        pending = _open_code(session, ticket, RECOVER, now)
+        pending = open_code(session, ticket, RECOVER, now)
         if pending is None:
             return CodeRefused.EXPIRED
-        refused = _try(pending, secret, code)
+        refused = try_code(pending, secret, code)
         if refused is not None:
             return refused
         account = session.get(Account, int(pending.payload.get("account_id", 0)))
@@ -161,10 +161,10 @@ def finish_mobile_change(
     """Put the ticket's number on the account (None), or why the code is refused. A ticket
     of another account is refused like an expired one."""
     with db.write() as session:
-        pending = _open_code(session, ticket, MOBILE, now)
+        pending = open_code(session, ticket, MOBILE, now)
         if pending is None or pending.payload.get("account_id") != account_id:
             return CodeRefused.EXPIRED
-        refused = _try(pending, secret, code)
+        refused = try_code(pending, secret, code)
         if refused is not None:
             return refused
         account = session.get(Account, account_id)

@@ -27,6 +27,11 @@ class CorrectionForm(FlaskForm):
     )
     attachment = FileField()
 
+    def validate_what_is_wrong(self, field: TextAreaField) -> None:
+        field.data = (field.data or "").strip()
+        if not field.data:
+            raise ValidationError(_l("请写明哪里有误、正确的内容是什么"))
+
 
 class AnswerForm(FlaskForm):
     outcome = StringField(

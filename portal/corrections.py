@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, select
+from sqlalchemy import Select, case, select
 from sqlalchemy.orm import Session
 
 from accounts.notifier import Notifier
@@ -121,21 +121,23 @@ def answer(
             payload={"number": row.certificate_number, "outcome": outcome},
             at=now,
         )
-        _tell_holder(session, notifier, row.holder_id, "correction_answered", number=row.certificate_number, at=now)
+        _tell_holder(session, notifier, row.holder_id, "correction_answered", now=now, number=row.certificate_number)
         return True
 
 
-def _tell_holder(session: Session, notifier: Notifier | None, holder_id: int, kind: str, **params: object) -> None:
-    """The one place an answer reaches the holder: for now a text to the account's mobile.
-    Portal notifications replace the body with ``notify(session, holder_id, kind, **params)``."""
+def _tell_holder(
+    session: Session, notifier: Notifier | None, holder_id: int, kind: str, *, now: datetime, **params: object
+) -> None:
+    """The one place an answer reaches the holder, inside the answer's transaction: for now a
+    text to the account's mobile. Portal notifications replace the body with
+    ``notify(session, holder_id, kind, **params)``."""
     mobile = session.scalar(select(Account.mobile).where(Account.holder_id == holder_id))
-    at = params.get("at")
-    if notifier is None or not mobile or kind != "correction_answered" or not isinstance(at, datetime):
+    if notifier is None or not mobile or kind != "correction_answered":
         return
     notifier.send(
         mobile,
         _("您对证书 %(number)s 的更正申请已有答复，请登录“我的证书”查看。", number=str(params["number"])),
-        at=at,
+        at=now,
     )
 
 
@@ -187,7 +189,7 @@ def _one(session: Session, request_id: int) -> Request | None:
     return _request(row[0], row[1]) if row else None
 
 
-def _query():  # type: ignore[no-untyped-def]
+def _query() -> Select[CorrectionRequest, str]:
     return (
         select(CorrectionRequest, Holder.name)
         .join(Holder, CorrectionRequest.holder_id == Holder.id)

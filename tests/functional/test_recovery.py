@@ -226,3 +226,27 @@ def test_recovery_forms_refuse_a_post_without_csrf(app) -> None:  # type: ignore
     csrf(client, "/account/recover")  # a session exists; its token is simply not sent
     assert client.post("/account/recover", data={"id_number": factories.id_number()}).status_code == 400
     assert client.post("/account/recover/" + "x" * 43, data={"code": "123456"}).status_code == 400
+
+
+def test_an_admin_resets_a_staff_password_and_the_staff_sessions_end(app, issuance: Issuance) -> None:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    secret = secret_of(create(app, "li.reviewer", "--role", "reviewer", "--with-totp").output)
+    assert log_in(client, "li.reviewer", now_code(secret)).status_code == 302
+    assert client.get("/console/").status_code == 200
+    short = app.test_cli_runner().invoke(args=["users", "reset-password", "li.reviewer"], input="short\n")
+    assert short.exit_code == 1 and "密码至少 10 个字符" in short.output
+    done = app.test_cli_runner().invoke(
+        args=["users", "reset-password", "li.reviewer", "--as", "staff:zhao"], input="another staff password\n"
+    )
+    assert done.exit_code == 0 and "其已登录的会话均已结束" in done.output, done.output
+    assert client.get("/console/").status_code == 302
+    assert (
+        post(app.test_client(), "/account/login", login="li.reviewer", password="staff password 2026").status_code
+        == 400
+    )
+    fresh = app.test_client()
+    assert log_in(fresh, "li.reviewer", now_code(secret, 30), password="another staff password").status_code == 302
+    [event] = events(issuance, "staff.password_reset")
+    assert event.actor == "staff:zhao" and event.payload == {"totp_reset": False}
+    unknown = app.test_cli_runner().invoke(args=["users", "reset-password", "nobody"], input="another staff password\n")
+    assert unknown.exit_code == 1 and "没有此工作人员账号" in unknown.output
