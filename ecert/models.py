@@ -227,7 +227,7 @@ class OneTimeCode(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket: Mapped[str] = mapped_column(String(43), unique=True)
-    purpose: Mapped[str] = mapped_column(String(16))  # register | activation
+    purpose: Mapped[str] = mapped_column(String(16))  # register | activation | recover | mobile
     subject: Mapped[str] = mapped_column(String(64), index=True)  # the ID number it is for
     code_hmac: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
