@@ -10,9 +10,10 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
+from ecert.i18n import _
 from ecert.kernel import kernel
 from ecert.storage import BlobStore
-from ecert.web import private_page
+from ecert.web import limiter, private_page
 from portal import corrections
 from portal.attachments import EXTENSIONS, MAX_BYTES, Cleaned, clean
 from portal.certificates import one_held_by
@@ -20,6 +21,20 @@ from portal.correction_forms import CorrectionForm
 from portal.correction_words import FIELD_WORDS, OUTCOME_WORDS, REFUSAL_WORDS
 
 bp = Blueprint("corrections", __name__, url_prefix="/my", template_folder="templates")
+
+
+def _limit() -> str:
+    return kernel().settings.ratelimits.corrections
+
+
+def _account_key() -> str:
+    return f"correction:{current_user.account_id}"
+
+
+@bp.errorhandler(429)
+def _too_many(_error: Exception) -> BaseResponse:
+    message = _("提交过于频繁，请 1 小时后再试；已提交的申请不受影响。")
+    return private_page(render_template("error.html", code=429, message=message), 429)
 
 
 def _holder_id() -> int:
@@ -31,6 +46,7 @@ def _holder_id() -> int:
 
 @bp.route("/certificates/<int:certificate_id>/correction", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_limit, key_func=_account_key, methods=["POST"])
 def ask(certificate_id: int) -> BaseResponse:
     holder_id = _holder_id()
     k = kernel()

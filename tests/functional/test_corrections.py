@@ -5,6 +5,7 @@ holder by the notifier and on the request's page. Another holder sees none of it
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from typing import Any
 
 import pikepdf
@@ -13,6 +14,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from ecert.models import AuditEvent, CorrectionRequest
+from ecert.settings import RateLimits
 from issuer.services.issuance import Issuance, issue_decision
 from tests import factories
 from tests.functional.test_portal import activation_code, cid, code_in, csrf, outbox, post, register
@@ -234,3 +236,20 @@ def test_holder_b_gets_404_for_holder_a_request_attachment_and_certificate(app, 
     assert f"更正申请 {request_id}<" not in listing and "更正申请" in listing
     with issuance.db.read() as session:
         assert session.scalar(select(func.count()).select_from(CorrectionRequest)) == 2
+
+
+def test_correction_requests_are_limited_per_account(issuance: Issuance, renderer, signer, seal_png) -> None:  # type: ignore[no-untyped-def]
+    from ecert.app import create_app
+    from issuer.runtime import runtime
+
+    app = create_app(replace(issuance.settings, ratelimits=RateLimits(corrections="2/hour")))
+    app.testing = True
+    runtime(app).__dict__.update(renderer=renderer, signer=signer, seal_png=seal_png)
+    client, _issued, certificate_id = bound_holder(app, issuance, "王小明", "13800138000")
+    statuses = [ask(client, certificate_id).status_code for _ in range(3)]
+    assert statuses == [302, 302, 429]
+    refused = ask(client, certificate_id)
+    assert "提交过于频繁" in refused.get_data(as_text=True)
+    other, _other, other_certificate = bound_holder(app, issuance, "李四", "13900139000")
+    assert ask(other, other_certificate).status_code == 302  # another account is untouched
+    app.extensions["ecert"].db.dispose()
