@@ -131,6 +131,27 @@ DEMO_STAFF = (
 )
 
 
+@users_group.command("reset-password")
+@click.argument("username")
+@click.option("--reset-totp", is_flag=True, help="Also make the next login enrol a new authenticator (a lost phone).")
+@click.option("--as", "actor", default="cli", show_default=True, help="Who resets it (audited).")
+@with_appcontext
+def reset_password_command(username: str, reset_totp: bool, actor: str) -> None:
+    """Set a new password on a staff account, read from standard input; its sessions end."""
+    password = (
+        click.prompt(_("新密码"), hide_input=True, confirmation_prompt=True)
+        if sys.stdin.isatty()
+        else sys.stdin.readline().rstrip("\n")
+    )
+    k = kernel()
+    try:
+        staff.reset_password(k.db, username, password, actor=actor, now=k.clock(), reset_totp=reset_totp)
+    except staff.StaffError as error:
+        _staff_error(error)
+        return
+    click.echo(_("已重置工作人员 %(username)s 的密码；其已登录的会话均已结束。", username=username))
+
+
 @users_group.command("demo")
 @with_appcontext
 def demo_command() -> None:

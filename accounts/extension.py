@@ -7,7 +7,8 @@ from flask_login import LoginManager, current_user, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from accounts.cli import users_group
-from accounts.runtime import build_runtime
+from accounts.recovery_views import bp as recovery_bp
+from accounts.runtime import build_runtime, code_secret
 from accounts.users import User, load_user
 from accounts.views import SEEN, bp
 from ecert.i18n import _l
@@ -27,7 +28,7 @@ def init_app(app: Flask) -> None:
 
     @manager.user_loader
     def _load(user_id: str) -> User | None:
-        return load_user(k.db, user_id)
+        return load_user(k.db, user_id, code_secret(app))
 
     @app.before_request
     def _staff_idle_timeout() -> BaseResponse | None:
@@ -44,4 +45,5 @@ def init_app(app: Flask) -> None:
         return None
 
     app.register_blueprint(bp)
+    app.register_blueprint(recovery_bp)
     app.cli.add_command(users_group)

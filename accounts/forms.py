@@ -68,3 +68,38 @@ class LoginForm(FlaskForm):
         # Holders log in with their ID number, typed as people type it.
         value = (field.data or "").strip()
         field.data = normalise_id_number(value) if check_id_number(normalise_id_number(value)) is None else value
+
+
+class RecoverForm(FlaskForm):
+    id_number = StringField(validators=[InputRequired(_REQUIRED), Length(max=32, message=_l("内容过长"))])
+
+    def validate_id_number(self, field: StringField) -> None:
+        value = normalise_id_number(field.data or "")
+        if check_id_number(value) is not None:
+            raise ValidationError(
+                _l("身份证号码不正确，请核对 18 位号码（最后一位可能是 X）；工作人员账号请联系系统管理员重置密码")
+            )
+        field.data = value
+
+
+class ResetForm(FlaskForm):
+    code = StringField(validators=[InputRequired(_REQUIRED), Length(max=32, message=_l("内容过长"))])
+    password = PasswordField(
+        validators=[
+            InputRequired(_REQUIRED),
+            Length(min=MIN_LENGTH, max=MAX_LENGTH, message=_l("密码须为 %(min)d 至 %(max)d 个字符")),
+        ]
+    )
+    password2 = PasswordField(
+        validators=[InputRequired(_REQUIRED), EqualTo("password", message=_l("两次输入的密码不一致"))]
+    )
+
+    def validate_code(self, field: StringField) -> None:
+        field.data = normalise_code(field.data or "")
+
+
+class MobileForm(FlaskForm):
+    password = PasswordField(validators=[InputRequired(_REQUIRED), Length(max=MAX_LENGTH, message=_l("内容过长"))])
+    mobile = StringField(validators=[InputRequired(_REQUIRED), Length(max=20, message=_l("内容过长"))])
+
+    validate_mobile = RegisterForm.validate_mobile

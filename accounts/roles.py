@@ -27,6 +27,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     # and revoked with ``ecert api-keys`` by operators.
     "manage_api_keys": frozenset({APPROVER, ADMIN}),
     "read_audit": frozenset({APPROVER, ADMIN}),
+    "read_outbox": frozenset({ADMIN}),  # development deployments only
+    "answer_corrections": frozenset({REVIEWER, APPROVER}),
 }
 
 

@@ -112,10 +112,10 @@ def start_registration(db: Database, notifier: Notifier, secret: str, form: Regi
 def confirm_registration(db: Database, secret: str, ticket: str, code: str, *, now: datetime) -> int | CodeRefused:
     """The new account's id, or why the code is refused (a wrong try is counted)."""
     with db.write() as session:
-        pending = _open_code(session, ticket, "register", now)
+        pending = open_code(session, ticket, "register", now)
         if pending is None:
             return CodeRefused.EXPIRED
-        refused = _try(pending, secret, code)
+        refused = try_code(pending, secret, code)
         if refused is not None:
             return refused
         if not pending.payload or session.scalar(select(Account.id).where(Account.login == pending.subject)):
@@ -239,14 +239,16 @@ def record_login(db: Database, account_id: int, *, now: datetime, method: str) -
         )
 
 
-def _open_code(session: Session, ticket: str, purpose: str, now: datetime) -> OneTimeCode | None:
+def open_code(session: Session, ticket: str, purpose: str, now: datetime) -> OneTimeCode | None:
+    """The unused, unexpired code of ``purpose`` that ``ticket`` names (also for ``accounts.recovery``)."""
     found = session.scalar(select(OneTimeCode).where(OneTimeCode.ticket == ticket, OneTimeCode.purpose == purpose))
     if found is None or found.used_at is not None or found.expires_at <= now:
         return None
     return found
 
 
-def _try(pending: OneTimeCode, secret: str, code: str) -> CodeRefused | None:
+def try_code(pending: OneTimeCode, secret: str, code: str) -> CodeRefused | None:
+    """None when ``code`` is right; otherwise why not, the wrong try counted."""
     if pending.attempts >= MAX_ATTEMPTS:
         return CodeRefused.TOO_MANY
     if not code_matches(secret, pending.ticket, code, pending.code_hmac):

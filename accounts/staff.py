@@ -112,6 +112,32 @@ def disable_staff(db: Database, username: str, *, actor: str, now: datetime) -> 
         audit.append(session, actor=actor, action="staff.disabled", subject=f"account:{account.id}", payload={}, at=now)
 
 
+def reset_password(
+    db: Database, username: str, password: str, *, actor: str, now: datetime, reset_totp: bool = False
+) -> None:
+    """An admin's reset of a staff password (staff do not recover by SMS). Every session of the
+    account ends (``accounts.users``); ``reset_totp`` makes the next login enrol a new
+    authenticator, for a lost phone."""
+    problem = password_problem(password)
+    if problem is not None:
+        raise StaffError(f"password_{problem}")
+    with db.write() as session:
+        account = session.scalar(select(Account).where(Account.login == username, Account.kind == STAFF))
+        if account is None:
+            raise StaffError("unknown_user")
+        account.password_hash = hash_password(password)
+        if reset_totp:
+            account.totp_secret, account.totp_last_step = None, None
+        audit.append(
+            session,
+            actor=actor,
+            action="staff.password_reset",
+            subject=f"account:{account.id}",
+            payload={"totp_reset": reset_totp},
+            at=now,
+        )
+
+
 def check_totp(db: Database, account_id: int, code: str, *, now: datetime, enrol_secret: str | None = None) -> bool:
     """Accept ``code`` for the staff account (enrolling ``enrol_secret`` when it has none yet)."""
     with db.write() as session:

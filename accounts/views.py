@@ -19,7 +19,7 @@ from accounts import services, staff
 from accounts.forms import CodeForm, LoginForm, RegisterForm
 from accounts.runtime import code_secret, runtime
 from accounts.totp import new_secret, provisioning_uri
-from accounts.users import load_user
+from accounts.users import user_of
 from ecert.i18n import _
 from ecert.kernel import kernel
 from ecert.web import limiter, private_page
@@ -167,7 +167,7 @@ def logout() -> BaseResponse:
 
 
 def _log_in(account_id: int) -> None:
-    user = load_user(kernel().db, str(account_id))
+    user = user_of(kernel().db, account_id, code_secret())
     if user is None:
         abort(403)
     # A new session for the logged-in person: nothing from before login carries over.
@@ -187,7 +187,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.errorhandler(429)
-def _too_many(error: Exception) -> BaseResponse:
+def too_many_attempts(error: Exception) -> BaseResponse:
     html = render_template("error.html", code=429, message=_("尝试次数过多，为保护账号已暂停；请 15 分钟后再试。"))
     response = private_page(html, 429)
     retry_after = getattr(error, "retry_after", None)

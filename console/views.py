@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from accounts.notifier import OutboxNotifier
 from accounts.roles import may
 from accounts.runtime import runtime as accounts_runtime
 from console.revoke import REASON_CHOICES, RevokeForm
@@ -55,6 +56,8 @@ def home() -> Response:
         found=found,
         status_word=lambda f: status_word(f.status),
         may_see_api_keys=may(current_user.roles, "manage_api_keys"),
+        may=lambda action: may(current_user.roles, action),
+        outbox=isinstance(accounts_runtime().notifier, OutboxNotifier),
     )
     return private_page(html)
 
@@ -88,6 +91,18 @@ def revoke_certificate(number: str) -> Any:
         else:
             return redirect(url_for("console.certificate", number=number, revoked=1))
     return _certificate_page(number, form, 400)
+
+
+@bp.get("/outbox")
+@staff_may("read_outbox")
+def outbox() -> Response:
+    """The development notifier's messages, newest first: in development the codes and
+    notices go nowhere else, so staff read them here. No such page with a real notifier."""
+    notifier = accounts_runtime().notifier
+    if not isinstance(notifier, OutboxNotifier):
+        abort(404)
+    html = render_template("console/outbox.html", messages=notifier.entries(), folder=str(notifier.directory))
+    return private_page(html)
 
 
 def _number_or_404(text: str) -> str:

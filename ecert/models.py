@@ -227,7 +227,7 @@ class OneTimeCode(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket: Mapped[str] = mapped_column(String(43), unique=True)
-    purpose: Mapped[str] = mapped_column(String(16))  # register | activation
+    purpose: Mapped[str] = mapped_column(String(16))  # register | activation | recover | mobile
     subject: Mapped[str] = mapped_column(String(64), index=True)  # the ID number it is for
     code_hmac: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -347,3 +347,28 @@ class ApiKeyUsage(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     requests: Mapped[int] = mapped_column(Integer, default=0)
     refused: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- correction requests ---
+class CorrectionRequest(Base):
+    """A holder's request that a certificate be corrected: what is wrong, an optional
+    attachment (checked and cleaned; ``attachment_name`` is what the holder's file was
+    called, kept as data only, never as a path), and staff's answer."""
+
+    __tablename__ = "correction_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("holders.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    certificate_number: Mapped[str] = mapped_column(String(32), index=True)
+    field: Mapped[str] = mapped_column(String(32))
+    what_is_wrong: Mapped[str] = mapped_column(Text)
+    attachment_sha256: Mapped[str | None] = mapped_column(String(64))
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
+    attachment_type: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # open | answered
+    outcome: Mapped[str | None] = mapped_column(String(16))  # accepted | declined
+    answer_text: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(128))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

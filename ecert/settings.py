@@ -65,6 +65,8 @@ class RateLimits:
     # a genuine check costs ~0.15 s, a hostile file at most SandboxLimits.cpu_seconds.
     pdf_cpu: str = "20/minute;120/hour"  #: ECERT_RATELIMIT_PDF_CPU
     pdf_concurrent: int = 1  #: ECERT_RATELIMIT_PDF_CONCURRENT, PDF checks in flight per client
+    # Posts of the correction form per holder account (each may carry a 10 MB attachment).
+    corrections: str = "5/hour;20/day"  #: ECERT_RATELIMIT_CORRECTIONS
 
 
 @dataclass(frozen=True)
@@ -240,6 +242,7 @@ class Settings:
                 ),
                 name_misses=_rate(env, "ECERT_RATELIMIT_NAME_MISSES", RateLimits.name_misses),
                 pdf_cpu=_rate(env, "ECERT_RATELIMIT_PDF_CPU", RateLimits.pdf_cpu),
+                corrections=_rate(env, "ECERT_RATELIMIT_CORRECTIONS", RateLimits.corrections),
                 pdf_concurrent=_count(env, "ECERT_RATELIMIT_PDF_CONCURRENT", RateLimits.pdf_concurrent),
             ),
             sandbox=SandboxLimits(

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ecert.kernel import kernel
 from portal import history_views, notice_views  # noqa: F401  (their routes join the blueprint)
+from portal.correction_views import bp as corrections_bp
 from portal.notices import unread_count
 from portal.views import bp
 
@@ -17,6 +18,7 @@ def init_app(app: Flask) -> None:
     import portal.use_copy_views  # noqa: F401 - its routes join the blueprint before it is registered
 
     app.register_blueprint(bp)
+    app.register_blueprint(corrections_bp)
 
     @app.context_processor
     def _unread() -> dict[str, Any]:

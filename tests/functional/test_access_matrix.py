@@ -9,20 +9,26 @@ for each route when it is written, not discovered later.
 
 from __future__ import annotations
 
-from datetime import date
+import io
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from ecert.clock import office_date, utc_now
 from ecert.models import Certificate, Decision
 from issuer.services.issuance import Issuance, issue_decision
 from issuer.services.use_copy import make_use_copy
 from tests import factories
-from tests.functional.test_portal import activation_code, code_in, outbox, post, register
+from tests.functional.test_corrections import png_bytes
+from tests.functional.test_portal import activation_code, code_in, csrf, outbox, post, register
 from tests.functional.test_staff import create, log_in, now_code, secret_of
 
 PEOPLE = ("anonymous", "holder_a", "holder_b", "reviewer", "approver", "admin")
+HOLDERS_ONLY = {"anonymous": 302, "holder_a": 200, "holder_b": 200, "reviewer": 404, "approver": 404, "admin": 404}
+A_ONLY = {"anonymous": 302, "holder_a": 200, "holder_b": 404, "reviewer": 404, "approver": 404, "admin": 404}
+CORRECTORS = {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 200, "approver": 200, "admin": 403}
 STAFF = {"reviewer": 200, "approver": 200, "admin": 200}
 ALL_200 = dict.fromkeys(PEOPLE, 200)
 
@@ -82,6 +88,30 @@ def _expected(world: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[st
             f"/console/certificates/{a.number}/revoke",
             dict.fromkeys(PEOPLE, 400),
         ),
+        ("/account/recover", "GET"): ("/account/recover", ALL_200),
+        ("/account/recover/<ticket>", "GET"): ("/account/recover/" + "x" * 43, ALL_200),
+        ("/account/mobile", "GET"): ("/account/mobile", HOLDERS_ONLY),
+        ("/account/mobile/<ticket>", "GET"): ("/account/mobile/" + "x" * 43, HOLDERS_ONLY),
+        ("/console/outbox", "GET"): (
+            "/console/outbox",
+            {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 403, "approver": 403, "admin": 200},
+        ),
+        ("/my/certificates/<int:certificate_id>/correction", "GET"): (
+            f"/my/certificates/{world['a_id']}/correction",
+            A_ONLY,
+        ),
+        ("/my/corrections", "GET"): ("/my/corrections", HOLDERS_ONLY),
+        ("/my/corrections/<int:request_id>", "GET"): (f"/my/corrections/{world['a_request']}", A_ONLY),
+        ("/my/corrections/<int:request_id>/attachment", "GET"): (
+            f"/my/corrections/{world['a_request']}/attachment",
+            A_ONLY,
+        ),
+        ("/console/corrections/", "GET"): ("/console/corrections/", CORRECTORS),
+        ("/console/corrections/<int:request_id>", "GET"): (f"/console/corrections/{world['a_request']}", CORRECTORS),
+        ("/console/corrections/<int:request_id>/attachment", "GET"): (
+            f"/console/corrections/{world['a_request']}/attachment",
+            CORRECTORS,
+        ),
         # State-changing forms, posted without their CSRF token: refused (400) before any
         # view runs, for everyone. Who may use them with a token is tested per feature.
         ("/account/logout", "POST"): ("/account/logout", dict.fromkeys(PEOPLE, 400)),
@@ -100,6 +130,18 @@ def _expected(world: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[st
         ("/account/confirm/<ticket>", "POST"): ("/account/confirm/" + "x" * 43, dict.fromkeys(PEOPLE, 400)),
         ("/account/totp", "POST"): ("/account/totp", dict.fromkeys(PEOPLE, 400)),
         ("/lookup", "POST"): ("/lookup", dict.fromkeys(PEOPLE, 400)),
+        ("/account/recover", "POST"): ("/account/recover", dict.fromkeys(PEOPLE, 400)),
+        ("/account/recover/<ticket>", "POST"): ("/account/recover/" + "x" * 43, dict.fromkeys(PEOPLE, 400)),
+        ("/account/mobile", "POST"): ("/account/mobile", dict.fromkeys(PEOPLE, 400)),
+        ("/account/mobile/<ticket>", "POST"): ("/account/mobile/" + "x" * 43, dict.fromkeys(PEOPLE, 400)),
+        ("/my/certificates/<int:certificate_id>/correction", "POST"): (
+            f"/my/certificates/{world['a_id']}/correction",
+            dict.fromkeys(PEOPLE, 400),
+        ),
+        ("/console/corrections/<int:request_id>/answer", "POST"): (
+            f"/console/corrections/{world['a_request']}/answer",
+            dict.fromkeys(PEOPLE, 400),
+        ),
         ("/verify", "POST"): ("/verify", dict.fromkeys(PEOPLE, 400)),
         # The API has no cookies and no CSRF: its POSTs are public, JSON-checked.
         ("/api/v1/batch", "POST"): ("/api/v1/batch", dict.fromkeys(PEOPLE, 415)),
@@ -135,9 +177,20 @@ def world(app, issuance: Issuance) -> dict[str, Any]:  # type: ignore[no-untyped
         certificate_id=a_id,
         recipient="某某医院",
         purpose="应聘",
-        valid_until=date(2026, 12, 20),
+        valid_until=office_date(utc_now()) + timedelta(days=10),
     )
-    return {"a": a, "a_id": a_id, "a_copy": copy.id, "clients": clients}
+    asked = clients["holder_a"].post(
+        f"/my/certificates/{a_id}/correction",
+        data={
+            "csrf_token": csrf(clients["holder_a"], f"/my/certificates/{a_id}/correction"),
+            "field": "employer",
+            "what_is_wrong": "工作单位应为重庆市大足区中医院",
+            "attachment": (io.BytesIO(png_bytes()), "证明.png"),
+        },
+    )
+    assert asked.status_code == 302, asked.get_data(as_text=True)
+    a_request = int(asked.headers["Location"].split("/")[-1].split("?")[0])
+    return {"a": a, "a_id": a_id, "a_copy": copy.id, "a_request": a_request, "clients": clients}
 
 
 def _holder_id(issuance: Issuance, certificate_id: int) -> int:
@@ -204,4 +257,15 @@ def test_with_their_token_only_approvers_reach_the_revoke_form(world: dict[str, 
         url = f"/console/certificates/{world['a'].number}/revoke"
         # A malformed 文号: an approver gets the form back (400), nothing is revoked.
         got[person] = post(client, url, "/account/login", reason="fraud", doc_no="abc").status_code
+    assert got == expected
+
+
+def test_with_their_token_only_reviewers_and_approvers_answer_corrections(world: dict[str, Any]) -> None:
+    expected = {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 400, "approver": 400, "admin": 403}
+    got = {}
+    for person in PEOPLE:
+        client = world["clients"][person]
+        url = f"/console/corrections/{world['a_request']}/answer"
+        # No outcome chosen: the form comes back (400) to those who may answer; nothing is answered.
+        got[person] = post(client, url, "/account/login", outcome="", text="").status_code
     assert got == expected

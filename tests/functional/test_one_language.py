@@ -60,6 +60,11 @@ def _pages(issuance: Issuance, client, lang: str):  # type: ignore[no-untyped-de
         "upload, not a PDF": upload(b"hello"),
         "upload, altered": upload(pdf.replace(b"/Producer", b"/Pxoducer", 1)),
         "404": client.get(f"/nope{q}"),
+        "recover": client.get(f"/account/recover{q}"),
+        "recover, bad ID number": client.post(
+            f"/account/recover{q}", data={"csrf_token": csrf_token(client), "id_number": "li.reviewer"}
+        ),
+        "reset": client.get(f"/account/recover/{'x' * 43}{q}"),
     }
     data = {str(v) for v in asdict(decision).values() if isinstance(v, str)}
     data |= {"王*明", "李*", "足人社发〔2026〕3号", issuance.settings.office_name}

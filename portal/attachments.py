@@ -1,0 +1,142 @@
+"""A holder's attachment, checked and cleaned before it is stored (pure: bytes in, bytes or
+a refusal out).
+
+The type is decided by the content, never by the file's name or the browser's word: PDF,
+JPEG or PNG. Images are decoded and re-encoded with Pillow (within a pixel limit), which
+drops EXIF (GPS position, camera) and anything hidden after the image data; the picture's
+orientation is applied first so that it still looks the same. A PDF is parsed with pikepdf
+and refused when it is encrypted or carries active content: JavaScript, an OpenAction or
+additional actions, Launch actions, embedded files, XFA forms. Staff open these files, so
+an active PDF is refused rather than cleaned: the holder is told what to do instead.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+import pikepdf
+from PIL import Image, ImageOps
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+MAX_PDF_OBJECTS = 200_000
+PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
+EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png"}
+
+# Names whose presence anywhere in the file makes it active content.
+_ACTIVE_KEYS = {"/JavaScript": "javascript", "/JS": "javascript", "/OpenAction": "open_action", "/AA": "open_action"}
+_ACTIVE_KEYS |= {"/EmbeddedFiles": "embedded_files", "/EF": "embedded_files", "/XFA": "xfa"}
+_ACTIVE_ACTIONS = {"/JavaScript": "javascript", "/Launch": "launch"}
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    data: bytes
+    content_type: str
+
+
+@dataclass(frozen=True)
+class Refused:
+    """``code``: too_large, empty, unsupported_type, unreadable, too_many_pixels, encrypted,
+    javascript, open_action, launch, embedded_files, xfa."""
+
+    code: str
+
+
+def sniff(data: bytes) -> str | None:
+    if data.startswith(b"%PDF-"):
+        return PDF
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    return None
+
+
+def clean(data: bytes) -> Cleaned | Refused:
+    if not data:
+        return Refused("empty")
+    if len(data) > MAX_BYTES:
+        return Refused("too_large")
+    kind = sniff(data)
+    if kind is None:
+        return Refused("unsupported_type")
+    if kind == PDF:
+        problem = pdf_problem(data)
+        return Refused(problem) if problem else Cleaned(data, PDF)
+    return _reencode(data, kind)
+
+
+def _reencode(data: bytes, kind: str) -> Cleaned | Refused:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.width * image.height > MAX_PIXELS:
+                    return Refused("too_many_pixels")
+                if image.format != ("JPEG" if kind == JPEG else "PNG"):
+                    return Refused("unsupported_type")
+                upright = ImageOps.exif_transpose(image)
+                out = io.BytesIO()
+                if kind == JPEG:
+                    if upright.mode not in ("RGB", "L", "CMYK"):
+                        upright = upright.convert("RGB")
+                    upright.save(out, "JPEG", quality=90)  # no exif=: none is written
+                else:
+                    upright.save(out, "PNG")  # text chunks and eXIf are not carried over
+                return Cleaned(out.getvalue(), kind)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return Refused("too_many_pixels")
+    except (OSError, ValueError, SyntaxError):
+        return Refused("unreadable")
+
+
+def pdf_problem(data: bytes) -> str | None:
+    """Why the PDF is refused, or None."""
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            if pdf.is_encrypted:
+                return "encrypted"
+            objects = pdf.objects
+            if len(objects) > MAX_PDF_OBJECTS:
+                return "unreadable"
+            for obj in [pdf.trailer, pdf.Root, *objects]:
+                problem = _active(obj)
+                if problem:
+                    return problem
+            return None
+    except pikepdf.PasswordError:
+        return "encrypted"
+    except (pikepdf.PdfError, ValueError, RecursionError, OSError):
+        return "unreadable"
+
+
+def _active(obj: object, depth: int = 0) -> str | None:
+    """Active content in ``obj`` or the direct objects inside it (indirect ones are visited
+    on their own, from ``pdf.objects``)."""
+    if depth > 64:
+        return "unreadable"
+    if isinstance(obj, pikepdf.Stream):
+        obj = obj.stream_dict
+    if isinstance(obj, pikepdf.Array):
+        children = list(obj)
+    elif isinstance(obj, pikepdf.Dictionary):
+        for key in obj.keys():  # noqa: SIM118 (a pikepdf Dictionary iterates keys only this way)
+            if key in _ACTIVE_KEYS:
+                return _ACTIVE_KEYS[key]
+        if obj.get("/Type") == pikepdf.Name("/EmbeddedFile"):
+            return "embedded_files"
+        action = obj.get("/S")
+        if isinstance(action, pikepdf.Name) and str(action) in _ACTIVE_ACTIONS:
+            return _ACTIVE_ACTIONS[str(action)]
+        children = [obj[key] for key in obj.keys()]  # noqa: SIM118
+    else:
+        return None
+    for child in children:
+        if isinstance(child, (pikepdf.Dictionary, pikepdf.Array)) and not child.is_indirect:
+            problem = _active(child, depth + 1)
+            if problem:
+                return problem
+    return None
