@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from console.views import bp
-
 
 def init_app(app: Flask) -> None:
+    # The page modules add their routes to the one blueprint as they are imported.
+    from console import audit_views, correct_views, dashboard_views  # noqa: F401
+    from console.views import bp
+
     app.register_blueprint(bp)
