@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from ecert.models import Account, AuditEvent, Certificate, CertificateStatus
@@ -197,3 +198,39 @@ def test_an_altered_stored_pdf_is_not_handed_out(app, issuance: Issuance) -> Non
     reviewer = staff_client(app, "li.reviewer", "reviewer")
     response = reviewer.get(f"/console/certificates/{issued.number}/versions/1.pdf")
     assert response.status_code == 409 and "已被改动" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # words do not depend on it
+def test_the_console_pages_speak_english_but_for_the_data(app, issuance: Issuance) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import asdict
+
+    from tests.functional.test_one_language import _text
+
+    decision = factories.decision(name="王小明")
+    issued = issue_decision(issuance, decision)
+    approver = staff_client(app, "wang.approver", "approver")
+    approver.get("/console/?lang=en")  # remembered in a cookie
+    assert correction(approver, issued.number, "confirm", employer=NEW_EMPLOYER).status_code == 302
+    pages = {
+        "certificate": approver.get(f"/console/certificates/{issued.number}"),
+        "form": approver.get(f"/console/certificates/{issued.number}/correct"),
+        "preview": correction(approver, issued.number, "preview", specialty="内科学"),
+        "unchanged": correction(approver, issued.number, "preview"),
+        "audit": approver.get("/console/audit"),
+        "dashboard": approver.get("/console/dashboard"),
+    }
+    data = {str(v) for v in asdict(decision).values() if isinstance(v, str)}
+    data |= {
+        NEW_EMPLOYER,
+        "内科学",
+        "工作单位录入错误",
+        issuance.settings.office_name,
+        "评审",
+        "(文号)",
+        "足人社发〔2026〕3号",
+    }
+    for label, response in pages.items():
+        assert response.status_code < 500 and '<html lang="en"' in response.get_data(as_text=True), label
+        for line in _text(response.get_data(as_text=True)):
+            chinese = re.findall(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+", line)
+            assert all(any(part in value for value in data) for part in chinese), (label, line)
