@@ -72,14 +72,15 @@ def certificate(number: str) -> Response:
 def version_pdf(number: str, version: int) -> Response:
     """Any signed version's PDF, the exact stored bytes; a download of personal data, audited."""
     k = kernel()
+    number = number_or_404(number)  # as the registry spells it: also the file's name
     try:
-        data = stored_version(k.db, k.store, number_or_404(number), version, actor=staff_actor(), now=k.clock())
+        data = stored_version(k.db, k.store, number, version, actor=staff_actor(), now=k.clock())
     except StoredFileProblem as problem:
         return private_page(render_template("console/problem.html", problem=stored_file_text(problem)), 409)
     if data is None:
         abort(404)
     response = Response(data, mimetype="application/pdf")
-    name = f"{number}-v{version}.pdf"  # the number is ASCII by construction (parse_number)
+    name = f"{number}-v{version}.pdf"  # ASCII by construction (parse_number)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
