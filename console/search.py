@@ -1,5 +1,6 @@
 """Search the registry by number, name or ID number: staff see personal data, so each
-search that shows any is an audit event naming who searched, for what, and what was shown."""
+search that shows any is an audit event naming who searched, for what, and what was shown;
+so are viewing a certificate's versions and downloading one version's PDF."""
 
 from __future__ import annotations
 
