@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from console.corrections import bp as corrections_bp
-from console.views import bp
-
 
 def init_app(app: Flask) -> None:
-    import console.api_keys  # noqa: F401  (its view joins ``bp`` before it is registered)
+    # The page modules add their routes to the one blueprint as they are imported.
+    from console import api_keys, audit_views, correct_views, dashboard_views  # noqa: F401
+    from console.corrections import bp as corrections_bp
+    from console.views import bp
 
     app.register_blueprint(bp)
     app.register_blueprint(corrections_bp)

@@ -1,5 +1,6 @@
 """Search the registry by number, name or ID number: staff see personal data, so each
-search that shows any is an audit event naming who searched, for what, and what was shown."""
+search that shows any is an audit event naming who searched, for what, and what was shown;
+so are viewing a certificate's versions and downloading one version's PDF."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from sqlalchemy.orm import Session
 from ecert import audit
 from ecert.db import Database
 from ecert.models import Certificate, CertificateStatus, Decision, Holder
+from ecert.storage import BlobStore
+from ecert.stored import read_stored
 from ecert.vocab.idnumber import check_id_number, normalise_id_number
 from ecert.vocab.names import normalise_name
 from ecert.vocab.numbering import parse_number
@@ -83,3 +86,26 @@ def _issued(session: Session, condition: ColumnElement[bool]) -> list[Found]:
     return [
         Found(c.number, c.version, c.status, d.name, h.id_number, d.qualification, d.approval_date) for c, d, h in rows
     ]
+
+
+def stored_version(
+    db: Database, store: BlobStore, number: str, version: int, *, actor: str, now: datetime
+) -> bytes | None:
+    """The signed PDF of one version, checked against its registered SHA-256 (None: no such
+    signed version); handing it out is an audit event, like viewing it."""
+    with db.write() as session:
+        sha256 = session.scalar(
+            select(Certificate.pdf_sha256).where(
+                Certificate.number == number,
+                Certificate.version == version,
+                Certificate.status != CertificateStatus.PENDING,
+            )
+        )
+        if sha256 is None:
+            return None
+        data = read_stored(store, sha256, number=number, version=version)
+        audit.append(
+            session, actor=actor, action="console.downloaded", subject=f"certificate:{number}/v{version}",
+            payload={"sha256": sha256}, at=now,
+        )  # fmt: skip
+    return data

@@ -1,4 +1,5 @@
-"""Console pages: the registry search, a certificate's versions, and revoking one."""
+"""Console pages: the registry search, a certificate's versions with their audit trail and
+PDFs, and revoking one (correcting: ``correct_views``; the audit log: ``audit_views``)."""
 
 from __future__ import annotations
 
@@ -12,18 +13,30 @@ from flask_login import current_user, login_required
 from accounts.notifier import OutboxNotifier
 from accounts.roles import may
 from accounts.runtime import runtime as accounts_runtime
+from console.audit_log import certificate_trail
 from console.revoke import REASON_CHOICES, RevokeForm
-from console.search import search, versions_of
+from console.search import search, stored_version, versions_of
 from ecert import NumberFormatError
 from ecert.kernel import kernel
 from ecert.status_words import status_word
+from ecert.stored import StoredFileProblem
 from ecert.vocab.numbering import parse_number
 from ecert.web import private_page
 from issuer import IssuerError
-from issuer.cli.words import issuer_error_text
+from issuer.cli.words import issuer_error_text, stored_file_text
 from issuer.services.lifecycle import RevocationReason, revoke
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
+
+
+@bp.app_context_processor
+def _may() -> dict[str, Any]:
+    # The navigation offers only what the staff member may open (on the corrections
+    # blueprint's pages too: hence app-wide; both are callables, evaluated only where used).
+    return {
+        "may": lambda action: may(getattr(current_user, "roles", ()), action),
+        "outbox_open": lambda: isinstance(accounts_runtime().notifier, OutboxNotifier),
+    }
 
 
 def staff_may(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -49,29 +62,40 @@ def staff_may(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
 def home() -> Response:
     query = request.args.get("q", "")[:64]
     k = kernel()
-    found = search(k.db, query, actor=f"account:{current_user.account_id}", now=k.clock()) if query.strip() else None
-    html = render_template(
-        "console/home.html",
-        query=query,
-        found=found,
-        status_word=lambda f: status_word(f.status),
-        may_see_api_keys=may(current_user.roles, "manage_api_keys"),
-        may=lambda action: may(current_user.roles, action),
-        outbox=isinstance(accounts_runtime().notifier, OutboxNotifier),
-    )
+    found = search(k.db, query, actor=staff_actor(), now=k.clock()) if query.strip() else None
+    html = render_template("console/home.html", query=query, found=found, status_word=lambda f: status_word(f.status))
     return private_page(html)
 
 
 @bp.get("/certificates/<path:number>")
 @staff_may("search")
 def certificate(number: str) -> Response:
-    return _certificate_page(_number_or_404(number), RevokeForm(formdata=None), 200)
+    return _certificate_page(number_or_404(number), RevokeForm(formdata=None), 200)
+
+
+@bp.get("/certificates/<path:number>/versions/<int:version>.pdf")
+@staff_may("search")
+def version_pdf(number: str, version: int) -> Response:
+    """Any signed version's PDF, the exact stored bytes; a download of personal data, audited."""
+    k = kernel()
+    number = number_or_404(number)  # as the registry spells it: also the file's name
+    try:
+        data = stored_version(k.db, k.store, number, version, actor=staff_actor(), now=k.clock())
+    except StoredFileProblem as problem:
+        return private_page(render_template("console/problem.html", problem=stored_file_text(problem)), 409)
+    if data is None:
+        abort(404)
+    response = Response(data, mimetype="application/pdf")
+    name = f"{number}-v{version}.pdf"  # ASCII by construction (parse_number)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/certificates/<path:number>/revoke")
 @staff_may("revoke")
 def revoke_certificate(number: str) -> Any:
-    number = _number_or_404(number)
+    number = number_or_404(number)
     form = RevokeForm()
     if form.validate_on_submit():
         k = kernel()
@@ -82,7 +106,7 @@ def revoke_certificate(number: str) -> Any:
                 reason=RevocationReason(form.reason.data),
                 doc_no=form.doc_no.data,
                 note=(form.note.data or "").strip(),
-                actor=f"account:{current_user.account_id}",
+                actor=staff_actor(),
                 clock=k.clock,
                 notifier=accounts_runtime().notifier,
             )
@@ -105,7 +129,12 @@ def outbox() -> Response:
     return private_page(html)
 
 
-def _number_or_404(text: str) -> str:
+def staff_actor() -> str:
+    """How the logged-in staff member is named in the audit log."""
+    return f"account:{current_user.account_id}"
+
+
+def number_or_404(text: str) -> str:
     try:
         return parse_number(text).text
     except NumberFormatError:
@@ -114,9 +143,14 @@ def _number_or_404(text: str) -> str:
 
 def _certificate_page(number: str, form: RevokeForm, status: int) -> Response:
     k = kernel()
-    versions = versions_of(k.db, number, actor=f"account:{current_user.account_id}", now=k.clock())
+    versions = versions_of(k.db, number, actor=staff_actor(), now=k.clock())
     if not versions:
         abort(404)
+    may_read_audit = may(current_user.roles, "read_audit")
+    trail = None
+    if may_read_audit:
+        with k.db.read() as session:
+            trail = certificate_trail(session, number)
     html = render_template(
         "console/certificate.html",
         number=number,
@@ -125,6 +159,9 @@ def _certificate_page(number: str, form: RevokeForm, status: int) -> Response:
         reasons=REASON_CHOICES,
         may_revoke=may(current_user.roles, "revoke") and versions[0].status.value == "valid",
         revoked=request.args.get("revoked") == "1",
+        corrected=request.args.get("corrected", ""),
+        may_correct=may(current_user.roles, "correct") and versions[0].status.value == "valid",
+        trail=trail,
         status_word=lambda f: status_word(f.status),
     )
     return private_page(html, status)

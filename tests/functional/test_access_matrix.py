@@ -84,6 +84,26 @@ def _expected(world: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[st
             "/console/api-keys",
             {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 403, "approver": 200, "admin": 200},
         ),
+        ("/console/certificates/<path:number>/correct", "GET"): (
+            f"/console/certificates/{a.number}/correct",
+            {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 403, "approver": 200, "admin": 403},
+        ),
+        ("/console/certificates/<path:number>/correct", "POST"): (
+            f"/console/certificates/{a.number}/correct",
+            dict.fromkeys(PEOPLE, 400),
+        ),
+        ("/console/certificates/<path:number>/versions/<int:version>.pdf", "GET"): (
+            f"/console/certificates/{a.number}/versions/1.pdf",
+            {"anonymous": 302, "holder_a": 404, "holder_b": 404, **STAFF},
+        ),
+        ("/console/audit", "GET"): (
+            "/console/audit",
+            {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 403, "approver": 200, "admin": 200},
+        ),
+        ("/console/dashboard", "GET"): (
+            "/console/dashboard",
+            {"anonymous": 302, "holder_a": 404, "holder_b": 404, **STAFF},
+        ),
         ("/console/certificates/<path:number>/revoke", "POST"): (
             f"/console/certificates/{a.number}/revoke",
             dict.fromkeys(PEOPLE, 400),
@@ -268,4 +288,15 @@ def test_with_their_token_only_reviewers_and_approvers_answer_corrections(world:
         url = f"/console/corrections/{world['a_request']}/answer"
         # No outcome chosen: the form comes back (400) to those who may answer; nothing is answered.
         got[person] = post(client, url, "/account/login", outcome="", text="").status_code
+    assert got == expected
+
+
+def test_with_their_token_only_approvers_reach_the_correct_form(world: dict[str, Any]) -> None:
+    expected = {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 403, "approver": 400, "admin": 403}
+    got = {}
+    for person in PEOPLE:
+        client = world["clients"][person]
+        url = f"/console/certificates/{world['a'].number}/correct"
+        # No reason given: an approver gets the form back (400), nothing is issued.
+        got[person] = post(client, url, "/account/login", step="confirm", version="1", reason="").status_code
     assert got == expected
