@@ -48,7 +48,13 @@ def home() -> Response:
     query = request.args.get("q", "")[:64]
     k = kernel()
     found = search(k.db, query, actor=f"account:{current_user.account_id}", now=k.clock()) if query.strip() else None
-    html = render_template("console/home.html", query=query, found=found, status_word=lambda f: status_word(f.status))
+    html = render_template(
+        "console/home.html",
+        query=query,
+        found=found,
+        status_word=lambda f: status_word(f.status),
+        may_issue=may(current_user.roles, "issue"),
+    )
     return private_page(html)
 
 

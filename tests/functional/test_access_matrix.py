@@ -23,6 +23,8 @@ from tests.functional.test_staff import create, log_in, now_code, secret_of
 PEOPLE = ("anonymous", "holder_a", "holder_b", "reviewer", "approver", "admin")
 STAFF = {"reviewer": 200, "approver": 200, "admin": 200}
 ALL_200 = dict.fromkeys(PEOPLE, 200)
+# Issuing (accounts.roles, "issue"): approvers only; other staff 403, holders 404.
+APPROVERS = {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 403, "approver": 200, "admin": 403}
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # access does not depend on it
 
@@ -60,6 +62,9 @@ def _expected(world: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[st
             f"/console/certificates/{a.number}/revoke",
             dict.fromkeys(PEOPLE, 400),
         ),
+        ("/console/issue", "GET"): ("/console/issue", APPROVERS),
+        ("/console/issue/<batch_id>", "GET"): ("/console/issue/no-such-batch", {**APPROVERS, "approver": 404}),
+        ("/console/issue", "POST"): ("/console/issue", dict.fromkeys(PEOPLE, 400)),
         # State-changing forms, posted without their CSRF token: refused (400) before any
         # view runs, for everyone. Who may use them with a token is tested per feature.
         ("/account/logout", "POST"): ("/account/logout", dict.fromkeys(PEOPLE, 400)),
@@ -130,6 +135,16 @@ def test_with_their_token_only_holders_reach_the_holder_forms(world: dict[str, A
         client = world["clients"][person]
         # Holders are bound already: back to 我的证书. Anonymous: to the login. Staff: no such page.
         got[person] = post(client, "/my/activate", "/account/login", code="ABCDEFGH").status_code
+    assert got == expected
+
+
+def test_with_their_token_only_approvers_reach_the_upload(world: dict[str, Any]) -> None:
+    expected = {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 403, "approver": 400, "admin": 403}
+    got = {}
+    for person in PEOPLE:
+        client = world["clients"][person]
+        # No file: an approver gets the form back (400), nothing is issued.
+        got[person] = post(client, "/console/issue", "/account/login").status_code
     assert got == expected
 
 
