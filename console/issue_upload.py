@@ -15,11 +15,10 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField
 
 from ecert.i18n import _, _l
-from issuer import IssuerError
-from issuer.cli.words import PROBLEM_WORDS, column_label, describe, issuer_error_text
+from issuer.cli.words import PROBLEM_WORDS, column_label, describe
 
 # A decisions file is ~300 bytes a row: 2 MB is several thousand rows, far more than a
-# committee approves at once, and little enough to read whole and check in one request.
+# committee approves at once, and little enough to read whole in one request.
 MAX_CSV_BYTES = 2 * 1024 * 1024
 
 # The photo codes a browser upload always meets: it sends one file, never its folder.
@@ -88,7 +87,3 @@ def problem_text(problem: Mapping[str, Any]) -> str:
     if code in PROBLEM_WORDS:
         return describe(code, problem.get("params") or {})
     return str(problem.get("text") or "")
-
-
-def issuer_failure_text(error: IssuerError) -> str:
-    return _("签发失败：%(reason)s", reason=issuer_error_text(error))

@@ -245,8 +245,8 @@ class IssueBatch(Base):
     uploaded which file (by SHA-256), how far it got, and at the end what it issued and
     which rows it could not (row errors as codes with parameters: the page says the words).
 
-    ``status``: ``running`` while its worker goes (``updated_at`` is its heartbeat: a
-    running batch not heard of for a while was killed, ``interrupted``), then ``finished``
+    ``status``: ``checking`` then ``running`` while its worker goes (``updated_at`` is its
+    heartbeat: a batch not heard of for a while was killed, ``interrupted``), then ``finished``
     (every row issued, already issued or, with ``skip_invalid``, reported), ``stopped`` (a
     row failed without ``skip_invalid``: the rows before it stay issued), ``rejected``
     (rows invalid when the worker checked them again: nothing issued) or ``failed`` (no
@@ -262,6 +262,7 @@ class IssueBatch(Base):
     skip_invalid: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(16))
     rows_total: Mapped[int] = mapped_column(Integer)
+    rows_checked: Mapped[int] = mapped_column(Integer, default=0)
     rows_done: Mapped[int] = mapped_column(Integer, default=0)
     rows_failed: Mapped[int] = mapped_column(Integer, default=0)
     results: Mapped[list] = mapped_column(JSON, default=list)

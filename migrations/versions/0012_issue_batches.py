@@ -23,6 +23,7 @@ def upgrade() -> None:
     sa.Column('skip_invalid', sa.Boolean(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('rows_total', sa.Integer(), nullable=False),
+    sa.Column('rows_checked', sa.Integer(), nullable=False),
     sa.Column('rows_done', sa.Integer(), nullable=False),
     sa.Column('rows_failed', sa.Integer(), nullable=False),
     sa.Column('results', sa.JSON(), nullable=False),

@@ -87,6 +87,28 @@ def test_a_file_with_row_errors_shows_every_one_in_a_table_and_issues_nothing(ap
     assert counts(issuance) == (1, 1)
 
 
+def test_rows_the_fonts_cannot_print_are_listed_on_the_batch_page_and_nothing_is_issued(
+    app, issuance: Issuance
+) -> None:  # type: ignore[no-untyped-def]
+    approver = staff_client(app, "wang.approver", "approver")
+    data = csv_file(person(1), person(2, name="王\U00031350"), person(3, employer="\u2e3b" * 40))
+    answer = upload(approver, data)
+    assert answer.status_code == 303  # the reading found nothing: the fonts' and the page's checks run with the batch
+    page = finished_page(approver, answer.headers["Location"])
+    assert "检查发现下列问题，未签发任何证书" in page
+    assert re.search(r"<td>3</td><td>姓名</td><td>没有字体能打印 U\+31350", page)
+    assert re.search(r"<td>4</td><td>工作单位</td><td>太长，折成两行、用最小的 9 磅字号也印不下", page)
+    assert counts(issuance) == (0, 1)
+    with issuance.db.read() as session:
+        batch = session.scalars(select(IssueBatch)).one()
+    assert (batch.status, batch.rows_total, batch.rows_checked, batch.rows_done) == ("rejected", 3, 3, 0)
+
+    skipped = finished_page(approver, upload(approver, data, skip_invalid=True).headers["Location"])
+    assert "签发 1 张，早已签发 0 张（无新内容），跳过无效行 2 行" in skipped
+    assert "<dt>已处理</dt><dd>1</dd>" in skipped and "<dt>失败</dt><dd>2</dd>" in skipped
+    assert counts(issuance) == (1, 2)
+
+
 def test_a_valid_file_is_issued_in_the_background_and_its_certificates_verify(app, client, issuance: Issuance) -> None:  # type: ignore[no-untyped-def]
     approver = staff_client(app, "wang.approver", "approver")
     data = csv_file(*(person(n) for n in range(3)))
@@ -130,7 +152,9 @@ def test_the_progress_page_counts_while_running(app, issuance: Issuance) -> None
     location = answer.headers["Location"]
     first = approver.get(location).get_data(as_text=True)
     if 'http-equiv="refresh"' in first:  # six certificates take over a second: usually caught running
-        assert re.search(r"正在签发：已处理 \d / 6 行", first)
+        assert re.search(
+            r"正在检查各行（与 ecert issue 相同的检查）：已检查 \d+ / 6 行|正在签发：已处理 \d / 6 行", first
+        )
         assert 'max="6"' in first
     page = finished_page(approver, location)
     assert '<progress id="progress" class="bar" max="6" value="6">' in page
