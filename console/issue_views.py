@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -35,6 +35,8 @@ from ecert.kernel import kernel
 from ecert.web import private_page
 from issuer.cli.words import describe_problems
 from issuer.decisions import DecisionFileProblem
+
+REFRESH_SECONDS = 2
 
 bp = Blueprint("console_issue", __name__, url_prefix="/console", template_folder="templates")
 
@@ -101,10 +103,14 @@ def batch_page(batch_id: str) -> Response:
     now = k.clock()
     issued = [r for r in batch.results if r["status"] == "issued"]
     already = [r for r in batch.results if r["status"] != "issued"]
+    live = is_live(batch) and not is_stale(batch, now)
+    # The staff member may stop the refreshing (WCAG 2.2.1: a time limit the user can turn off).
+    auto = live and request.args.get("auto") != "0"
     html = render_template(
         "console/issue_batch.html",
         batch=batch,
-        live=is_live(batch) and not is_stale(batch, now),
+        live=live,
+        auto=auto,
         stale=is_stale(batch, now),
         issued=issued,
         already=already,
@@ -113,7 +119,11 @@ def batch_page(batch_id: str) -> Response:
         problem=problem_text(batch.problem) if batch.problem else "",
         earlier=earlier_batches(k.db, batch),
     )
-    return private_page(html)
+    response = private_page(html)
+    if auto:
+        # A Refresh header, no script (the CSP has none): the browser reloads the page every 2 s.
+        response.headers["Refresh"] = str(REFRESH_SECONDS)
+    return response
 
 
 def _form_page(form: UploadForm, status: int, *, file_error: str = "", errors: list[Any] | None = None) -> Response:
