@@ -141,7 +141,7 @@ def run_batch(issuance: Issuance, job: BatchJob, *, today: date) -> None:
     errors: list[dict[str, Any]] = []
     try:
         decisions, row_errors, checked = _checked(issuance, job, today=today)
-        errors.extend(_row_error(error) for error in row_errors)
+        errors.extend(row_error_record(error) for error in row_errors)
         if row_errors and not job.skip_invalid:
             _finish(issuance, job, BatchStatus.REJECTED, results, errors)
             return
@@ -280,7 +280,7 @@ def _result(outcome: IssueOutcome) -> dict[str, Any]:
     }
 
 
-def _row_error(error: RowError) -> dict[str, Any]:
+def row_error_record(error: RowError) -> dict[str, Any]:
     return {"row": error.row, "column": error.column, "code": error.code, "params": dict(error.params)}
 
 
@@ -288,7 +288,7 @@ def _failure(failure: IssuanceFailed) -> dict[str, Any]:
     """A row that passed the checks and still failed: its row error, or what failed after
     its number was reserved (technical words, for the administrator) and what became of it."""
     if failure.problem is not None:
-        return _row_error(failure.problem)
+        return row_error_record(failure.problem)
     cause = failure.cause
     reason_code = getattr(cause, "code", "") if isinstance(cause, IssuerError) else ""
     return {

@@ -26,6 +26,7 @@ from console.issue_batches import (
     load_batch,
     open_batch,
     read_file,
+    row_error_record,
 )
 from console.issue_upload import UploadForm, error_line, problem_text, read_limited, too_large_text
 from console.views import staff_may
@@ -70,8 +71,7 @@ def upload() -> Any:
     # The reading's row errors at once; the slower checks (fonts, page, registry) run
     # with the batch, whose page shows theirs, and nothing is issued if there are any.
     if (parsed.errors and not form.skip_invalid.data) or not parsed.decisions:
-        lines = [error_line({**e.__dict__, "params": dict(e.params)}) for e in parsed.errors]
-        return _form_page(form, 400, errors=lines)
+        return _form_page(form, 400, errors=[error_line(row_error_record(e)) for e in parsed.errors])
     opened = open_batch(
         k.db,
         data=data,
@@ -84,9 +84,9 @@ def upload() -> Any:
     if opened.started:
         app = current_app._get_current_object()  # type: ignore[attr-defined]  # the thread outlives the request
         batch_runner.launch(app, _job(opened.batch_id, data, bool(form.skip_invalid.data)))
-    return redirect(
-        url_for("console_issue.batch_page", batch_id=opened.batch_id, again=0 if opened.started else 1), 303
-    )
+    location = url_for("console_issue.batch_page", batch_id=opened.batch_id)
+    # The same file is being issued already: its batch, and the page says so.
+    return redirect(location if opened.started else f"{location}?again=1", 303)
 
 
 def _job(batch_id: str, data: bytes, skip_invalid: bool) -> BatchJob:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 from console.issue_batches import open_batch
 from ecert.models import AuditEvent, Certificate, CertificateStatus, IssueBatch
 from issuer.decisions import parse_decisions
-from issuer.services.issuance import Issuance, _reserve
+from issuer.services.issuance import Issuance, _reserve, issue_decision
 from tests import factories
 from tests.functional.test_console_revoke import staff_client
 from tests.functional.test_portal import csrf
@@ -115,7 +116,7 @@ def test_a_valid_file_is_issued_in_the_background_and_its_certificates_verify(ap
     answer = upload(approver, data, name="第一批.csv")
     assert answer.status_code == 303
     location = answer.headers["Location"]
-    assert re.fullmatch(r".*/console/issue/[\w-]+\?again=0", location)
+    assert re.fullmatch(r".*/console/issue/[\w-]+", location)
     page = finished_page(approver, location)
     assert "签发完成" in page and "第一批.csv" in page
     assert "签发 3 张，早已签发 0 张（无新内容），跳过无效行 0 行" in page
@@ -278,3 +279,18 @@ def test_the_pages_are_in_english_when_asked(app, issuance: Issuance) -> None:  
         # The rows' own data (names, 文号) are not on these pages; the office's name is.
         chinese = [line for line in _text(page) if CJK.search(line) and office not in line]
         assert chinese == [], chinese
+
+
+def test_a_fault_no_row_caused_ends_the_batch_failed_with_the_clis_words(app, issuance: Issuance) -> None:  # type: ignore[no-untyped-def]
+    # Another machine issued first under another public URL: QR codes are forever, this one refuses.
+    elsewhere = replace(issuance, settings=replace(issuance.settings, public_url="https://elsewhere.example"))
+    issue_decision(elsewhere, factories.decision())
+    approver = staff_client(app, "wang.approver", "approver")
+    page = finished_page(approver, upload(approver, csv_file(person(1), person(2))).headers["Location"])
+    assert "签发失败：数据库记录的公开网址（二维码中的网址）是 https://elsewhere.example" in page
+    with issuance.db.read() as session:
+        batch = session.scalars(select(IssueBatch)).one()
+        last = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert (batch.status, batch.rows_done, batch.finished_at is not None) == ("failed", 0, True)
+    assert counts(issuance) == (1, 1)  # only the other machine's certificate
+    assert last is not None and last.action == "issue_batch.finished" and last.payload["status"] == "failed"
