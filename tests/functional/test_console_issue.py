@@ -10,6 +10,7 @@ import re
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,6 +21,7 @@ from issuer.decisions import parse_decisions
 from issuer.services.issuance import Issuance, _reserve, issue_decision
 from tests import factories
 from tests.functional.test_console_revoke import staff_client
+from tests.functional.test_issue_cli import invoke
 from tests.functional.test_portal import csrf
 from tests.unit.csv_rows import TODAY, csv_file, row
 
@@ -110,7 +112,9 @@ def test_rows_the_fonts_cannot_print_are_listed_on_the_batch_page_and_nothing_is
     assert counts(issuance) == (1, 2)
 
 
-def test_a_valid_file_is_issued_in_the_background_and_its_certificates_verify(app, client, issuance: Issuance) -> None:  # type: ignore[no-untyped-def]
+def test_a_valid_file_is_issued_in_the_background_and_its_certificates_verify(
+    app, client, issuance: Issuance, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     approver = staff_client(app, "wang.approver", "approver")
     data = csv_file(*(person(n) for n in range(3)))
     answer = upload(approver, data, name="第一批.csv")
@@ -145,6 +149,15 @@ def test_a_valid_file_is_issued_in_the_background_and_its_certificates_verify(ap
     assert "此文件的审批决定都已签发过，本次没有签发新证书" in repeat
     assert "此文件此前已上传过 1 次" in repeat
     assert counts(issuance) == (3, 2)
+
+    # One registry, one idempotency: ecert issue on the same file finds them issued too,
+    # and the audit log (batch events included) is intact and agrees with the registry.
+    path = tmp_path / "decisions.csv"
+    path.write_bytes(data)
+    rerun = invoke(app, "issue", str(path))
+    assert rerun.exit_code == 0 and "0 issued, 3 already issued (nothing new)" in rerun.stdout
+    verified = invoke(app, "audit", "verify")
+    assert verified.exit_code == 0 and "the audit log is intact and agrees with the registry" in verified.stdout
 
 
 def test_the_progress_page_counts_while_running(app, issuance: Issuance) -> None:  # type: ignore[no-untyped-def]
