@@ -17,12 +17,17 @@ from sqlalchemy import func, select
 
 from console.issue_batches import open_batch
 from ecert.models import AuditEvent, Certificate, CertificateStatus, IssueBatch
+from ecert.settings import Settings
 from issuer.decisions import parse_decisions
+from issuer.runtime import runtime
 from issuer.services.issuance import Issuance, _reserve, issue_decision
+from issuer.signing.signers import build_document_signer
 from tests import factories
 from tests.functional.test_console_revoke import staff_client
 from tests.functional.test_issue_cli import invoke
 from tests.functional.test_portal import csrf
+from tests.integration.test_released_reservations import FlakyTSA
+from tests.integration.test_released_reservations import tsa as tsa  # the fixture
 from tests.unit.csv_rows import TODAY, csv_file, row
 
 
@@ -307,3 +312,27 @@ def test_a_fault_no_row_caused_ends_the_batch_failed_with_the_clis_words(app, is
     assert (batch.status, batch.rows_done, batch.finished_at is not None) == ("failed", 0, True)
     assert counts(issuance) == (1, 1)  # only the other machine's certificate
     assert last is not None and last.action == "issue_batch.finished" and last.payload["status"] == "failed"
+
+
+def test_a_row_the_timestamp_authority_fails_stops_the_batch_and_a_re_upload_finishes_it(  # type: ignore[no-untyped-def]
+    app,
+    issuance: Issuance,
+    tsa: FlakyTSA,
+) -> None:
+    # A real RFC 3161 service over HTTP that answers 503 while it is down.
+    signer = build_document_signer(Settings(home=issuance.settings.home, database_url="sqlite://", tsa_url=tsa.url))
+    runtime(app).__dict__["signer"] = signer
+    approver = staff_client(app, "wang.approver", "approver")
+    data = csv_file(person(1), person(2))
+    tsa.down.set()
+    page = finished_page(approver, upload(approver, data).headers["Location"])
+    assert "有一行未能签发，其后的行未处理；之前的行已签发" in page
+    assert re.search(
+        r"<td>2</td><td></td><td>签发失败：.*；已释放预留的编号 ZC500111-2026-000001-H，它将用于下一张证书", page
+    )
+    assert "<dt>失败</dt><dd>1</dd>" in page and counts(issuance) == (0, 1)
+
+    tsa.down.clear()
+    again = finished_page(approver, upload(approver, data).headers["Location"])
+    assert "签发 2 张，早已签发 0 张（无新内容），跳过无效行 0 行" in again
+    assert "ZC500111-2026-000001-H" in again  # the released number went to the next reservation
