@@ -372,3 +372,39 @@ class CorrectionRequest(Base):
     answered_by: Mapped[str | None] = mapped_column(String(128))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# --- csv upload ---
+
+
+class IssueBatch(Base):
+    """One decisions CSV uploaded in the console and issued in the background: who
+    uploaded which file (by SHA-256), how far it got, and at the end what it issued and
+    which rows it could not (row errors as codes with parameters: the page says the words).
+
+    ``status``: ``checking`` then ``running`` while its worker goes (``updated_at`` is its
+    heartbeat: a batch not heard of for a while was killed, ``interrupted``), then ``finished``
+    (every row issued, already issued or, with ``skip_invalid``, reported), ``stopped`` (a
+    row failed without ``skip_invalid``: the rows before it stay issued), ``rejected``
+    (rows invalid when the worker checked them again: nothing issued) or ``failed`` (no
+    row's fault: ``problem`` says what).
+    """
+
+    __tablename__ = "issue_batches"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    file_name: Mapped[str] = mapped_column(String(128))
+    uploaded_by: Mapped[str] = mapped_column(String(128))
+    skip_invalid: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16))
+    rows_total: Mapped[int] = mapped_column(Integer)
+    rows_checked: Mapped[int] = mapped_column(Integer, default=0)
+    rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    rows_failed: Mapped[int] = mapped_column(Integer, default=0)
+    results: Mapped[list] = mapped_column(JSON, default=list)
+    errors: Mapped[list] = mapped_column(JSON, default=list)
+    problem: Mapped[dict | None] = mapped_column(JSON)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

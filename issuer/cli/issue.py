@@ -20,9 +20,8 @@ from issuer.cli.common import EXIT_INVALID, EXIT_PARTIAL, Failure, actor, ensure
 from issuer.cli.words import describe_problems, issuer_error_text, row_error_text, stored_file_text
 from issuer.decisions import DecisionFileProblem, parse_decisions
 from issuer.runtime import runtime
-from issuer.services.identity import split_bound
+from issuer.services.checking import check_rows
 from issuer.services.issuance import IssuanceFailed, IssueOutcome, IssueStatus, issue_decisions, stale_reservations
-from issuer.services.preflight import split_printable
 
 
 @click.command("issue")
@@ -50,11 +49,9 @@ def issue_command(
         ) from None
     issuance = runtime(current_app).issuance(actor=actor(), accept_public_url_change=accept_public_url_change)
     try:
-        decisions, unprintable = split_printable(issuance, parsed.decisions)
+        decisions, errors = check_rows(issuance, parsed)
     except IssuerError as error:  # not a row's fault (the public URL): nothing can be issued
         raise Failure(_("签发失败：%(reason)s", reason=issuer_error_text(error))) from None
-    decisions, bound = split_bound(issuance.db, decisions)
-    errors = sorted(parsed.errors + unprintable + bound, key=lambda e: e.row)
     for row_error in errors:
         click.echo(row_error_text(row_error), err=True)
     if errors and not skip_invalid:

@@ -31,6 +31,8 @@ A_ONLY = {"anonymous": 302, "holder_a": 200, "holder_b": 404, "reviewer": 404, "
 CORRECTORS = {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 200, "approver": 200, "admin": 403}
 STAFF = {"reviewer": 200, "approver": 200, "admin": 200}
 ALL_200 = dict.fromkeys(PEOPLE, 200)
+# Issuing (accounts.roles, "issue"): approvers only; other staff 403, holders 404.
+APPROVERS = {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 403, "approver": 200, "admin": 403}
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # access does not depend on it
 
@@ -132,6 +134,9 @@ def _expected(world: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[st
             f"/console/corrections/{world['a_request']}/attachment",
             CORRECTORS,
         ),
+        ("/console/issue", "GET"): ("/console/issue", APPROVERS),
+        ("/console/issue/<batch_id>", "GET"): ("/console/issue/no-such-batch", {**APPROVERS, "approver": 404}),
+        ("/console/issue", "POST"): ("/console/issue", dict.fromkeys(PEOPLE, 400)),
         # State-changing forms, posted without their CSRF token: refused (400) before any
         # view runs, for everyone. Who may use them with a token is tested per feature.
         ("/account/logout", "POST"): ("/account/logout", dict.fromkeys(PEOPLE, 400)),
@@ -266,6 +271,16 @@ def test_with_their_token_only_holder_a_reaches_the_forms_of_her_use_copy(world:
         made = post(client, f"/my/certificates/{world['a_id']}/use-copies", "/account/login")
         assert withdrawn.status_code == made.status_code, (person, withdrawn.status_code, made.status_code)
         got[person] = withdrawn.status_code
+    assert got == expected
+
+
+def test_with_their_token_only_approvers_reach_the_upload(world: dict[str, Any]) -> None:
+    expected = {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 403, "approver": 400, "admin": 403}
+    got = {}
+    for person in PEOPLE:
+        client = world["clients"][person]
+        # No file: an approver gets the form back (400), nothing is issued.
+        got[person] = post(client, "/console/issue", "/account/login").status_code
     assert got == expected
 
 
