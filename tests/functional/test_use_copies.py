@@ -5,6 +5,8 @@ withdrawn; at most 3 are made per certificate in any rolling 90 days; nobody els
 
 from __future__ import annotations
 
+import io
+import json
 import re
 import statistics
 import subprocess
@@ -15,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pytest
 from flask import Flask
 from sqlalchemy import select, update
@@ -136,11 +139,16 @@ def test_a_holder_makes_a_use_copy_that_verifies_with_its_annotation_everywhere(
     assert landing.status_code == 200 and '<p class="word">有效</p>' in said
     assert f"加注件：仅供 {RECIPIENT} {PURPOSE} 使用，有效期至 2026年12月26日" in said and "所依据的证书：有效" in said
     # The QR URL printed on the copy carries a claim signed for the copy's own token.
-    claim_url = re.search(
-        rf"{re.escape(issuance.settings.public_url)}(/v/{token}\?c=[A-Z2-7]+)", pdf.data.decode("latin-1")
-    )
-    if claim_url is not None:  # the record is compressed in the PDF; the page check is below
-        assert "二维码" in client.get(claim_url.group(1)).get_data(as_text=True)
+    with pikepdf.open(io.BytesIO(pdf.data)) as document:  # kept open while its attachment is read
+        record = json.loads(document.attachments["certificate.json"].get_file().read_bytes())
+    assert record["use_copy"]["valid_until"] == "2026-12-26" and record["number"] == outcome.number
+    qr_url = record["verify_url"]
+    assert qr_url.startswith(issuance.settings.verify_url(token) + "?c=")
+    scanned = client.get(qr_url.removeprefix(issuance.settings.public_url)).get_data(as_text=True)
+    assert "二维码签名有效，内容与登记信息一致。" in scanned and "加注件：仅供" in scanned
+    checked_qr = app.test_cli_runner().invoke(args=["verify-qr", qr_url])
+    assert checked_qr.exit_code == 0, checked_qr.output
+    assert f"加注件：仅供 {RECIPIENT} {PURPOSE} 使用，有效期至 2026年12月26日" in checked_qr.output
 
     api = assert_openapi(client.get(f"/api/v1/tokens/{token}"), "/api/v1/tokens/{token}")["certificate"]
     assert api["status"] == "valid" and api["number"] == outcome.number
