@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any, Protocol
 
+from flask import has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecert.db import Database
+from ecert.i18n import force_locale
 from ecert.models import Account, Notification
 from ecert.notice_words import notice_text
 
@@ -60,8 +63,12 @@ def deliver(db: Database, sender: Sender | None, ids: Sequence[int], *, at: date
         for notice, mobile in rows:
             if not mobile:
                 continue
+            # In Chinese, whatever language the staff member's page speaks: the holder's text
+            # is an official notice, and the holder's own choice is not known here.
+            with force_locale("zh_CN") if has_app_context() else nullcontext():
+                text = notice_text(notice.kind, notice.number, notice.params)
             try:
-                sender.send(mobile, notice_text(notice.kind, notice.number, notice.params), at=at)
+                sender.send(mobile, text, at=at)
             except Exception:
                 log.exception("notification %s not sent", notice.id)
                 continue

@@ -37,6 +37,7 @@ def test_a_revocation_in_the_console_notifies_its_holder_only(app, issuance: Iss
     assert "通知（" not in holder_a.get("/my/").get_data(as_text=True)  # nothing unread yet
 
     approver = staff_client(app, "wang.approver", "approver")
+    approver.get("/console/?lang=en")  # the approver reads English; the holder's text stays Chinese
     done = revoke_form(approver, issued.number, reason="fraud", doc_no="足人社发[2026]3号", confirm="y")
     assert done.status_code == 302
 
@@ -44,7 +45,7 @@ def test_a_revocation_in_the_console_notifies_its_holder_only(app, issuance: Iss
     assert (notice.kind, notice.number, notice.read_at) == ("certificate.revoked", issued.number, None)
     assert notice.params["doc_no"] == "足人社发〔2026〕3号" and notice.sent_at is not None
     [message] = [m for m in outbox(issuance, "13800138000") if "撤销" in m]
-    assert issued.number in message and "足人社发〔2026〕3号" in message
+    assert issued.number in message and "足人社发〔2026〕3号" in message and "以弄虚作假" in message
     assert not [m for m in outbox(issuance, "13900139000") if "撤销" in m]
 
     home = holder_a.get("/my/").get_data(as_text=True)
