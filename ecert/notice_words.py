@@ -13,6 +13,7 @@ def notice_title(kind: str) -> str:
     titles = {
         "certificate.revoked": _("证书已撤销"),
         "certificate.corrected": _("证书已更正"),
+        "correction.answered": _("更正申请已答复"),
     }
     return titles.get(kind, _("通知"))
 
@@ -33,6 +34,10 @@ def notice_sentence(kind: str, number: str, params: Mapping[str, Any]) -> str:
             version=params.get("version", ""),
             previous=params.get("previous", ""),
         )
+    if kind == "correction.answered":
+        if params.get("outcome") == "accepted":
+            return _("您对证书 %(number)s 的更正申请已有答复：已受理，工作人员将签发更正后的新版本。", number=number)
+        return _("您对证书 %(number)s 的更正申请已有答复：不予更正，原因见申请页面。", number=number)
     return _("您的证书 %(number)s 有新的通知。", number=number)
 
 

@@ -1,7 +1,7 @@
 """Correction requests: a holder says what is wrong on a certificate of theirs (with an
 optional attachment, already cleaned by ``portal.attachments``); staff answer it, accepted
 (they then correct through the console) or declined with a message; the answer reaches the
-holder through ``_tell_holder``. Each state change with its audit event, in one transaction.
+holder as a notice (``ecert.notifications``: in 我的证书 and through the notifier). Each state change with its audit event, in one transaction.
 
 Every holder-side read takes the holder's id: another holder's request is None (a 404).
 """
@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from accounts.notifier import Notifier
 from ecert import audit
 from ecert.db import Database
-from ecert.i18n import _
-from ecert.models import Account, CertificateStatus, CorrectionRequest, Holder
+from ecert.models import CertificateStatus, CorrectionRequest, Holder
+from ecert.notifications import deliver, notify
 from ecert.storage import BlobStore
 from portal.attachments import Cleaned
 from portal.certificates import one_held_by
@@ -121,24 +121,17 @@ def answer(
             payload={"number": row.certificate_number, "outcome": outcome},
             at=now,
         )
-        _tell_holder(session, notifier, row.holder_id, "correction_answered", now=now, number=row.certificate_number)
-        return True
-
-
-def _tell_holder(
-    session: Session, notifier: Notifier | None, holder_id: int, kind: str, *, now: datetime, **params: object
-) -> None:
-    """The one place an answer reaches the holder, inside the answer's transaction: for now a
-    text to the account's mobile. Portal notifications replace the body with
-    ``notify(session, holder_id, kind, **params)``."""
-    mobile = session.scalar(select(Account.mobile).where(Account.holder_id == holder_id))
-    if notifier is None or not mobile or kind != "correction_answered":
-        return
-    notifier.send(
-        mobile,
-        _("您对证书 %(number)s 的更正申请已有答复，请登录“我的证书”查看。", number=str(params["number"])),
-        at=now,
-    )
+        notice = notify(
+            session,
+            row.holder_id,
+            "correction.answered",
+            number=row.certificate_number,
+            at=now,
+            outcome=outcome,
+            request_id=row.id,
+        )
+    deliver(db, notifier, [notice.id], at=now)
+    return True
 
 
 def attachment_viewed(db: Database, request_id: int, *, actor: str, now: datetime) -> Request | None:

@@ -167,6 +167,9 @@ def test_a_holder_asks_staff_answer_and_the_answer_comes_back(app, issuance: Iss
 
     [told] = [m for m in outbox(issuance, "13800138000") if "更正申请已有答复" in m]
     assert issued.number in told
+    # The answer is a notice in 我的证书 too, sent exactly once.
+    notices = client.get("/my/notifications").get_data(as_text=True)
+    assert "更正申请已答复" in notices and "不予更正，原因见申请页面" in notices and issued.number in notices
     answered = client.get(f"/my/corrections/{request_id}").get_data(as_text=True)
     assert "不予更正" in answered and "单位名称与审批表一致" in answered and "待处理" not in answered
     assert "已答复" in client.get("/my/corrections").get_data(as_text=True)
