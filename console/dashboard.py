@@ -142,9 +142,3 @@ def dashboard(
     queue = reviews(session) if reviews is not None else None
     waiting = now - queue.oldest_since if queue is not None and queue.oldest_since is not None else None
     return Dashboard(tuple(counted), rows, queue, waiting)
-
-
-# What the deployment counts besides the registry. Verifications (the verifier's own log)
-# and the review queue (legacy_import) arrive with those features: until then "—".
-EXTRA_SOURCES: dict[str, MonthlySource | None] = {"verified": None}
-REVIEW_SOURCE: ReviewSource | None = None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Response, render_template
 
-from console.dashboard import EXTRA_SOURCES, REVIEW_SOURCE, dashboard
+from console.dashboard import dashboard
+from console.dashboard_sources import open_reviews, verified
 from console.views import bp, staff_may
 from ecert.i18n import _l
 from ecert.kernel import kernel
@@ -23,6 +24,6 @@ HEADINGS = {
 def dashboard_page() -> Response:
     k = kernel()
     with k.db.read() as session:
-        board = dashboard(session, k.clock(), sources=EXTRA_SOURCES, reviews=REVIEW_SOURCE)
+        board = dashboard(session, k.clock(), sources={"verified": verified}, reviews=open_reviews)
     html = render_template("console/dashboard.html", board=board, headings=HEADINGS)
     return private_page(html)

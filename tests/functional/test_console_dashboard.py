@@ -8,12 +8,17 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import update
+
 from console.dashboard import Month, ReviewQueue, dashboard, last_months
 from ecert.clock import OFFICE_TZ
+from ecert.models import CorrectionRequest
 from issuer.services.issuance import Issuance, issue_decision
 from issuer.services.lifecycle import correct
 from tests import factories
 from tests.functional.test_console_revoke import staff_client
+from tests.functional.test_corrections import ask, bound_holder
+from verifier.runtime import runtime
 
 
 def at(moment: datetime):  # type: ignore[no-untyped-def]
@@ -61,12 +66,16 @@ def test_the_months_are_the_office_months_across_a_year() -> None:
     assert months[0].start == datetime(2027, 1, 1, tzinfo=OFFICE_TZ) and months[1].end == months[0].start
 
 
-def test_the_page_shows_this_months_counts_and_dashes_for_what_is_missing(app, issuance: Issuance) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_shows_this_months_counts_checks_and_open_requests(app, issuance: Issuance) -> None:  # type: ignore[no-untyped-def]
     now = datetime.now(UTC)
     today = replace(issuance, clock=at(now))
-    issue_decision(today, factories.decision(name="王小明"))
+    issued = issue_decision(today, factories.decision(name="王小明"))
     factories.revoked(today, issue_decision(today, factories.decision(name="李四")).number)
     reviewer = staff_client(app, "li.reviewer", "reviewer")
+    anonymous = app.test_client()
+    for _ in range(3):  # three employers scan the QR code
+        assert anonymous.get(f"/v/{issued.token}").status_code == 200
+    runtime(app).history.flush()
 
     page = reviewer.get("/console/dashboard")
     html = page.get_data(as_text=True)
@@ -74,5 +83,18 @@ def test_the_page_shows_this_months_counts_and_dashes_for_what_is_missing(app, i
     month = now.astimezone(OFFICE_TZ).strftime("%Y-%m")
     row = re.search(rf'<tr><th scope="row" class="code">{month}</th>((?:<td class="num">[^<]*</td>)+)</tr>', html)
     assert row, html
-    assert re.findall(r'<td class="num">([^<]*)</td>', row.group(1)) == ["2", "0", "1", "—"]
-    assert re.search(r"<dt>待审核申请</dt><dd>—</dd>", html)
+    assert re.findall(r'<td class="num">([^<]*)</td>', row.group(1)) == ["2", "0", "1", "3"]
+    assert re.search(r"<dt>待审核申请</dt><dd>0</dd>", html)
+
+
+def test_open_correction_requests_are_the_review_queue_with_their_waiting_time(app, issuance: Issuance) -> None:  # type: ignore[no-untyped-def]
+    client, _issued, certificate_id = bound_holder(app, issuance, "王小明", "13800138000")
+    ask(client, certificate_id, field="employer", what_is_wrong="工作单位应为重庆市大足区中医院")
+    reviewer = staff_client(app, "li.reviewer", "reviewer")
+    with issuance.db.write() as session:  # the request came in two days and three hours ago
+        session.execute(
+            update(CorrectionRequest).values(created_at=datetime.now(UTC) - timedelta(days=2, hours=3, minutes=1))
+        )
+    html = reviewer.get("/console/dashboard").get_data(as_text=True)
+    assert re.search(r"<dt>待审核申请</dt><dd>1</dd>", html)
+    assert re.search(r"<dt>最久已等待</dt><dd>2 天 3 小时</dd>", html), html
