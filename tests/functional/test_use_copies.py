@@ -352,6 +352,8 @@ def test_a_copy_says_its_certificate_was_corrected_or_revoked(app, issuance: Iss
         clock=issuance.clock,
     )
     assert '<p class="word">已撤销</p>' in client.get(f"/v/{token}").get_data(as_text=True)
+    # 我的证书 says what the copy's page says: the revocation of the current version prevails.
+    assert "状态：已撤销" in client.get(f"/my/use-copies/{copy_id}").get_data(as_text=True)
 
 
 def test_a_timestamp_authority_that_does_not_answer_makes_no_copy_and_keeps_the_form(
