@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecert.models import Certificate, Decision, UseCopy
+from ecert.models import Certificate, CertificateStatus, Decision, UseCopy
 from ecert.vocab import use_copies as rules
 from verifier import status as statuses
 from verifier.status import PublicStatus
@@ -48,9 +48,10 @@ def _query():  # type: ignore[no-untyped-def]
 def copies_of(session: Session, holder_id: int, now: datetime) -> dict[int, list[HeldCopy]]:
     """The holder's copies by certificate version id, the newest first."""
     rows = session.execute(_query().where(Decision.holder_id == holder_id).order_by(UseCopy.id.desc())).all()
+    current = _current_statuses(session, {row.number for row in rows})
     found: dict[int, list[HeldCopy]] = defaultdict(list)
     for row in rows:
-        copy = _held(*row, now=now)
+        copy = _held(*row, current=current.get(row.number), now=now)
         found[copy.certificate_id].append(copy)
     return dict(found)
 
@@ -58,7 +59,23 @@ def copies_of(session: Session, holder_id: int, now: datetime) -> dict[int, list
 def one_copy(session: Session, holder_id: int, copy_id: int, now: datetime) -> HeldCopy | None:
     """The use copy ``copy_id`` if it is the holder's; otherwise None (another holder's is 404)."""
     row = session.execute(_query().where(UseCopy.id == copy_id, Decision.holder_id == holder_id)).first()
-    return _held(*row, now=now) if row else None
+    if row is None:
+        return None
+    return _held(*row, current=_current_statuses(session, {row.number}).get(row.number), now=now)
+
+
+def _current_statuses(session: Session, numbers: set[str]) -> dict[str, tuple[int, CertificateStatus]]:
+    """The latest issued version of each number and its status (a revocation there is the copy's too)."""
+    latest: dict[str, tuple[int, CertificateStatus]] = {}
+    rows = session.execute(
+        select(Certificate.number, Certificate.version, Certificate.status).where(
+            Certificate.number.in_(numbers), Certificate.status != CertificateStatus.PENDING
+        )
+    )
+    for number, version, status in rows:
+        if number not in latest or version > latest[number][0]:
+            latest[number] = (version, status)
+    return latest
 
 
 def made_recently(copies: list[HeldCopy], now: datetime) -> int:
@@ -66,10 +83,19 @@ def made_recently(copies: list[HeldCopy], now: datetime) -> int:
     return sum(1 for copy in copies if copy.created_at > now - rules.WINDOW)
 
 
-def _held(copy: UseCopy, number: str, version: int, certificate_status: object, *, now: datetime) -> HeldCopy:
+def _held(
+    copy: UseCopy,
+    number: str,
+    version: int,
+    own: CertificateStatus,
+    *,
+    current: tuple[int, CertificateStatus] | None,
+    now: datetime,
+) -> HeldCopy:
     state = rules.state(copy.valid_until, copy.withdrawn_at, now)
-    # The certificate version's own status, as a use copy's page weighs it (verifier.status).
-    certificate = statuses.of_version(certificate_status)  # type: ignore[arg-type]
+    # The certificate version's public status, weighed as a use copy's page weighs it (verifier.status).
+    later = current[1] if current is not None and current[0] != version else None
+    certificate = statuses.of_version(own, later)
     return HeldCopy(
         id=copy.id,
         certificate_id=copy.certificate_id,

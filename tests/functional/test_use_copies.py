@@ -238,6 +238,14 @@ def test_a_holder_withdraws_a_use_copy_after_confirming(app, issuance: Issuance,
     copy_id = copy_id_of(make(client, certificate_id, until=date(2026, 12, 20)))
     token = token_of(issuance, copy_id)
 
+    english = client.get(f"/my/use-copies/{copy_id}?lang=en").get_data(as_text=True)
+    assert "Status: Valid" in english and "Withdraw the use copy" in english and "I confirm" in english
+    main = english.split("</header>")[1].split("<footer")[0]  # the office's name above and below is data
+    for data in (RECIPIENT, PURPOSE, "王小明"):  # so are the holder's name and what she typed
+        main = main.replace(data, "")
+    assert not re.search(r"[\u4e00-\u9fff]", main), main  # one language: no Chinese words left
+    client.get(f"/my/use-copies/{copy_id}?lang=zh")
+
     unconfirmed = withdraw(client, copy_id)
     assert unconfirmed.status_code == 400 and "请勾选确认后再撤回" in unconfirmed.get_data(as_text=True)
     assert '<p class="word">有效</p>' in client.get(f"/v/{token}").get_data(as_text=True)
@@ -352,6 +360,8 @@ def test_a_copy_says_its_certificate_was_corrected_or_revoked(app, issuance: Iss
         clock=issuance.clock,
     )
     assert '<p class="word">已撤销</p>' in client.get(f"/v/{token}").get_data(as_text=True)
+    # 我的证书 says what the copy's page says: the revocation of the current version prevails.
+    assert "状态：已撤销" in client.get(f"/my/use-copies/{copy_id}").get_data(as_text=True)
 
 
 def test_a_timestamp_authority_that_does_not_answer_makes_no_copy_and_keeps_the_form(
