@@ -8,8 +8,11 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from accounts.roles import may
+from console.act_forms import ReinstateForm
+from console.history import history
 from console.revoke import REASON_CHOICES, RevokeForm
 from console.search import search, versions_of
 from ecert import NumberFormatError
@@ -48,20 +51,27 @@ def home() -> Response:
     query = request.args.get("q", "")[:64]
     k = kernel()
     found = search(k.db, query, actor=f"account:{current_user.account_id}", now=k.clock()) if query.strip() else None
-    html = render_template("console/home.html", query=query, found=found, status_word=lambda f: status_word(f.status))
+    html = render_template(
+        "console/home.html",
+        query=query,
+        found=found,
+        status_word=lambda f: status_word(f.status),
+        may_batch_revoke=may(current_user.roles, "batch_revoke"),
+        may_confirm=may(current_user.roles, "confirm"),
+    )
     return private_page(html)
 
 
 @bp.get("/certificates/<path:number>")
 @staff_may("search")
 def certificate(number: str) -> Response:
-    return _certificate_page(_number_or_404(number), RevokeForm(formdata=None), 200)
+    return certificate_page(number_or_404(number))
 
 
 @bp.post("/certificates/<path:number>/revoke")
 @staff_may("revoke")
 def revoke_certificate(number: str) -> Any:
-    number = _number_or_404(number)
+    number = number_or_404(number)
     form = RevokeForm()
     if form.validate_on_submit():
         k = kernel()
@@ -79,17 +89,21 @@ def revoke_certificate(number: str) -> Any:
             form.doc_no.errors = [issuer_error_text(error)]
         else:
             return redirect(url_for("console.certificate", number=number, revoked=1))
-    return _certificate_page(number, form, 400)
+    return certificate_page(number, form=form, status=400)
 
 
-def _number_or_404(text: str) -> str:
+def number_or_404(text: str) -> str:
     try:
         return parse_number(text).text
     except NumberFormatError:
         abort(404)
 
 
-def _certificate_page(number: str, form: RevokeForm, status: int) -> Response:
+def certificate_page(
+    number: str, *, form: RevokeForm | None = None, reinstate_form: FlaskForm | None = None, status: int = 200
+) -> Response:
+    """The certificate's versions, its history (revoked, reinstated...) and the forms the
+    staff member's roles allow; a form handed in is shown with its errors."""
     k = kernel()
     versions = versions_of(k.db, number, actor=f"account:{current_user.account_id}", now=k.clock())
     if not versions:
@@ -98,8 +112,12 @@ def _certificate_page(number: str, form: RevokeForm, status: int) -> Response:
         "console/certificate.html",
         number=number,
         versions=versions,
-        form=form,
+        form=form or RevokeForm(formdata=None),
+        reinstate_form=reinstate_form or ReinstateForm(formdata=None),
+        history=history(k.db, number),
         reasons=REASON_CHOICES,
+        reason_labels=dict(REASON_CHOICES),
+        may_reinstate=may(current_user.roles, "reinstate") and versions[0].status.value == "revoked",
         may_revoke=may(current_user.roles, "revoke") and versions[0].status.value == "valid",
         revoked=request.args.get("revoked") == "1",
         status_word=lambda f: status_word(f.status),

@@ -14,8 +14,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from ecert.clock import utc_now
 from ecert.models import Certificate
+from issuer.services import acts
 from issuer.services.issuance import Issuance, issue_decision
+from issuer.services.lifecycle import RevocationReason
 from tests import factories
 from tests.functional.test_portal import activation_code, code_in, outbox, post, register
 from tests.functional.test_staff import create, log_in, now_code, secret_of
@@ -60,6 +63,33 @@ def _expected(world: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[st
             f"/console/certificates/{a.number}/revoke",
             dict.fromkeys(PEOPLE, 400),
         ),
+        # Two-person acts (batch revocation, reinstatement): approvers propose, approvers
+        # and admins confirm; reviewers are refused, holders find no such page.
+        ("/console/revocations/new", "GET"): (
+            "/console/revocations/new",
+            {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 403, "approver": 200, "admin": 403},
+        ),
+        ("/console/revocations/new", "POST"): ("/console/revocations/new", dict.fromkeys(PEOPLE, 400)),
+        ("/console/acts/", "GET"): (
+            "/console/acts/",
+            {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 403, "approver": 200, "admin": 200},
+        ),
+        ("/console/acts/<int:act_id>", "GET"): (
+            f"/console/acts/{world['act_id']}",
+            {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 403, "approver": 200, "admin": 200},
+        ),
+        ("/console/acts/<int:act_id>/confirm", "POST"): (
+            f"/console/acts/{world['act_id']}/confirm",
+            dict.fromkeys(PEOPLE, 400),
+        ),
+        ("/console/acts/<int:act_id>/cancel", "POST"): (
+            f"/console/acts/{world['act_id']}/cancel",
+            dict.fromkeys(PEOPLE, 400),
+        ),
+        ("/console/certificates/<path:number>/reinstate", "POST"): (
+            f"/console/certificates/{a.number}/reinstate",
+            dict.fromkeys(PEOPLE, 400),
+        ),
         # State-changing forms, posted without their CSRF token: refused (400) before any
         # view runs, for everyone. Who may use them with a token is tested per feature.
         ("/account/logout", "POST"): ("/account/logout", dict.fromkeys(PEOPLE, 400)),
@@ -98,7 +128,14 @@ def world(app, issuance: Issuance) -> dict[str, Any]:  # type: ignore[no-untyped
         secret = secret_of(create(app, f"demo.{role}", "--role", role, "--with-totp").output)
         assert log_in(client, f"demo.{role}", now_code(secret)).status_code == 302
         clients[role] = client
-    return {"a": a, "a_id": a_id, "clients": clients}
+    # A pending two-person act (revoke all 渝卫职改〔2025〕12号 granted), for its pages' rows.
+    approver = acts.staff_id(issuance.db, "demo.approver")
+    assert approver is not None
+    act_id = acts.propose_batch_revoke(
+        issuance.db, granted="渝卫职改〔2025〕12号", doc_no="足人社发〔2026〕3号", reason=RevocationReason.FRAUD,
+        note="", shown=None, proposer=approver, clock=utc_now,
+    )  # fmt: skip
+    return {"a": a, "a_id": a_id, "clients": clients, "act_id": act_id}
 
 
 def test_every_route_has_a_row(app, world: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
