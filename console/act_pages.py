@@ -17,7 +17,7 @@ from ecert.status_words import status_word
 from ecert.web import private_page
 from issuer import IssuerError
 from issuer.cli.act_words import KIND_WORDS, STATE_WORDS, act_error_text
-from issuer.services import acts
+from issuer.services import act_listing, acts
 from issuer.services.lifecycle import RevocationReason
 from issuer.services.reinstatement import checked_doc_no
 
@@ -33,14 +33,14 @@ def new_revocation() -> Any:
     if request.method == "GET" or not form.validate_on_submit():
         return _revocation_form(form, 200 if request.method == "GET" else 400)
     k = kernel()
-    found: list[acts.Listed] = []
+    found: list[act_listing.Listed] = []
     try:
         # Both 文号 read as the decisions file requires; shown normalised on the next page.
         form.doc_no.data = checked_doc_no(form.doc_no.data)
     except IssuerError as error:
         form.doc_no.errors = [act_error_text(error)]
     try:
-        found = acts.granted_by(k.db, form.granted_by.data, actor=_me(), now=k.clock())
+        found = act_listing.granted_by(k.db, form.granted_by.data, actor=_me(), now=k.clock())
         form.granted_by.data = checked_doc_no(form.granted_by.data)
     except IssuerError as error:
         form.granted_by.errors = [act_error_text(error)]
@@ -152,7 +152,7 @@ def _act_page(act_id: int, problem: str, status: int) -> Response:
         shown = acts.get(k.db, act_id, now=k.clock())
     except acts.ActError:
         abort(404)
-    certificates = acts.listed(k.db, shown.numbers, actor=_me(), subject=f"act:{act_id}", now=k.clock())
+    certificates = act_listing.listed(k.db, shown.numbers, actor=_me(), subject=f"act:{act_id}", now=k.clock())
     html = render_template(
         "console/act.html",
         act=shown,

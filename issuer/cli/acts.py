@@ -16,7 +16,7 @@ from ecert.i18n import _
 from ecert.kernel import Kernel
 from issuer import IssuerError
 from issuer.cli.act_words import act_error_text
-from issuer.services import acts
+from issuer.services import act_listing, acts
 from issuer.services.lifecycle import LifecycleError, RevocationReason
 from issuer.services.reinstatement import checked_doc_no
 
@@ -56,7 +56,7 @@ def batch_revoke(
 ) -> None:
     proposer = staff(k, "--as", as_user, "batch_revoke")
     try:
-        found = acts.granted_by(k.db, granted, actor=f"account:{proposer}", now=k.clock())
+        found = act_listing.granted_by(k.db, granted, actor=f"account:{proposer}", now=k.clock())
         checked_doc_no(doc_no)
     except IssuerError as error:
         raise Failure(act_error_text(error)) from None
@@ -88,7 +88,7 @@ def reinstate(k: Kernel, number: str, *, doc_no: str, reason: str, as_user: str,
     proposer = staff(k, "--as", as_user, "reinstate")
     try:
         checked_doc_no(doc_no)
-        found = acts.listed(
+        found = act_listing.listed(
             k.db, (number,), actor=f"account:{proposer}", subject=f"certificate:{number}", now=k.clock()
         )
     except IssuerError as error:
@@ -106,7 +106,7 @@ def reinstate(k: Kernel, number: str, *, doc_no: str, reason: str, as_user: str,
     _say_outcome(done, _("已恢复效力"))
 
 
-def _listed(f: acts.Listed) -> dict[str, str | int]:
+def _listed(f: act_listing.Listed) -> dict[str, str | int]:
     return {"number": f.number, "version": f.version, "name": f.name, "qualification": f.qualification}
 
 

@@ -27,9 +27,10 @@ from accounts.roles import may
 from ecert import audit
 from ecert.clock import Clock
 from ecert.db import Database
-from ecert.models import Account, Certificate, CertificateStatus, Decision, TwoPersonAct
+from ecert.models import Account, CertificateStatus, TwoPersonAct
 from ecert.vocab.problem import Param
 from issuer import IssuerError, registry
+from issuer.services.act_listing import granted_in, listed_in
 from issuer.services.lifecycle import LifecycleError, RevocationReason, revoke
 from issuer.services.reinstatement import checked_doc_no, reinstate
 
@@ -65,17 +66,6 @@ class ActError(IssuerError):
 
 
 @dataclass(frozen=True)
-class Listed:
-    """A certificate as a preview or an act lists it (staff see the full name)."""
-
-    number: str
-    version: int
-    status: CertificateStatus
-    name: str
-    qualification: str
-
-
-@dataclass(frozen=True)
 class Act:
     id: int
     kind: str
@@ -90,41 +80,6 @@ class Act:
     confirmer: str | None = None
     confirmed_at: datetime | None = None
     outcome: dict[str, list[str]] = field(default_factory=dict)
-
-
-def granted_by(db: Database, doc_no: str, *, actor: str, now: datetime) -> list[Listed]:
-    """The valid certificates whose decision bears ``doc_no`` (normalised), by number.
-    Staff see full names: showing them is an audit event, as a search is."""
-    doc_no = checked_doc_no(doc_no)
-    with db.write() as session:
-        found = _granted_by(session, doc_no)
-        _shown(session, found, actor=actor, subject=f"granted_by:{doc_no}", now=now)
-        return found
-
-
-def listed(db: Database, numbers: tuple[str, ...], *, actor: str, subject: str, now: datetime) -> list[Listed]:
-    """The current version of each of ``numbers``, as they stand now, in that order (audited)."""
-    with db.write() as session:
-        rows = session.execute(
-            select(Certificate, Decision)
-            .join(Decision, Certificate.decision_id == Decision.id)
-            .where(Certificate.number.in_(numbers), Certificate.status != CertificateStatus.PENDING)
-            .order_by(Certificate.number, Certificate.version.desc())
-        ).all()
-        newest: dict[str, Listed] = {}
-        for c, d in rows:
-            newest.setdefault(c.number, Listed(c.number, c.version, c.status, d.name, d.qualification))
-        found = [newest[n] for n in numbers if n in newest]
-        _shown(session, found, actor=actor, subject=subject, now=now)
-        return found
-
-
-def _shown(session: Session, found: list[Listed], *, actor: str, subject: str, now: datetime) -> None:
-    if found:
-        audit.append(
-            session, actor=actor, action="console.listed", subject=subject,
-            payload={"shown": [f"{f.number} v{f.version}" for f in found]}, at=now,
-        )  # fmt: skip
 
 
 def propose_batch_revoke(
@@ -144,7 +99,7 @@ def propose_batch_revoke(
     now = clock()
     with db.write() as session:
         _check_role(session, proposer, BATCH_REVOKE)
-        numbers = tuple(f.number for f in _granted_by(session, granted))
+        numbers = tuple(f.number for f in granted_in(session, granted))
         if not numbers:
             raise ActError("act.empty", doc_no=granted)
         if shown is not None and tuple(shown) != numbers:
@@ -235,19 +190,6 @@ def pending(db: Database, *, now: datetime) -> list[Act]:
         return [_act(session, row, now) for row in rows]
 
 
-def listed_in(session: Session, number: str) -> Listed | None:
-    row = session.execute(
-        select(Certificate, Decision)
-        .join(Decision, Certificate.decision_id == Decision.id)
-        .where(Certificate.number == number, Certificate.status != CertificateStatus.PENDING)
-        .order_by(Certificate.version.desc())
-        .limit(1)
-    ).first()
-    return (
-        None if row is None else Listed(row[0].number, row[0].version, row[0].status, row[1].name, row[1].qualification)
-    )
-
-
 def _carry_out(
     db: Database, act_id: int, kind: str, params: dict[str, str], numbers: tuple[str, ...], *, actor: str, clock: Clock
 ) -> dict[str, list[str]]:
@@ -271,16 +213,6 @@ def _carry_out(
         else:
             done.append(number)
     return {"done": done, "skipped": skipped}
-
-
-def _granted_by(session: Session, doc_no: str) -> list[Listed]:
-    rows = session.execute(
-        select(Certificate, Decision)
-        .join(Decision, Certificate.decision_id == Decision.id)
-        .where(Decision.doc_no == doc_no, Certificate.status == CertificateStatus.VALID)
-        .order_by(Certificate.number)
-    ).all()
-    return [Listed(c.number, c.version, c.status, d.name, d.qualification) for c, d in rows]
 
 
 def _proposed(
