@@ -18,6 +18,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "correct": frozenset({APPROVER}),
     "revoke": frozenset({APPROVER}),
     "batch_revoke": frozenset({APPROVER}),
+    "reinstate": frozenset({APPROVER}),
     "confirm": frozenset({APPROVER, ADMIN}),
     "import_rosters": frozenset({REVIEWER, ADMIN}),
     "review": frozenset({REVIEWER}),

@@ -9,11 +9,14 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from accounts.notifier import OutboxNotifier
 from accounts.roles import may
 from accounts.runtime import runtime as accounts_runtime
+from console.act_forms import ReinstateForm
 from console.audit_log import certificate_trail
+from console.history import history
 from console.revoke import REASON_CHOICES, RevokeForm
 from console.search import search, stored_version, versions_of
 from ecert import NumberFormatError
@@ -70,7 +73,7 @@ def home() -> Response:
 @bp.get("/certificates/<path:number>")
 @staff_may("search")
 def certificate(number: str) -> Response:
-    return _certificate_page(number_or_404(number), RevokeForm(formdata=None), 200)
+    return certificate_page(number_or_404(number))
 
 
 @bp.get("/certificates/<path:number>/versions/<int:version>.pdf")
@@ -114,7 +117,7 @@ def revoke_certificate(number: str) -> Any:
             form.doc_no.errors = [issuer_error_text(error)]
         else:
             return redirect(url_for("console.certificate", number=number, revoked=1))
-    return _certificate_page(number, form, 400)
+    return certificate_page(number, form=form, status=400)
 
 
 @bp.get("/outbox")
@@ -141,7 +144,11 @@ def number_or_404(text: str) -> str:
         abort(404)
 
 
-def _certificate_page(number: str, form: RevokeForm, status: int) -> Response:
+def certificate_page(
+    number: str, *, form: RevokeForm | None = None, reinstate_form: FlaskForm | None = None, status: int = 200
+) -> Response:
+    """The certificate's versions, its history (revoked, reinstated...) and the forms the
+    staff member's roles allow; a form handed in is shown with its errors."""
     k = kernel()
     versions = versions_of(k.db, number, actor=staff_actor(), now=k.clock())
     if not versions:
@@ -155,8 +162,12 @@ def _certificate_page(number: str, form: RevokeForm, status: int) -> Response:
         "console/certificate.html",
         number=number,
         versions=versions,
-        form=form,
+        form=form or RevokeForm(formdata=None),
+        reinstate_form=reinstate_form or ReinstateForm(formdata=None),
+        history=history(k.db, number),
         reasons=REASON_CHOICES,
+        reason_labels=dict(REASON_CHOICES),
+        may_reinstate=may(current_user.roles, "reinstate") and versions[0].status.value == "revoked",
         may_revoke=may(current_user.roles, "revoke") and versions[0].status.value == "valid",
         revoked=request.args.get("revoked") == "1",
         corrected=request.args.get("corrected", ""),

@@ -408,3 +408,32 @@ class IssueBatch(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# --- two-person acts (batch revocation, reinstatement) ---
+
+
+class TwoPersonAct(Base):
+    """A change one staff member proposes and a second, different account confirms before
+    it happens: revoking every certificate one approval 文号 granted, or reinstating one
+    revoked certificate (``issuer.services.acts``).
+
+    ``numbers`` is frozen when proposed: the list the preview showed is the list executed,
+    so a certificate issued under the same 文号 afterwards is not swept in. ``outcome``
+    says, once done, which were changed and which were found changed already.
+    """
+
+    __tablename__ = "two_person_acts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # batch_revoke | reinstate
+    params: Mapped[dict] = mapped_column(JSON)
+    numbers: Mapped[list] = mapped_column(JSON)
+    proposed_by: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[dict | None] = mapped_column(JSON)

@@ -5,7 +5,15 @@ from __future__ import annotations
 from flask import Flask
 
 from ecert.kernel import kernel
-from issuer.cli import correct_command, export_command, issue_command, pki_group, revoke_command, use_copies_group
+from issuer.cli import (
+    correct_command,
+    export_command,
+    issue_command,
+    pki_group,
+    reinstate_command,
+    revoke_command,
+    use_copies_group,
+)
 from issuer.runtime import IssuerRuntime, anchor_stamper
 
 
@@ -14,5 +22,13 @@ def init_app(app: Flask) -> None:
     app.extensions["issuer"] = IssuerRuntime(app_kernel)
     # The kernel's audit log anchors its head with a timestamp from the issuer's authority.
     app_kernel.db.audit.stamper = anchor_stamper(app_kernel.settings)
-    for command in (issue_command, revoke_command, correct_command, export_command, pki_group, use_copies_group):
+    for command in (
+        issue_command,
+        revoke_command,
+        reinstate_command,
+        correct_command,
+        export_command,
+        pki_group,
+        use_copies_group,
+    ):
         app.cli.add_command(command)

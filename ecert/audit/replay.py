@@ -9,6 +9,8 @@ the chain alone cannot see it, this replay can. The lifecycle, by action (subjec
 - ``certificate.issued``: valid;
 - ``certificate.corrected``: valid, and the version it ``supersedes`` superseded;
 - ``certificate.revoked``: revoked;
+- ``certificate.reinstated``: valid again (a two-person act undid a mistaken revocation; the
+  row's revocation 文号 is cleared, and one still there is named);
 - ``certificate.released``, ``certificate.correction_released``: the pending version failed
   and its row was deleted (its number may come back with the next reservation).
 
@@ -41,6 +43,7 @@ _STATUS_AFTER = {
     "certificate.issued": "valid",
     "certificate.corrected": "valid",
     "certificate.revoked": "revoked",
+    "certificate.reinstated": "valid",
 }
 _RELEASED = ("certificate.released", "certificate.correction_released")
 
@@ -77,6 +80,8 @@ def audited_statuses(session: Session) -> dict[tuple[str, int], Audited]:
             said.sha256 = payload.get("sha256")
         if action == "certificate.revoked":
             said.doc_no = payload.get("doc_no")
+        if action == "certificate.reinstated":
+            said.doc_no = ""  # none: a revocation 文号 left on the row would still show publicly
         supersedes = payload.get("supersedes")
         if action == "certificate.corrected" and isinstance(supersedes, int):
             statuses.setdefault((number, supersedes), Audited("superseded")).status = "superseded"
@@ -109,7 +114,7 @@ def compare_registry(session: Session) -> tuple[int, list[Problem]]:
             problems.append(Problem("registry.status", {**where, "registry": registry, "audit": said.status}))
         if said.sha256 is not None and said.sha256 != sha256:
             problems.append(Problem("registry.sha256", where))
-        if said.doc_no is not None and said.doc_no != doc_no:
+        if said.doc_no is not None and said.doc_no != (doc_no or ""):
             problems.append(Problem("registry.doc_no", {**where, "registry": doc_no or "", "audit": said.doc_no}))
     for (number, version), said in sorted(audited.items()):
         problems.append(Problem("registry.missing", {"number": number, "version": version, "audit": said.status}))

@@ -1,4 +1,4 @@
-"""``ecert revoke`` and ``ecert correct``: changes to an issued certificate."""
+"""``ecert revoke``, ``ecert reinstate`` and ``ecert correct``: changes to an issued certificate."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from ecert.kernel import kernel
 from ecert.migrate import needs_current_schema
 from ecert.stored import StoredFileProblem, read_stored
 from issuer import IssuerError
+from issuer.cli import acts
 from issuer.cli.common import EXIT_INVALID, Failure, actor, ensure_writable, parsed_number, write_pdf
 from issuer.cli.words import describe, issuer_error_text, row_error_text, stored_file_text
 from issuer.decisions.fields import CORRECTABLE_COLUMNS, HEADER_NAMES
@@ -23,15 +24,48 @@ from issuer.services.lifecycle import RevocationReason, correct, revoke
 
 
 @click.command("revoke")
-@click.argument("number")
+@click.argument("number", required=False)
 @click.option("--reason", type=click.Choice([r.value for r in RevocationReason]), required=True)
 @click.option("--doc-no", required=True, help="文号 of the revocation decision, e.g. 足人社发〔2026〕3号")
 @click.option("--note", default="", help="Free text shown with the reason.")
+@click.option(
+    "--granted-by",
+    metavar="文号",
+    help="Instead of NUMBER: every valid certificate granted by this approval 文号 (a two-person act).",
+)
+@click.option("--as", "as_user", metavar="USER", help="With --granted-by: the staff account proposing it.")
+@click.option(
+    "--confirm-by",
+    metavar="USER",
+    help="With --granted-by: a second staff account confirming it; its TOTP code is read from a "
+    "hidden prompt, or from the first line of standard input. Without it, only the preview is printed.",
+)
 @with_appcontext
 @needs_current_schema
-def revoke_command(number: str, reason: str, doc_no: str, note: str) -> None:
-    """Revoke the current version of certificate NUMBER."""
+def revoke_command(
+    number: str | None,
+    reason: str,
+    doc_no: str,
+    note: str,
+    granted_by: str | None,
+    as_user: str | None,
+    confirm_by: str | None,
+) -> None:
+    """Revoke the current version of certificate NUMBER, or (--granted-by) all that one 文号 granted."""
     app_kernel = kernel()  # revoking needs no signer: works where ECERT_SIGNER=none
+    if granted_by is not None:
+        if number:
+            raise Failure(_("请只给出证书编号或 --granted-by 其中之一"))
+        if not as_user:
+            raise Failure(_("--granted-by 需要 --as 用户名：提出撤销的工作人员账号"))
+        acts.batch_revoke(
+            app_kernel, granted_by, doc_no=doc_no, reason=reason, note=note, as_user=as_user, confirm_by=confirm_by
+        )
+        return
+    if not number:
+        raise Failure(_("请给出证书编号，或用 --granted-by 文号 批量撤销"))
+    if as_user or confirm_by:
+        raise Failure(_("--as 与 --confirm-by 只用于 --granted-by 批量撤销"))
     try:
         changed = revoke(
             app_kernel.db,
@@ -46,6 +80,25 @@ def revoke_command(number: str, reason: str, doc_no: str, note: str) -> None:
     except IssuerError as error:
         raise Failure(issuer_error_text(error)) from None
     click.echo(_("%(number)s 第 %(version)s 版 已撤销", number=changed.number, version=changed.version))
+
+
+@click.command("reinstate")
+@click.argument("number")
+@click.option("--reason", required=True, help="Why the revocation was a mistake (kept in the audit log).")
+@click.option("--doc-no", required=True, help="文号 of the decision that reinstates it.")
+@click.option("--as", "as_user", required=True, metavar="USER", help="The staff account proposing it.")
+@click.option(
+    "--confirm-by",
+    metavar="USER",
+    help="A second staff account confirming it (TOTP from a hidden prompt or standard input's first line).",
+)
+@with_appcontext
+@needs_current_schema
+def reinstate_command(number: str, reason: str, doc_no: str, as_user: str, confirm_by: str | None) -> None:
+    """Undo the mistaken revocation of certificate NUMBER (a two-person act)."""
+    acts.reinstate(
+        kernel(), parsed_number(number), doc_no=doc_no, reason=reason, as_user=as_user, confirm_by=confirm_by
+    )
 
 
 @click.command("correct")

@@ -44,7 +44,8 @@ class LifecycleError(IssuerError):
     for the edge to put in words (``str()`` is an English sentence for logs).
 
     Codes: ``certificate.not_found`` (number), ``certificate.not_valid`` (number, version,
-    status), ``certificate.no_version`` (number, version, latest), ``certificate.not_signed``
+    status), ``certificate.not_revoked`` (number, version, status: a reinstatement
+    of a certificate that is not revoked), ``certificate.no_version`` (number, version, latest), ``certificate.not_signed``
     (number, version: still pending), ``certificate.busy`` and ``certificate.changed``
     (number: another change got there first; trying again is safe), ``certificate.unchanged``
     (number, version, columns: a correction whose every value is already the certificate's),
@@ -55,6 +56,7 @@ class LifecycleError(IssuerError):
     _SENTENCES: ClassVar[Mapping[str, str]] = {
         "certificate.not_found": "no issued certificate with number {number}",
         "certificate.not_valid": "certificate {number} v{version} is {status}, not valid",
+        "certificate.not_revoked": "certificate {number} v{version} is {status}, not revoked: nothing to reinstate",
         "certificate.busy": "certificate {number} is being corrected by someone else; try again",
         "certificate.changed": "certificate {number} changed while the correction was being signed; try again",
         "certificate.no_version": "certificate {number} has no version {version} (the latest is {latest})",
@@ -103,10 +105,25 @@ def revoke(
     clock: Clock,
     note: str = "",
     notifier: Sender | None = None,
+    act: int | None = None,
+    anchor: bool = True,
 ) -> Changed:
-    """Revoke the current version of ``number``. Needs no signer: a key-less deployment can revoke."""
+    """Revoke the current version of ``number``. Needs no signer: a key-less deployment can revoke.
+
+    ``act``: the two-person act this revocation carries out (``issuer.services.acts``), named
+    in the event; ``anchor=False`` leaves anchoring to that act, once for all its revocations.
+    """
     return revoke_many(
-        db, [number], reason=reason, doc_no=doc_no, actor=actor, clock=clock, note=note, notifier=notifier
+        db,
+        [number],
+        reason=reason,
+        doc_no=doc_no,
+        actor=actor,
+        clock=clock,
+        note=note,
+        notifier=notifier,
+        act=act,
+        anchor=anchor,
     )[0]
 
 
@@ -120,6 +137,8 @@ def revoke_many(
     clock: Clock,
     note: str = "",
     notifier: Sender | None = None,
+    act: int | None = None,
+    anchor: bool = True,
 ) -> list[Changed]:
     """Revoke the current version of each of ``numbers`` (one decision, one 文号): all or none.
 
@@ -151,7 +170,7 @@ def revoke_many(
                 actor=actor,
                 action="certificate.revoked",
                 subject=f"certificate:{number}/v{current.version}",
-                payload={"reason": reason.value, "doc_no": doc_no, "note": note},
+                payload={"reason": reason.value, "doc_no": doc_no, "note": note, **({"act": act} if act else {})},
                 at=now,
             )
             notice = notify(
@@ -167,7 +186,8 @@ def revoke_many(
             )
             notices.append(notice.id)
             changed.append(Changed(number, current.version, current.token, current.status.value, current.pdf_sha256))
-    audit.anchor_batch_end(db, at=clock())  # the batch's events, pinned outside the database
+    if anchor:
+        audit.anchor_batch_end(db, at=clock())  # the batch's events, pinned outside the database
     deliver(db, notifier, notices, at=clock())
     return changed
 

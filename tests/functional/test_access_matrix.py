@@ -18,7 +18,9 @@ from sqlalchemy import select
 
 from ecert.clock import office_date, utc_now
 from ecert.models import Certificate, Decision
+from issuer.services import acts
 from issuer.services.issuance import Issuance, issue_decision
+from issuer.services.lifecycle import RevocationReason
 from issuer.services.use_copy import make_use_copy
 from tests import factories
 from tests.functional.test_corrections import png_bytes
@@ -137,6 +139,33 @@ def _expected(world: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[st
         ("/console/issue", "GET"): ("/console/issue", APPROVERS),
         ("/console/issue/<batch_id>", "GET"): ("/console/issue/no-such-batch", {**APPROVERS, "approver": 404}),
         ("/console/issue", "POST"): ("/console/issue", dict.fromkeys(PEOPLE, 400)),
+        # Two-person acts (batch revocation, reinstatement): approvers propose, approvers
+        # and admins confirm; reviewers are refused, holders find no such page.
+        ("/console/revocations/new", "GET"): (
+            "/console/revocations/new",
+            {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 403, "approver": 200, "admin": 403},
+        ),
+        ("/console/revocations/new", "POST"): ("/console/revocations/new", dict.fromkeys(PEOPLE, 400)),
+        ("/console/acts/", "GET"): (
+            "/console/acts/",
+            {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 403, "approver": 200, "admin": 200},
+        ),
+        ("/console/acts/<int:act_id>", "GET"): (
+            f"/console/acts/{world['act_id']}",
+            {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 403, "approver": 200, "admin": 200},
+        ),
+        ("/console/acts/<int:act_id>/confirm", "POST"): (
+            f"/console/acts/{world['act_id']}/confirm",
+            dict.fromkeys(PEOPLE, 400),
+        ),
+        ("/console/acts/<int:act_id>/cancel", "POST"): (
+            f"/console/acts/{world['act_id']}/cancel",
+            dict.fromkeys(PEOPLE, 400),
+        ),
+        ("/console/certificates/<path:number>/reinstate", "POST"): (
+            f"/console/certificates/{a.number}/reinstate",
+            dict.fromkeys(PEOPLE, 400),
+        ),
         # State-changing forms, posted without their CSRF token: refused (400) before any
         # view runs, for everyone. Who may use them with a token is tested per feature.
         ("/account/logout", "POST"): ("/account/logout", dict.fromkeys(PEOPLE, 400)),
@@ -215,7 +244,14 @@ def world(app, issuance: Issuance) -> dict[str, Any]:  # type: ignore[no-untyped
     )
     assert asked.status_code == 302, asked.get_data(as_text=True)
     a_request = int(asked.headers["Location"].split("/")[-1].split("?")[0])
-    return {"a": a, "a_id": a_id, "a_copy": copy.id, "a_request": a_request, "clients": clients}
+    # A pending two-person act (revoke all 渝卫职改〔2025〕12号 granted), for its pages' rows.
+    approver = acts.staff_id(issuance.db, "demo.approver")
+    assert approver is not None
+    act_id = acts.propose_batch_revoke(
+        issuance.db, granted="渝卫职改〔2025〕12号", doc_no="足人社发〔2026〕3号", reason=RevocationReason.FRAUD,
+        note="", shown=None, proposer=approver, clock=utc_now,
+    )  # fmt: skip
+    return {"a": a, "a_id": a_id, "a_copy": copy.id, "a_request": a_request, "clients": clients, "act_id": act_id}
 
 
 def _holder_id(issuance: Issuance, certificate_id: int) -> int:
