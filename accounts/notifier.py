@@ -49,7 +49,7 @@ class OutboxNotifier:
             return []
         found = []
         for path in sorted(self.directory.glob("*.txt"), reverse=True):
-            lines = path.read_text(encoding="utf-8").split("\n")
+            lines = [*path.read_text(encoding="utf-8", errors="replace").split("\n"), "", ""]
             try:
                 at = datetime.strptime(path.name.split("-", 1)[0], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
             except ValueError:  # a file someone put there by hand: shown, with no time
@@ -63,7 +63,8 @@ class OutboxNotifier:
             return []
         found = []
         for path in sorted(self.directory.glob("*.txt")):
-            lines = path.read_text(encoding="utf-8").split("\n")
+            # A file put there by hand may be short or not UTF-8: it is shown, never a failure.
+            lines = [*path.read_text(encoding="utf-8", errors="replace").split("\n"), "", ""]
             recipient = lines[1].removeprefix("收件人：")
             if to is None or recipient == to:
                 found.append((recipient, "\n".join(lines[3:]).strip()))

@@ -46,13 +46,7 @@ def start_recovery(db: Database, notifier: Notifier, secret: str, id_number: str
     with db.write() as session:
         account = session.scalar(select(Account).where(Account.login == id_number, Account.kind == HOLDER))
         to = account.mobile if account is not None and account.active else None
-        if to:
-            notifier.send(
-                to,
-                _("您正在找回职称电子证书账号的密码，验证码为 %(code)s，10 分钟内有效。请勿告诉他人。", code=code),
-                at=now,
-            )
-        else:
+        if not to:
             code = new_numeric_code()  # never sent: the ticket can never be confirmed
         session.add(
             OneTimeCode(
@@ -72,6 +66,13 @@ def start_recovery(db: Database, notifier: Notifier, secret: str, id_number: str
             action="account.recovery_started",
             subject=_masked_id(id_number),
             payload={"existing_account": account is not None, "code_sent": bool(to)},
+            at=now,
+        )
+    # After the commit: the write lock is not held while an SMS gateway answers.
+    if to:
+        notifier.send(
+            to,
+            _("您正在找回职称电子证书账号的密码，验证码为 %(code)s，10 分钟内有效。请勿告诉他人。", code=code),
             at=now,
         )
     return ticket

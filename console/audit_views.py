@@ -54,7 +54,9 @@ def audit_log() -> Response:
         since=since,
         until=until,
     )
-    page = int(args["page"]) if args.get("page", "").isdigit() else 1
+    page_text = args.get("page", "")
+    # Decimal ASCII digits only, and a page a log can have: "²" or 10**20 is the first page.
+    page = int(page_text) if page_text.isascii() and page_text.isdecimal() and len(page_text) <= 7 else 1
     db = kernel().db
     with db.read() as session:
         trail = db.audit
@@ -85,10 +87,14 @@ def _date(name: str, errors: dict[str, str]) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         errors[name] = _("不是日期；请用 YYYY-MM-DD 格式")
         return None
+    if not date(2000, 1, 1) <= day <= date(2999, 12, 31):  # the day after must exist too
+        errors[name] = _("日期应在 2000-01-01 至 2999-12-31 之间")
+        return None
+    return day
 
 
 def _checked(session: Session, trail: AuditTrail, *, force: bool) -> _Check:

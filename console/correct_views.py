@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Response, abort, current_app, redirect, render_template, url_for
 
+from accounts.runtime import runtime as accounts_runtime
 from console.correct import CorrectionForm, Current, Preview, current_version, prefilled, preview, typed_values
 from console.views import bp, number_or_404, staff_actor, staff_may
 from ecert.clock import office_date
@@ -71,7 +72,13 @@ def correct_submit(number: str) -> Any:
 def _confirm(current: Current, form: Any, result: Preview) -> Any:
     issuance = runtime(current_app).issuance(actor=staff_actor())
     try:
-        done = correct(issuance, current.number, result.changes, reason=form.reason.data.strip())
+        done = correct(
+            issuance,
+            current.number,
+            result.changes,
+            reason=form.reason.data.strip(),
+            notifier=accounts_runtime().notifier,
+        )
     except IssuerError as error:
         return _form_page(current, form, [issuer_error_text(error)], 409)
     except StoredFileProblem as problem:

@@ -68,8 +68,8 @@ def attachment(request_id: int) -> Response:
 
 
 def _page(request_id: int, form: AnswerForm, status: int) -> Response:
-    with kernel().db.read() as session:
-        found = corrections.one(session, request_id)
+    k = kernel()
+    found = corrections.viewed(k.db, request_id, actor=_actor(), now=k.clock())
     if found is None:
         abort(404)
     html = render_template(

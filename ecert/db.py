@@ -53,6 +53,9 @@ def connect(url: str, *, audit: Any = None, **engine_kwargs: Any) -> Database:
         engine_kwargs.setdefault("connect_args", {"timeout": 30})
     else:
         engine_kwargs.setdefault("pool_pre_ping", True)
+    # A database error's text names no bound value: no ID number or name reaches a log line
+    # or a page that shows what went wrong.
+    engine_kwargs.setdefault("hide_parameters", True)
     engine = create_engine(url, **engine_kwargs)
     if is_sqlite:
         _configure_sqlite(engine)

@@ -16,6 +16,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from ecert import access_log
 from ecert.i18n import _
@@ -55,6 +56,15 @@ def private_page(html: str, status: int = 200) -> Response:
     return response
 
 
+class DatabaseInt(IntegerConverter):
+    """``<int:…>`` bounded by the 32-bit INTEGER every id column is on PostgreSQL."""
+
+    def __init__(
+        self, map: Map, fixed_digits: int = 0, min: int | None = None, max: int | None = 2**31 - 1, signed: bool = False
+    ) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def init_web(app: Flask, settings: Settings) -> None:
     # Flask-Limiter reads its own keys from app.config; ours come from Settings only.
     app.config["RATELIMIT_STORAGE_URI"] = settings.ratelimit_storage_uri
@@ -65,6 +75,9 @@ def init_web(app: Flask, settings: Settings) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     csrf.init_app(app)
     access_log.install()
+    # Before any feature adds its routes: an id beyond what the database stores is no such
+    # object (404), not an overflow error in the driver (500).
+    app.url_map.converters["int"] = DatabaseInt
 
     # Registered before the limiter's own hook so that it runs after it (Flask runs
     # after-request hooks in reverse): Flask-Limiter puts Retry-After on every limited

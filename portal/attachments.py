@@ -76,7 +76,8 @@ def _reencode(data: bytes, kind: str) -> Cleaned | Refused:
             with Image.open(io.BytesIO(data)) as image:
                 if image.width * image.height > MAX_PIXELS:
                     return Refused("too_many_pixels")
-                if image.format != ("JPEG" if kind == JPEG else "PNG"):
+                # A phone's JPEG with a depth or preview frame is read as MPO: its first frame is the photo.
+                if image.format not in (("JPEG", "MPO") if kind == JPEG else ("PNG",)):
                     return Refused("unsupported_type")
                 upright = ImageOps.exif_transpose(image)
                 out = io.BytesIO()

@@ -134,6 +134,17 @@ def answer(
     return True
 
 
+def viewed(db: Database, request_id: int, *, actor: str, now: datetime) -> Request | None:
+    """The request as staff read it (the holder's name, ID number and words), that reading audited."""
+    with db.write() as session:
+        found = _one(session, request_id)
+        if found is not None:
+            audit.append(
+                session, actor=actor, action="correction.viewed", subject=f"correction:{request_id}", payload={}, at=now
+            )
+        return found
+
+
 def attachment_viewed(db: Database, request_id: int, *, actor: str, now: datetime) -> Request | None:
     """The request whose attachment staff are about to open, with that opening audited."""
     with db.write() as session:

@@ -219,8 +219,16 @@ def test_the_per_key_limits_are_settings_checked_at_start(tmp_path) -> None:  # 
 def test_trying_keys_costs_the_addresss_budget(limited_app) -> None:  # type: ignore[no-untyped-def]
     client = limited_app.test_client()
     guesses = [client.get(UNKNOWN, headers=bearer(f"ecert_aaaaaaa{i}_" + "a" * 52)).status_code for i in range(2, 5)]
-    assert guesses == [401, 401, 429]  # the third guess is not even looked up
+    assert guesses == [401, 401, 429]  # the address's failures are spent: the third is refused
     assert _statuses(client, 3) == [404, 404, 429]  # anonymous look-ups keep their own budget
+
+
+def test_strangers_guessing_keys_do_not_lock_out_a_valid_key_at_their_address(limited_app) -> None:  # type: ignore[no-untyped-def]
+    _key_id, key = create_key(limited_app, "甲市人社局")
+    client = limited_app.test_client()
+    guesses = [client.get(UNKNOWN, headers=bearer(f"ecert_aaaaaaa{i}_" + "a" * 52)).status_code for i in range(2, 6)]
+    assert guesses[-1] == 429  # the address has spent its failures
+    assert _statuses(client, 3, bearer(key)) == [404, 404, 404]  # the office's key is not refused
 
 
 def test_the_console_page_reads_in_english_with_lang_en(limited_app) -> None:  # type: ignore[no-untyped-def]

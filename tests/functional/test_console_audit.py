@@ -66,6 +66,11 @@ def test_the_log_filters_by_actor_action_subject_and_date(app, issuance: Issuanc
         r'id="since" name="since" value="2026-02-30" aria-invalid="true" aria-describedby="since-error"',
         bad.get_data(as_text=True),
     )
+    # Odd values a hand-edited address carries answer, never fail.
+    far = approver.get("/console/audit?until=9999-12-31")
+    assert far.status_code == 400 and "日期应在 2000-01-01 至 2999-12-31 之间" in far.get_data(as_text=True)
+    for page in ("²", "99999999999999999999", "-1"):
+        assert approver.get(f"/console/audit?page={page}").status_code == 200, page
 
 
 def test_fifty_events_a_page_newest_first(app, issuance: Issuance) -> None:  # type: ignore[no-untyped-def]

@@ -152,6 +152,9 @@ def test_a_holder_asks_staff_answer_and_the_answer_comes_back(app, issuance: Iss
     assert download.status_code == 200 and download.data == mine.data
     [viewed] = events(issuance, "correction.attachment_viewed")
     assert viewed.subject == f"correction:{request_id}" and viewed.actor.startswith("account:")
+    # Reading the request (the holder's name and words) is audited too, each time.
+    opened = events(issuance, "correction.viewed")
+    assert opened and {e.subject for e in opened} == {f"correction:{request_id}"} and opened[0].actor == viewed.actor
 
     answer_url = f"/console/corrections/{request_id}/answer"
     no_reason = post(reviewer, answer_url, f"/console/corrections/{request_id}", outcome="declined", text="  ")

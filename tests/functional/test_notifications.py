@@ -188,3 +188,17 @@ def test_a_failed_send_keeps_the_revocation_and_the_notice(app, issuance: Issuan
     [notice] = notices(issuance)
     assert notice.sent_at is None
     assert "通知（1 条未读）" in holder.get("/my/").get_data(as_text=True)
+
+
+def test_a_correction_in_the_console_notifies_its_holder(app, issuance: Issuance) -> None:  # type: ignore[no-untyped-def]
+    from tests.functional.test_console_correct import NEW_EMPLOYER, correction
+
+    a = factories.decision(name="王小明")
+    issued = issue_decision(issuance, a)
+    holder_client(app, issuance, "王小明", a.id_number, "13800138000")
+    approver = staff_client(app, "wang.approver", "approver")
+    assert correction(approver, issued.number, "confirm", employer=NEW_EMPLOYER).status_code == 302
+    [notice] = notices(issuance)
+    assert notice.kind == "certificate.corrected" and notice.sent_at is not None
+    [message] = [m for m in outbox(issuance, "13800138000") if "更正" in m]
+    assert "第 2 版已签发" in message and issued.number in message

@@ -49,3 +49,15 @@ def test_types_are_decided_by_content() -> None:
     assert isinstance(clean(jpeg_with_exif()), Cleaned)
     plain = pdf_with()
     assert clean(plain) == Cleaned(plain, PDF)
+
+
+def test_a_phone_photo_with_a_second_frame_mpo_is_taken_as_its_first_frame() -> None:
+    out = io.BytesIO()
+    first, second = Image.new("RGB", (40, 30), "red"), Image.new("RGB", (20, 15), "blue")
+    first.save(out, "MPO", save_all=True, append_images=[second])
+    with Image.open(io.BytesIO(out.getvalue())) as opened:
+        assert opened.format == "MPO"  # as Pillow reads many phones' JPEGs
+    result = clean(out.getvalue())
+    assert isinstance(result, Cleaned) and result.content_type == JPEG
+    with Image.open(io.BytesIO(result.data)) as cleaned:
+        assert cleaned.format == "JPEG" and cleaned.size == (40, 30)

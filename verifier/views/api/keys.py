@@ -64,10 +64,12 @@ def install(bp: Blueprint) -> None:
         presented = presented_key()
         if presented is None or request.endpoint in OPEN:
             return None
-        if _failure_budget_spent():
-            return error_response(429, "rate_limited", _("请求过于频繁，请稍后再试"))
         caller = service.authenticate(kernel().db, presented) if presented else None
         if caller is None:
+            # Only failures spend the address's budget, and only failures are refused by it:
+            # strangers behind the same carrier address must not lock out a valid key.
+            if _failure_budget_spent():
+                return error_response(429, "rate_limited", _("请求过于频繁，请稍后再试"))
             _charge_failure()
             response = error_response(
                 401,
