@@ -14,13 +14,16 @@ from flask import Response, abort, current_app, redirect, render_template, reque
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
+from ecert.clock import OFFICE_TZ
 from ecert.i18n import _
 from ecert.kernel import kernel
+from ecert.verifications import DETAILED_PER_DAY, history_of
 from ecert.web import private_page
 from issuer import IssuerError
 from issuer.runtime import runtime
 from issuer.services.use_copy import UseCopyError, make_use_copy, withdraw_use_copy
 from portal.certificates import one_held_by
+from portal.history_words import CHANNEL_WORDS
 from portal.use_copies import HeldCopy, one_copy
 from portal.use_copy_forms import UseCopyForm, WithdrawForm
 from portal.use_copy_words import error_text
@@ -47,7 +50,7 @@ def make_copy(certificate_id: int) -> BaseResponse:
         started = time.perf_counter()
         try:
             made = make_use_copy(
-                runtime(current_app).issuance(actor=f"holder:{current_user.account_id}"),
+                runtime(current_app).issuance(actor=f"account:{current_user.account_id}"),
                 holder_id=holder_id,
                 certificate_id=certificate_id,
                 recipient=form.recipient.data,
@@ -102,7 +105,7 @@ def withdraw_copy(copy_id: int) -> BaseResponse:
                 k.db,
                 holder_id=_bound_holder(),
                 copy_id=copy.id,
-                actor=f"holder:{current_user.account_id}",
+                actor=f"account:{current_user.account_id}",
                 clock=k.clock,
             )
         except UseCopyError as error:
@@ -125,7 +128,10 @@ def _held_copy(copy_id: int) -> HeldCopy:
 
 
 def _copy_page(copy: HeldCopy, form: WithdrawForm, status: int = 200) -> Response:
-    url = kernel().settings.verify_url(copy.token)
+    k = kernel()
+    url = k.settings.verify_url(copy.token)
+    with k.db.read() as session:  # the copy's own checks: they are recorded under its token
+        days = history_of(session, copy.token)
     try:  # the seconds the signing took, as the redirect said; anything else is not shown
         made: float | None = round(float(request.args.get("made", "")), 1)
     except ValueError:
@@ -140,6 +146,10 @@ def _copy_page(copy: HeldCopy, form: WithdrawForm, status: int = 200) -> Respons
             qr=segno.make(url, error="m").svg_data_uri(scale=4, border=4),
             made=made if made is not None and 0 <= made < 600 else None,
             withdrawn=request.args.get("withdrawn") == "1" and copy.withdrawn_at is not None,
+            days=days,
+            channel_word=lambda channel: str(CHANNEL_WORDS.get(channel, channel)),
+            format_time=lambda at: f"{at.astimezone(OFFICE_TZ):%H:%M}",
+            detailed_per_day=DETAILED_PER_DAY,
         ),
         status,
     )

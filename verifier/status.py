@@ -10,9 +10,12 @@ The QR page, the lookup by number and name, the PDF upload, ``ecert verify``,
 - ``expired``     已过期: a use copy past its end date;
 - ``unknown``     未找到: the registry has no such certificate.
 
-When several apply, the strongest wins: revoked > superseded > withdrawn or expired use
-copy > valid. An old version of a certificate whose current version was revoked is
-revoked; a use copy of a corrected certificate is superseded. A file that is an earlier
+When several apply, the strongest wins: revoked > withdrawn or expired use copy >
+superseded > valid. An old version of a certificate whose current version was revoked is
+revoked. A use copy's own withdrawal or expiry comes before its certificate's correction:
+for the employer holding the copy, that the copy may no longer be used is the answer (its
+page still says 所依据的证书：已更正); a copy still in force of a corrected certificate is
+superseded. A file that is an earlier
 revision of a valid version (before a document-timestamp renewal) is that version, so
 valid: revisions are not versions.
 
@@ -41,15 +44,15 @@ class PublicStatus(enum.StrEnum):
 # Higher wins. UNKNOWN never combines: a certificate that is not found has no other status.
 _RANK = {
     PublicStatus.VALID: 0,
-    PublicStatus.EXPIRED: 1,
-    PublicStatus.WITHDRAWN: 1,
-    PublicStatus.SUPERSEDED: 2,
+    PublicStatus.SUPERSEDED: 1,
+    PublicStatus.EXPIRED: 2,
+    PublicStatus.WITHDRAWN: 2,
     PublicStatus.REVOKED: 3,
 }
 
 
 def prevailing(statuses: Iterable[PublicStatus]) -> PublicStatus:
-    """The status that applies when all of ``statuses`` hold (revoked > superseded > use copy > valid)."""
+    """The status that applies when all of ``statuses`` hold (revoked > use copy > superseded > valid)."""
     found = list(statuses)
     if not found or PublicStatus.UNKNOWN in found:
         return PublicStatus.UNKNOWN

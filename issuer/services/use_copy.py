@@ -176,6 +176,8 @@ def withdraw_use_copy(db: Database, *, holder_id: int, copy_id: int, actor: str,
             .join(Certificate, UseCopy.certificate_id == Certificate.id)
             .join(Decision, Certificate.decision_id == Decision.id)
             .where(UseCopy.id == copy_id, Decision.holder_id == holder_id)
+            # Locked: two withdrawals at once (two tabs) wait for each other and write one event.
+            .with_for_update(of=UseCopy)
         ).scalar_one_or_none()
         if copy is None:
             raise UseCopyError("use_copy.not_found")

@@ -1,4 +1,4 @@
-"""The one precedence rule: revoked > superseded > withdrawn or expired use copy > valid."""
+"""The one precedence rule: revoked > withdrawn or expired use copy > superseded > valid."""
 
 from __future__ import annotations
 
@@ -19,9 +19,17 @@ def test_the_strongest_status_wins_in_any_order(combination: tuple[PublicStatus,
         assert result is S.UNKNOWN
         return
     assert result in combination
-    rank = {S.VALID: 0, S.EXPIRED: 1, S.WITHDRAWN: 1, S.SUPERSEDED: 2, S.REVOKED: 3}
+    rank = {S.VALID: 0, S.SUPERSEDED: 1, S.EXPIRED: 2, S.WITHDRAWN: 2, S.REVOKED: 3}
     assert rank[result] == max(rank[s] for s in combination)
     assert prevailing(reversed(combination)) is result  # order never matters
+
+
+def test_a_use_copys_own_withdrawal_or_expiry_prevails_over_its_certificates_correction() -> None:
+    # For the employer holding the copy, that it may no longer be used is the answer.
+    assert prevailing([S.SUPERSEDED, S.WITHDRAWN]) is S.WITHDRAWN
+    assert prevailing([S.SUPERSEDED, S.EXPIRED]) is S.EXPIRED
+    assert prevailing([S.SUPERSEDED, S.VALID]) is S.SUPERSEDED  # a copy still in force
+    assert prevailing([S.REVOKED, S.WITHDRAWN]) is S.REVOKED
 
 
 def test_nothing_is_unknown() -> None:

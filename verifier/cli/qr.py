@@ -39,6 +39,7 @@ from __future__ import annotations
 import hmac
 import re
 import warnings
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, urlsplit
@@ -109,7 +110,13 @@ def verify_qr_command(
         click.echo(_("错误：%(problem)s", problem=problem), err=True)
         raise SystemExit(EXIT_USAGE) from None
     registry = None if offline else _own_registry(text, keyset, own_keyset=keys_file is None)
-    raise SystemExit(report(text, keyset, keys_source, any_host=any_host, registry=registry, typed_name=typed_name))
+    from ecert.kernel import kernel
+
+    # The app's clock, as the pages and the API read it: a use copy's expiry is judged by it.
+    now = kernel().clock()
+    raise SystemExit(
+        report(text, keyset, keys_source, any_host=any_host, registry=registry, typed_name=typed_name, now=now)
+    )
 
 
 def _own_registry(text: str, keyset: KeySet, *, own_keyset: bool) -> Database | None:
@@ -140,10 +147,12 @@ def report(
     any_host: bool = False,
     registry: Database | None = None,
     typed_name: str | None = None,
+    now: datetime | None = None,
 ) -> int:
     """Print what the QR text claims, whether its signature and site hold and, given the
     ``registry`` of the site the QR code points to, the certificate's status now; the exit
-    status. ``typed_name`` is checked against the registry's name (offline: the claim's mask)."""
+    status. ``typed_name`` is checked against the registry's name (offline: the claim's mask).
+    ``now`` is the app's clock, at which a use copy's expiry is judged (None: the real one)."""
     _line(_("二维码内容："), _safe(text))
     token, claim = split_url(text)
     if token is None or claim is None:
@@ -198,20 +207,22 @@ def report(
             _("注意：离线核验只说明发证机关签发过这些内容；证书现状（是否撤销、更正）请访问 %(where)s。", where=where)
         )
         return EXIT_VALID
-    return _registry_conclusion(claim, token, keyset, registry, typed_name)
+    return _registry_conclusion(claim, token, keyset, registry, typed_name, now)
 
 
 def _offline_name_matches(typed_name: str, masked_name: str) -> bool:
     return name_problem(typed_name) is None and mask_name(normalise_name(typed_name)) == masked_name
 
 
-def _registry_conclusion(claim: str, token: str, keyset: KeySet, registry: Database, typed_name: str | None) -> int:
+def _registry_conclusion(
+    claim: str, token: str, keyset: KeySet, registry: Database, typed_name: str | None, now: datetime | None
+) -> int:
     """The registry's status of ``token`` as the conclusion: the registry is the authority."""
     from verifier.qr.check import claim_status, holder_full_name
 
     try:
         with registry.read() as session:
-            certificate = lookup.by_token(session, token)
+            certificate = lookup.by_token(session, token, now=now)
             full_name = holder_full_name(session, token) if certificate is not None else None
     except SQLAlchemyError as exc:
         _line(_("结论："), _("签名成立，但暂时无法查询登记库，证书现状未核验"))
