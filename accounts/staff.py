@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from accounts import AccountsError
 from accounts.passwords import hash_password, password_problem
@@ -141,27 +142,34 @@ def reset_password(
 def check_totp(db: Database, account_id: int, code: str, *, now: datetime, enrol_secret: str | None = None) -> bool:
     """Accept ``code`` for the staff account (enrolling ``enrol_secret`` when it has none yet)."""
     with db.write() as session:
-        account = session.get(Account, account_id)
-        if account is None or account.kind != STAFF or not account.active:
-            return False
-        secret = account.totp_secret or enrol_secret
-        if secret is None:
-            return False
-        step = accepted_step(secret, code, now, account.totp_last_step)
-        if step is None:
-            return False
-        if account.totp_secret is None:
-            account.totp_secret = secret
-            audit.append(
-                session,
-                actor=f"account:{account.id}",
-                action="staff.totp_enrolled",
-                subject=f"account:{account.id}",
-                payload={},
-                at=now,
-            )
-        account.totp_last_step = step
-        return True
+        return totp_accepted(session, account_id, code, now=now, enrol_secret=enrol_secret)
+
+
+def totp_accepted(
+    session: Session, account_id: int, code: str, *, now: datetime, enrol_secret: str | None = None
+) -> bool:
+    """``check_totp`` inside the caller's transaction."""
+    account = session.get(Account, account_id)
+    if account is None or account.kind != STAFF or not account.active:
+        return False
+    secret = account.totp_secret or enrol_secret
+    if secret is None:
+        return False
+    step = accepted_step(secret, code, now, account.totp_last_step)
+    if step is None:
+        return False
+    if account.totp_secret is None:
+        account.totp_secret = secret
+        audit.append(
+            session,
+            actor=f"account:{account.id}",
+            action="staff.totp_enrolled",
+            subject=f"account:{account.id}",
+            payload={},
+            at=now,
+        )
+    account.totp_last_step = step
+    return True
 
 
 def is_enrolled(db: Database, account_id: int) -> bool:

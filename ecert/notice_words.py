@@ -13,6 +13,7 @@ def notice_title(kind: str) -> str:
     titles = {
         "certificate.revoked": _("证书已撤销"),
         "certificate.corrected": _("证书已更正"),
+        "certificate.reinstated": _("证书已恢复有效"),
         "correction.answered": _("更正申请已答复"),
     }
     return titles.get(kind, _("通知"))
@@ -26,6 +27,13 @@ def notice_sentence(kind: str, number: str, params: Mapping[str, Any]) -> str:
             version=params.get("version", ""),
             doc_no=params.get("doc_no", ""),
             reason=_reason(params),
+        )
+    if kind == "certificate.reinstated":
+        return _(
+            "您的证书 %(number)s 第 %(version)s 版经核查恢复有效（文号：%(doc_no)s）。",
+            number=number,
+            version=params.get("version", ""),
+            doc_no=params.get("doc_no", ""),
         )
     if kind == "certificate.corrected":
         return _(

@@ -16,6 +16,7 @@ ACT_WORDS: Mapping[str, LazyString] = {
     "act.same_person": _l("提出此操作的账号不能自己确认：须由另一名工作人员确认"),
     "act.not_proposer": _l("只有提出人可以取消此操作"),
     "act.not_allowed": _l("此账号无权进行此操作"),
+    "act.proposer_not_allowed": _l("提出此操作的账号已停用或已不再具有相应权限，不能确认；请重新提出"),
     "act.empty": _l("没有由 %(doc_no)s 批准的有效证书"),
     "act.list_changed": _l("预览之后，%(doc_no)s 名下的证书有变动；请核对新的预览后再提出"),
     "certificate.not_revoked": _l("证书 %(number)s 第 %(version)s 版不是已撤销状态，无需恢复"),

@@ -1,8 +1,12 @@
 """The command line's side of two-person acts: ``ecert revoke --granted-by 文号`` and
-``ecert reinstate``. Without ``--confirm-by`` they print what would change and exit
-``EXIT_PREVIEW`` with nothing changed. With it, the second person's TOTP code is read from
-a hidden prompt at a terminal, else from the first line of standard input: never an
-argument, which ``ps`` would show to everyone on the machine."""
+``ecert reinstate``. Both people prove who they are with their TOTP codes: the proposer
+(``--as``) before anything is shown, because the preview shows full names and records that
+showing in the proposer's name; the confirmer (``--confirm-by``) after the preview. Codes
+are read from a hidden prompt at a terminal, else from standard input (first line the
+proposer's, second the confirmer's): never an argument, which ``ps`` would show to everyone
+on the machine. Wrong codes are counted (``accounts.totp_attempts``). Without
+``--confirm-by`` the preview is printed and the command exits ``EXIT_PREVIEW``: no act is
+recorded, nothing changed."""
 
 from __future__ import annotations
 
@@ -11,12 +15,13 @@ import sys
 import click
 
 from accounts.runtime import runtime as accounts_runtime
-from accounts.staff import check_totp
+from accounts.totp_attempts import FAILURES, Attempt, check_totp_counted
 from ecert.command import Failure
 from ecert.i18n import _
 from ecert.kernel import Kernel
 from issuer import IssuerError
 from issuer.cli.act_words import act_error_text
+from issuer.cli.common import actor
 from issuer.services import act_listing, acts
 from issuer.services.lifecycle import LifecycleError, RevocationReason
 from issuer.services.reinstatement import checked_doc_no
@@ -35,27 +40,51 @@ def staff(k: Kernel, option: str, login: str, action: str) -> int:
     return account
 
 
-def second_person(k: Kernel, proposer: int, confirm_by: str | None) -> int:
+def two_people(k: Kernel, as_user: str, action: str, confirm_by: str | None) -> tuple[int, int | None]:
+    """The proposer, once its TOTP code is accepted, and the named confirmer (not yet proven)."""
+    proposer = staff(k, "--as", as_user, action)
+    confirmer = None
+    if confirm_by:
+        confirmer = staff(k, "--confirm-by", confirm_by, "confirm")
+        if confirmer == proposer:
+            raise Failure(act_error_text(acts.ActError("act.same_person", act="-")))
+    proven(k, proposer, "--as", as_user)
+    return proposer, confirmer
+
+
+def second_person(k: Kernel, confirmer: int | None, confirm_by: str | None) -> int:
     """The confirming account, once its TOTP code is accepted; exits after the preview without one."""
-    if not confirm_by:
+    if confirmer is None or not confirm_by:
         click.echo(_("未作任何改动：须由另一名工作人员确认，请加 --confirm-by 用户名，并输入其动态验证码。"), err=True)
         sys.exit(EXIT_PREVIEW)
-    confirmer = staff(k, "--confirm-by", confirm_by, "confirm")
-    if confirmer == proposer:
-        raise Failure(act_error_text(acts.ActError("act.same_person", act="-")))
+    proven(k, confirmer, "--confirm-by", confirm_by)
+    return confirmer
+
+
+def proven(k: Kernel, account: int, option: str, login: str) -> None:
+    """Read ``login``'s TOTP code (hidden prompt, else the next line of standard input) and check it."""
     if sys.stdin.isatty():
-        code = click.prompt(_("%(login)s 的动态验证码", login=confirm_by), hide_input=True)
+        code = click.prompt(_("%(login)s 的动态验证码", login=login), hide_input=True)
     else:
         code = sys.stdin.readline().strip()
-    if not check_totp(k.db, confirmer, code, now=k.clock()):
-        raise Failure(_("--confirm-by %(login)s：动态验证码不正确或已用过", login=confirm_by))
-    return confirmer
+    attempt = check_totp_counted(k.db, account, code, now=k.clock(), actor=actor())
+    if attempt is Attempt.LOCKED:
+        raise Failure(
+            _(
+                "%(option)s %(login)s：动态验证码输错已达 %(n)s 次，请 15 分钟后再试",
+                option=option,
+                login=login,
+                n=FAILURES,
+            )
+        )
+    if attempt is Attempt.WRONG:
+        raise Failure(_("%(option)s %(login)s：动态验证码不正确或已用过", option=option, login=login))
 
 
 def batch_revoke(
     k: Kernel, granted: str, *, doc_no: str, reason: str, note: str, as_user: str, confirm_by: str | None
 ) -> None:
-    proposer = staff(k, "--as", as_user, "batch_revoke")
+    proposer, named = two_people(k, as_user, "batch_revoke", confirm_by)
     try:
         found = act_listing.granted_by(k.db, granted, actor=f"account:{proposer}", now=k.clock())
         checked_doc_no(doc_no)
@@ -73,7 +102,7 @@ def batch_revoke(
     )
     for f in found:
         click.echo(_("  %(number)s 第 %(version)s 版 %(name)s %(qualification)s", **_listed(f)))
-    confirmer = second_person(k, proposer, confirm_by)
+    confirmer = second_person(k, named, confirm_by)
     try:
         act_id = acts.propose_batch_revoke(
             k.db, granted=granted, doc_no=doc_no, reason=RevocationReason(reason), note=note,
@@ -86,7 +115,7 @@ def batch_revoke(
 
 
 def reinstate(k: Kernel, number: str, *, doc_no: str, reason: str, as_user: str, confirm_by: str | None) -> None:
-    proposer = staff(k, "--as", as_user, "reinstate")
+    proposer, named = two_people(k, as_user, "reinstate", confirm_by)
     try:
         checked_doc_no(doc_no)
         found = act_listing.listed(
@@ -98,7 +127,7 @@ def reinstate(k: Kernel, number: str, *, doc_no: str, reason: str, as_user: str,
         raise Failure(act_error_text(LifecycleError("certificate.not_found", number=number)))
     click.echo(_("将恢复此证书的效力（恢复文号 %(doc_no)s）：", doc_no=checked_doc_no(doc_no)))
     click.echo(_("  %(number)s 第 %(version)s 版 %(name)s %(qualification)s", **_listed(found[0])))
-    confirmer = second_person(k, proposer, confirm_by)
+    confirmer = second_person(k, named, confirm_by)
     try:
         act_id = acts.propose_reinstate(k.db, number, reason=reason, doc_no=doc_no, proposer=proposer, clock=k.clock)
         done = acts.confirm(k.db, act_id, confirmer=confirmer, clock=k.clock, notifier=accounts_runtime().notifier)

@@ -33,12 +33,19 @@ from issuer.services.lifecycle import RevocationReason, correct, revoke
     metavar="文号",
     help="Instead of NUMBER: every valid certificate granted by this approval 文号 (a two-person act).",
 )
-@click.option("--as", "as_user", metavar="USER", help="With --granted-by: the staff account proposing it.")
+@click.option(
+    "--as",
+    "as_user",
+    metavar="USER",
+    help="With --granted-by: the staff account proposing it; its TOTP code is read first, before the "
+    "preview, from a hidden prompt or the first line of standard input.",
+)
 @click.option(
     "--confirm-by",
     metavar="USER",
-    help="With --granted-by: a second staff account confirming it; its TOTP code is read from a "
-    "hidden prompt, or from the first line of standard input. Without it, only the preview is printed.",
+    help="With --granted-by: a second staff account confirming it; its TOTP code is read after the "
+    "preview, from a hidden prompt or the second line of standard input. Without it, only the preview "
+    "is printed. Five wrong codes within 15 minutes lock an account's codes here for 15 minutes.",
 )
 @with_appcontext
 @needs_current_schema
@@ -86,11 +93,18 @@ def revoke_command(
 @click.argument("number")
 @click.option("--reason", required=True, help="Why the revocation was a mistake (kept in the audit log).")
 @click.option("--doc-no", required=True, help="文号 of the decision that reinstates it.")
-@click.option("--as", "as_user", required=True, metavar="USER", help="The staff account proposing it.")
+@click.option(
+    "--as",
+    "as_user",
+    required=True,
+    metavar="USER",
+    help="The staff account proposing it (TOTP first, from a hidden prompt or standard input's first line).",
+)
 @click.option(
     "--confirm-by",
     metavar="USER",
-    help="A second staff account confirming it (TOTP from a hidden prompt or standard input's first line).",
+    help="A second staff account confirming it (TOTP after the preview, from a hidden prompt or "
+    "standard input's second line). Without it, only the preview is printed.",
 )
 @with_appcontext
 @needs_current_schema

@@ -45,7 +45,9 @@ class ActError(IssuerError):
     Codes: ``act.not_found`` (act), ``act.closed`` (act, state: confirmed, cancelled or
     expired already), ``act.same_person`` (act: the proposer cannot confirm),
     ``act.not_proposer`` (act: only the proposer cancels), ``act.not_allowed`` (action: the
-    account's roles do not allow it, or it is not an active staff account), ``act.empty``
+    account's roles do not allow it, or it is not an active staff account),
+    ``act.proposer_not_allowed`` (act, action: at confirmation, the proposer's account is
+    disabled or no longer holds the role the act needs), ``act.empty``
     (doc_no: no valid certificate was granted by that 文号), ``act.list_changed`` (doc_no: the
     certificates under that 文号 changed since the preview; look again).
     """
@@ -56,6 +58,7 @@ class ActError(IssuerError):
         "act.same_person": "act {act} was proposed by this account: a second person must confirm it",
         "act.not_proposer": "only the proposer may cancel act {act}",
         "act.not_allowed": "this account may not {action}",
+        "act.proposer_not_allowed": "the proposer of act {act} may no longer {action}",
         "act.empty": "no valid certificate was granted by {doc_no}",
         "act.list_changed": "the certificates granted by {doc_no} changed since the preview",
     }
@@ -126,13 +129,18 @@ def propose_reinstate(db: Database, number: str, *, reason: str, doc_no: str, pr
 
 def confirm(db: Database, act_id: int, *, confirmer: int, clock: Clock, notifier: Sender | None = None) -> Act:
     """Confirm as a second account, then carry the act out; the act as it ends. Holders of
-    revoked certificates get their notices (``ecert.notifications``) through ``notifier``."""
+    revoked or reinstated certificates get their notices (``ecert.notifications``) through
+    ``notifier``. The proposer must still be an active account holding the act's role."""
     now = clock()
     with db.write() as session:
         act = _open(session, act_id, now)
         _check_role(session, confirmer, "confirm")
         if act.proposed_by == confirmer:
             raise ActError("act.same_person", act=act_id)
+        # Two people must still stand behind it: a proposer disabled or stripped of the role
+        # since proposing no longer does, so the act cannot go ahead on their word.
+        if not _allowed(session, act.proposed_by, act.kind):
+            raise ActError("act.proposer_not_allowed", act=act_id, action=act.kind)
         # Guarded: of two confirmations at once, one wins and the other finds the act closed.
         if not registry.updated_rows(
             session,
@@ -167,7 +175,15 @@ def cancel(db: Database, act_id: int, *, by: int, clock: Clock) -> None:
         act = _open(session, act_id, now)
         if act.proposed_by != by:
             raise ActError("act.not_proposer", act=act_id)
-        act.cancelled_by, act.cancelled_at = by, now
+        # Guarded as confirm is: a confirmation committing between the read and this write
+        # wins, and the act is never both confirmed and cancelled.
+        if not registry.updated_rows(
+            session,
+            update(TwoPersonAct)
+            .where(TwoPersonAct.id == act_id, TwoPersonAct.confirmed_at.is_(None), TwoPersonAct.cancelled_at.is_(None))
+            .values(cancelled_by=by, cancelled_at=now),
+        ):
+            raise ActError("act.closed", act=act_id, state="confirmed")
         audit.append(
             session, actor=f"account:{by}", action="act.cancelled", subject=f"act:{act_id}", payload={}, at=now
         )
@@ -217,8 +233,9 @@ def _carry_out(
                 )  # fmt: skip
             else:
                 reinstate(
-                    db, number, reason=params["reason"], doc_no=params["doc_no"], actor=actor, clock=clock, act=act_id
-                )
+                    db, number, reason=params["reason"], doc_no=params["doc_no"], actor=actor, clock=clock, act=act_id,
+                    notifier=notifier,
+                )  # fmt: skip
         except LifecycleError as error:
             if error.code not in ("certificate.not_valid", "certificate.not_revoked", "certificate.not_found"):
                 raise
@@ -269,10 +286,15 @@ def check_may(db: Database, account_id: int, action: str) -> None:
 
 
 def _check_role(session: Session, account_id: int, action: str) -> None:
+    if not _allowed(session, account_id, action):
+        raise ActError("act.not_allowed", action=action)
+
+
+def _allowed(session: Session, account_id: int, action: str) -> bool:
+    """Whether ``account_id`` is an active staff account whose roles allow ``action`` now."""
     account = session.get(Account, account_id)
     roles = account.roles.split(",") if account is not None and account.kind == "staff" and account.active else []
-    if not may(roles, action):
-        raise ActError("act.not_allowed", action=action)
+    return may(roles, action)
 
 
 def _state(act: TwoPersonAct, now: datetime) -> str:

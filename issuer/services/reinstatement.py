@@ -13,14 +13,24 @@ from ecert import audit
 from ecert.clock import Clock
 from ecert.db import Database
 from ecert.models import CertificateStatus
+from ecert.notifications import Sender, deliver, notify
 from ecert.vocab.titles import check_doc_no, normalise_doc_no
 from issuer.services.lifecycle import Changed, LifecycleError, _current
 
 
 def reinstate(
-    db: Database, number: str, *, reason: str, doc_no: str, actor: str, clock: Clock, act: int | None = None
+    db: Database,
+    number: str,
+    *,
+    reason: str,
+    doc_no: str,
+    actor: str,
+    clock: Clock,
+    act: int | None = None,
+    notifier: Sender | None = None,
 ) -> Changed:
-    """Make the revoked current version of ``number`` valid again, with its audit event."""
+    """Make the revoked current version of ``number`` valid again, with its audit event. The
+    holder's notice commits with it and goes out through ``notifier`` once committed."""
     doc_no = checked_doc_no(doc_no)
     now = clock()
     with db.write() as session:
@@ -46,7 +56,17 @@ def reinstate(
             payload={"reason": reason, "doc_no": doc_no, "revocation": was, **({"act": act} if act else {})},
             at=now,
         )
+        notice = notify(
+            session,
+            current.decision.holder_id,
+            "certificate.reinstated",
+            number=number,
+            at=now,
+            version=current.version,
+            doc_no=doc_no,
+        )
         changed = Changed(number, current.version, current.token, current.status.value, current.pdf_sha256)
+    deliver(db, notifier, [notice.id], at=clock())
     return changed
 
 

@@ -2,17 +2,20 @@
 form, the preview lists exactly what will be revoked, A proposes; A cannot confirm, B (a
 second account, even one bearing A's name) can, and only then is each certificate revoked,
 one event each. The frozen list is what is revoked: a certificate issued under the 文号
-after the proposal stays valid, one revoked meanwhile is reported, not an error."""
+after the proposal stays valid, one revoked meanwhile is reported, not an error. A proposer
+disabled or stripped of the role since proposing cannot have the act confirmed, and a
+cancel that loses the race to a confirmation is refused."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, update
 
 from ecert.clock import utc_now
-from ecert.models import AuditEvent, TwoPersonAct
+from ecert.models import Account, AuditEvent, TwoPersonAct
 from issuer.services import acts
 from issuer.services.issuance import Issuance, issue_decision
 from issuer.services.lifecycle import RevocationReason
@@ -175,3 +178,65 @@ def test_only_approvers_propose_and_reviewers_confirm_nothing(app, issuance: Iss
     assert reviewer.post(f"{act_url}/confirm", data={"csrf_token": token}).status_code == 403
     assert reviewer.get(act_url).status_code == 403
     assert admin.get("/console/acts/999999").status_code == 404
+
+
+def test_a_proposer_disabled_or_stripped_of_the_role_cannot_have_the_act_confirmed(
+    app, client, issuance: Issuance
+) -> None:  # type: ignore[no-untyped-def]
+    one = issue_decision(issuance, factories.decision(name="王小明"))
+    a = staff(app, "wang.approver", "approver")
+    c = staff(app, "qian.approver", "approver", name="钱三")
+    b = staff(app, "zhao.admin", "admin", name="赵二")
+    disabled_url = propose(a, preview(a, GRANTED).get_data(as_text=True)).headers["Location"]
+    stripped_url = propose(c, preview(c, GRANTED).get_data(as_text=True)).headers["Location"]
+    assert app.test_cli_runner().invoke(args=["users", "disable", "wang.approver"]).exit_code == 0
+    with issuance.db.write() as session:
+        session.execute(update(Account).where(Account.login == "qian.approver").values(roles="reviewer"))
+
+    for url in (disabled_url, stripped_url):
+        refused = post_form(b, f"{url}/confirm", url)
+        assert refused.status_code == 409 and "已停用或已不再具有相应权限" in refused.get_data(as_text=True)
+        assert "待确认" in b.get(url).get_data(as_text=True)
+    assert verdict(client, one.token) == "有效"
+    with issuance.db.read() as session:
+        confirmed = session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "act.confirmed")
+        )
+    assert confirmed == 0
+
+
+def test_a_cancel_racing_a_confirmation_never_leaves_the_act_both(
+    app, issuance: Issuance, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """On PostgreSQL a confirmation may commit between cancel's read and its write. Here the
+    confirmation's write lands in that gap (inside cancel's transaction, behind the ORM's back,
+    as another connection's commit would on PostgreSQL): the cancel must be refused."""
+    issue_decision(issuance, factories.decision(name="王小明"))
+    a = staff(app, "wang.approver", "approver")
+    staff(app, "zhao.admin", "admin", name="赵二")
+    act_url = propose(a, preview(a, GRANTED).get_data(as_text=True)).headers["Location"]
+    act_id = int(act_url.rsplit("/", 1)[1])
+    confirmer = acts.staff_id(issuance.db, "zhao.admin")
+    read = acts._open
+
+    def confirmed_meanwhile(session, wanted: int, now):  # type: ignore[no-untyped-def]
+        row = read(session, wanted, now)
+        session.execute(
+            update(TwoPersonAct).where(TwoPersonAct.id == wanted).values(confirmed_by=confirmer, confirmed_at=now),
+            execution_options={"synchronize_session": False},
+        )
+        return row
+
+    monkeypatch.setattr(acts, "_open", confirmed_meanwhile)
+    proposer = acts.staff_id(issuance.db, "wang.approver")
+    assert proposer is not None
+    with pytest.raises(acts.ActError) as refused:
+        acts.cancel(issuance.db, act_id, by=proposer, clock=utc_now)
+    assert refused.value.code == "act.closed"
+    with issuance.db.read() as session:
+        row = session.get(TwoPersonAct, act_id)
+        assert row is not None and row.cancelled_at is None
+        cancelled = session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "act.cancelled")
+        )
+    assert cancelled == 0
