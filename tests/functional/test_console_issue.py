@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from console.issue_batches import open_batch
@@ -29,6 +30,9 @@ from tests.functional.test_portal import csrf
 from tests.integration.test_released_reservations import FlakyTSA
 from tests.integration.test_released_reservations import tsa as tsa  # the fixture
 from tests.unit.csv_rows import TODAY, csv_file, row
+
+# The rules tested here are the same on both databases; PostgreSQL runs where SQL differs.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def person(n: int, **changes: str) -> dict[str, str]:
