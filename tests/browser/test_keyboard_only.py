@@ -13,6 +13,7 @@ import pytest
 from issuer.services.issuance import Issuance, issue_decision
 from tests import factories
 from tests.browser.conftest import Visit
+from tests.functional.test_staff import PASSWORD, create, secret_of
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -65,21 +66,17 @@ def test_a_staff_member_logs_in_and_searches_with_the_keyboard(
 ) -> None:
     with ThreadPoolExecutor(1) as pool:
         issued = pool.submit(issue_decision, issuance, factories.decision(name="王小明")).result()
-    made = app.test_cli_runner().invoke(
-        args=["users", "create", "li.reviewer", "--role", "reviewer", "--with-totp"], input="staff password 2026\n"
-    )
-    secret = re.search(r"TOTP 密钥：([A-Z2-7]+)", made.output)
-    assert secret, made.output
+    secret = secret_of(create(app, "li.reviewer", "--role", "reviewer", "--with-totp").output)
     page = visit.page
     page.goto(f"{served}/account/login")
     _tab_to(page, "login")
     page.keyboard.type("li.reviewer")
     _tab_to(page, "password")
-    page.keyboard.type("staff password 2026")
+    page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/account/totp"))
     _tab_to(page, "code")
-    page.keyboard.type(pyotp.TOTP(secret.group(1)).now())
+    page.keyboard.type(pyotp.TOTP(secret).now())
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/console/"))
     _tab_to(page, "q")

@@ -5,7 +5,6 @@ page is screenshot and axe-checked at 360 and 1280 px."""
 
 from __future__ import annotations
 
-import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -16,6 +15,7 @@ from playwright.sync_api import expect
 from issuer.services.issuance import Issuance, issue_decision
 from tests import factories
 from tests.browser.conftest import Visit
+from tests.functional.test_staff import PASSWORD, create, secret_of
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -23,18 +23,14 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_an_approver_corrects_in_the_console(app: Any, issuance: Issuance, served: str, visit: Visit) -> None:
     with ThreadPoolExecutor(1) as pool:
         issued = pool.submit(issue_decision, issuance, factories.decision(name="王小明")).result()
-    made = app.test_cli_runner().invoke(
-        args=["users", "create", "wang.approver", "--role", "approver", "--with-totp"], input="staff password 2026\n"
-    )
-    secret = re.search(r"TOTP 密钥：([A-Z2-7]+)", made.output)
-    assert secret, made.output
+    secret = secret_of(create(app, "wang.approver", "--role", "approver", "--with-totp").output)
     page = visit.page
 
     page.goto(f"{served}/console/certificates/{issued.number}")
     page.get_by_label("身份证号码或用户名").fill("wang.approver")
-    page.get_by_label("密码", exact=True).fill("staff password 2026")
+    page.get_by_label("密码", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.get_by_label("动态验证码").fill(pyotp.TOTP(secret.group(1)).now())
+    page.get_by_label("动态验证码").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="登录").click()
     page.goto(f"{served}/console/certificates/{issued.number}")
     page.get_by_role("link", name="更正此证书").click()
