@@ -96,7 +96,13 @@ class Decision(Base):
     approving_body: Mapped[str] = mapped_column(String(200))
     doc_no: Mapped[str] = mapped_column(String(64))
     photo_sha256: Mapped[str | None] = mapped_column(String(64))
-    source: Mapped[str] = mapped_column(String(16), default="csv")
+    source: Mapped[str] = mapped_column(String(16), default="csv")  # csv | legacy
+    # A certificate converted from paper (``source`` legacy): the paper certificate's number,
+    # printed beside the new one, and where the conversion came from, signed into the PDF
+    # and shown by the verifier: ``{"paper_number", "verified_by", "verified_on",
+    # "application_id"}``.
+    paper_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    provenance: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     holder: Mapped[Holder] = relationship()
@@ -437,3 +443,110 @@ class TwoPersonAct(Base):
     cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[dict | None] = mapped_column(JSON)
+
+
+# --- legacy conversion (pre-2021 paper certificates) ---
+
+
+class RosterEntry(Base):
+    """One row of a historical approval roster an archive handed over (``ecert legacy
+    import-roster``), normalised: what the office approved before certificates were
+    electronic. Kept in the kernel because the verifier answers for paper numbers found
+    here ("纸质证书存档记录存在，尚未转换为电子证书") and the conversion checks claims against it.
+
+    ``row_key`` is the SHA-256 of the normalised values: re-importing the same file, or the
+    same row from another copy of it, adds nothing. ``id_number_original`` keeps what the
+    roster said when it was upgraded (a 15-digit number), ``approval_date_text`` the date as
+    written (``2003年7月`` has no day: ``approval_date`` is then the 1st and
+    ``approval_date_precision`` says ``month``).
+    """
+
+    __tablename__ = "roster_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    row_key: Mapped[str] = mapped_column(String(64), unique=True)
+    source_label: Mapped[str] = mapped_column(String(128))
+    source_file: Mapped[str] = mapped_column(String(200))
+    source_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    sheet: Mapped[str | None] = mapped_column(String(64))
+    source_row: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    gender: Mapped[str | None] = mapped_column(String(2))
+    id_number: Mapped[str | None] = mapped_column(String(18), index=True)
+    id_number_original: Mapped[str | None] = mapped_column(String(18))
+    employer: Mapped[str | None] = mapped_column(String(200))
+    series: Mapped[str | None] = mapped_column(String(64))
+    specialty: Mapped[str | None] = mapped_column(String(128))
+    level: Mapped[str | None] = mapped_column(String(16))
+    qualification: Mapped[str] = mapped_column(String(64))
+    approval_date: Mapped[date | None] = mapped_column(Date)
+    approval_date_text: Mapped[str | None] = mapped_column(String(32))
+    approval_date_precision: Mapped[str | None] = mapped_column(String(8))  # day | month
+    approving_body: Mapped[str | None] = mapped_column(String(200))
+    doc_no: Mapped[str | None] = mapped_column(String(64), index=True)
+    paper_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    imported_by: Mapped[str] = mapped_column(String(128))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LegacyApplication(Base):
+    """A holder's request to convert a paper certificate (``legacy_import.workflow`` has the
+    statuses and who may move it where).
+
+    ``claim``: what the holder says the paper says (field → text, the decisions CSV's field
+    names plus ``paper_number``), kept as typed while a draft; ``staff_changes``: each
+    change staff made to it before approval, ``{"field", "old", "new", "reason", "by",
+    "at"}``, shown to the holder. ``findings``: the automatic checks' last result
+    (``legacy_import.checks``), ``max_severity`` its highest severity (0 none … 3 high), for
+    the queue's filter. The commitment's exact text and acceptance time are kept as accepted.
+    """
+
+    __tablename__ = "legacy_applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    case: Mapped[str] = mapped_column(String(16))  # intact | lost | incomplete
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    claim: Mapped[dict] = mapped_column(JSON, default=dict)
+    staff_changes: Mapped[list] = mapped_column(JSON, default=list)
+    findings: Mapped[list] = mapped_column(JSON, default=list)
+    max_severity: Mapped[int] = mapped_column(Integer, default=0)
+    roster_entry_id: Mapped[int | None] = mapped_column(ForeignKey("roster_entries.id"))
+    commitment_text: Mapped[str | None] = mapped_column(Text)
+    commitment_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    staff_message: Mapped[str | None] = mapped_column(Text)  # the last 补正 request or rejection reason
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    recommended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    certificate_number: Mapped[str | None] = mapped_column(String(32))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LegacyEvidence(Base):
+    """One file a holder uploaded for an application, checked and cleaned
+    (``legacy_import.evidence``) and stored in the blob store by ``sha256`` (the cleaned
+    bytes; ``original_sha256`` is the upload's, for the duplicate check). ``original_name``
+    is data only, never a path. ``image_hash``: the perceptual hash of the first page, for
+    near-duplicates across applicants; ``ocr_text``: Tesseract's reading, a hint for staff.
+    ``deleted_at``: removed after the retention period of a rejected or withdrawn one."""
+
+    __tablename__ = "legacy_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("legacy_applications.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))  # paper_certificate | review_form | report_form | archive_letter
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    original_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    original_name: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    pages: Mapped[int] = mapped_column(Integer, default=1)
+    image_hash: Mapped[str | None] = mapped_column(String(32), index=True)
+    thumbnail_sha256: Mapped[str | None] = mapped_column(String(64))
+    ocr_text: Mapped[str | None] = mapped_column(Text)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

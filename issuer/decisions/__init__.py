@@ -5,6 +5,14 @@
 """
 
 from issuer.decisions.csvfile import DecisionFileProblem, ParsedDecisions, parse_decisions
-from issuer.decisions.rows import Decision, RowError, validate_record
+from issuer.decisions.rows import Decision, Provenance, RowError, validate_record
 
-__all__ = ["Decision", "DecisionFileProblem", "ParsedDecisions", "RowError", "parse_decisions", "validate_record"]
+__all__ = [
+    "Decision",
+    "DecisionFileProblem",
+    "ParsedDecisions",
+    "Provenance",
+    "RowError",
+    "parse_decisions",
+    "validate_record",
+]

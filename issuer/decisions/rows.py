@@ -52,6 +52,25 @@ _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """Where a converted certificate comes from: the paper certificate's number and who
+    checked the archive evidence when ("由纸质证书转换，原证书编号 …，档案材料经 … 于 … 核验")."""
+
+    paper_number: str
+    verified_by: str
+    verified_on: date
+    application_id: int
+
+    def as_json(self) -> dict[str, str | int]:
+        return {
+            "paper_number": self.paper_number,
+            "verified_by": self.verified_by,
+            "verified_on": self.verified_on.isoformat(),
+            "application_id": self.application_id,
+        }
+
+
+@dataclass(frozen=True)
 class Decision:
     row: int
     name: str
@@ -68,6 +87,8 @@ class Decision:
     doc_no: str
     photo: Path | None = None
     mobile: str = ""  # normalised; empty when the file has none
+    # Set only for a certificate converted from a paper one (``legacy_import``).
+    provenance: Provenance | None = None
 
     @property
     def identity_key(self) -> str:
@@ -172,7 +193,7 @@ def parse_row(row: int, values: Mapping[str, str], *, base_dir: Path, today: dat
     assert approval_date is not None
     return Decision(
         row=row,
-        **{name: clean[name] for name in COLUMNS if name not in ("approval_date", "photo")},
+        **{name: clean[name] for name in COLUMNS if name not in ("approval_date", "photo")},  # type: ignore[arg-type]
         approval_date=approval_date,
         photo=photo,
     )

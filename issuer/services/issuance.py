@@ -241,7 +241,9 @@ def _decision_values(decision: Decision, holder_id: int, photo_sha256: str | Non
         "identity_key": decision.identity_key,
         "holder_id": holder_id,
         "photo_sha256": photo_sha256,
-        "source": "csv",
+        "source": "csv" if decision.provenance is None else "legacy",
+        "paper_number": decision.provenance.paper_number if decision.provenance else None,
+        "provenance": decision.provenance.as_json() if decision.provenance else None,
         "created_at": now,
     }
 
