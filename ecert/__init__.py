@@ -8,6 +8,12 @@ Exceptions: ``EcertError`` is the base of everything the kernel raises;
 production, unreadable PIN file, ...).
 """
 
+import warnings
+
+# cryptography 51 deprecates DSA, which pyHanko imports and ecert never uses: the warning
+# would be printed on every command's stderr, noise to operators and to scripts reading it.
+warnings.filterwarnings("ignore", message="DSA is deprecated")
+
 
 class EcertError(Exception):
     """Base of the kernel's exceptions."""
