@@ -4,6 +4,7 @@ page's language (``refusal_message`` translates when it is called)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -59,11 +60,22 @@ def kind_name(kind: object) -> str:
     return str(KIND_WORDS.get(str(kind), KIND_WORDS["unknown"]))
 
 
+_IDEOGRAPH_THEN_LATIN = re.compile(r"(?<=[\u4e00-\u9fff])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[\u4e00-\u9fff])")
+
+
+def _spaced(text: str) -> str:
+    """A space between Chinese and a Latin name put next to it (这是 GIF 图片), as the
+    messages write it; English is left as it is."""
+    return _IDEOGRAPH_THEN_LATIN.sub(" ", text)
+
+
 def _unsupported(params: dict[str, Any]) -> str:
     kind = str(params.get("kind", "unknown"))
-    why = _(
-        "这是%(kind)s，不能接收：只接收 PDF、JPEG、PNG 或 TIFF 文件（按文件内容判断，不看文件名）。",
-        kind=kind_name(kind),
+    why = _spaced(
+        _(
+            "这是%(kind)s，不能接收：只接收 PDF、JPEG、PNG 或 TIFF 文件（按文件内容判断，不看文件名）。",
+            kind=kind_name(kind),
+        )
     )
     if kind == "heif":
         advice = _("请在苹果手机“设置—相机—格式”中选择“兼容性最佳”后重新拍摄，或把照片导出为 JPEG 后上传。")
@@ -75,7 +87,7 @@ def _unsupported(params: dict[str, Any]) -> str:
         advice = _("请不要上传压缩包：解压后逐个上传其中的 PDF 或图片。")
     else:
         advice = _("请上传证书或材料的扫描件（PDF、TIFF）或照片（JPEG、PNG）。")
-    return f"{why}{advice}"
+    return why + advice
 
 
 def _too_many_pixels(params: dict[str, Any]) -> str:
@@ -99,9 +111,11 @@ _WORDS: dict[str, Callable[[dict[str, Any]], str]] = {
         limit=p.get("limit_mb", ""),
     ),
     "unsupported_type": _unsupported,
-    "polyglot": lambda p: _(
-        "这个文件同时又是%(also)s，像是被改造过的文件，出于安全原因不能接收。请用扫描仪或手机重新生成文件后上传。",
-        also=kind_name(p.get("also")),
+    "polyglot": lambda p: _spaced(
+        _(
+            "这个文件同时又是%(also)s，像是被改造过的文件，出于安全原因不能接收。请用扫描仪或手机重新生成文件后上传。",
+            also=kind_name(p.get("also")),
+        )
     ),
     "too_many_pixels": _too_many_pixels,
     "too_many_pages": lambda p: _(
@@ -111,9 +125,9 @@ _WORDS: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "unreadable": lambda p: _("文件已损坏或不完整（可能没有上传完），无法读取。请重新扫描或导出后再上传。"),
     "encrypted": lambda p: _("PDF 设有密码或已加密，工作人员无法查看。请去掉密码，或打印为新的 PDF 后再上传。"),
-    "javascript": lambda p: f"{_('PDF 含有脚本（JavaScript），出于安全原因不能接收。')}{_PRINT_TO_PDF}",
-    "open_action": lambda p: f"{_('PDF 含有打开时自动执行的动作，出于安全原因不能接收。')}{_PRINT_TO_PDF}",
-    "launch": lambda p: f"{_('PDF 含有启动其他程序的动作，出于安全原因不能接收。')}{_PRINT_TO_PDF}",
+    "javascript": lambda p: _("PDF 含有脚本（JavaScript），出于安全原因不能接收。") + str(_PRINT_TO_PDF),
+    "open_action": lambda p: _("PDF 含有打开时自动执行的动作，出于安全原因不能接收。") + str(_PRINT_TO_PDF),
+    "launch": lambda p: _("PDF 含有启动其他程序的动作，出于安全原因不能接收。") + str(_PRINT_TO_PDF),
     "embedded_files": lambda p: _(
         "PDF 里嵌入了其他文件（附件），出于安全原因不能接收。请打印为新的 PDF 后上传，附件中的材料请另行上传。"
     ),
