@@ -10,8 +10,10 @@ perceptual hash), for images and rendered PDFs alike. Runs in the confined child
   converted to sRGB so it looks the same. Whatever follows the image data is not read.
 - JPEG → JPEG (quality 90, the original's chroma subsampling), PNG → PNG (lossless, the
   first frame of an animated one). TIFF → TIFF, every page kept, lossless: CCITT Group 4
-  for black-and-white pages, Deflate for the rest, the resolution (dpi) kept because a
-  scan's scale matters to whoever prints it; CMYK, YCbCr and Lab pages become RGB.
+  for black-and-white pages, Deflate for the rest (JPEG at quality 90 for pages that were
+  JPEG-compressed: lossless would make them several times bigger), the resolution (dpi)
+  kept because a scan's scale matters to whoever prints it; CMYK, YCbCr and Lab pages
+  become RGB.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ DECODING_ERRORS += (IndexError, KeyError, TypeError, ZeroDivisionError, Overflow
 _PILLOW_FORMATS = {"jpeg": ["JPEG"], "png": ["PNG"], "tiff": ["TIFF"]}
 _FORMAT_NAMES = {"jpeg": ("JPEG", "MPO"), "png": ("PNG",), "tiff": ("TIFF",)}
 _SUBSAMPLING = {0: "4:4:4", 1: "4:2:2", 2: "4:2:0"}
+_LOSSY_TIFF = {"jpeg", "tiff_jpeg"}  # Pillow's names of TIFF compressions 7 and 6
 _KEPT_MODES = {"jpeg": ("L", "RGB"), "png": ("1", "L", "LA", "P", "RGB", "RGBA", "I;16", "I")}
 _KEPT_MODES["tiff"] = ("1", "L", "LA", "P", "RGB", "RGBA", "I;16", "I", "F")
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
@@ -117,9 +120,13 @@ def _tiff(image: Image.Image) -> CleanEvidence | RefusedEvidence:
         for index, page in enumerate(_tiff_pages(image, pages)):
             if index == 0:
                 thumbnail, image_hash = preview(page)
-            dpi = page.info.get("dpi")
+            dpi, lossy = page.info.get("dpi"), page.info.get("compression") in _LOSSY_TIFF
             page.info = {key: value for key, value in page.info.items() if key == "transparency"}
-            options: dict[str, Any] = {"compression": "group4" if page.mode == "1" else "tiff_adobe_deflate"}
+            options: dict[str, Any] = {"compression": "tiff_adobe_deflate"}
+            if page.mode == "1":
+                options["compression"] = "group4"
+            elif lossy and page.mode in ("L", "RGB"):  # a colour scanner's JPEG pages stay JPEG, not 5× bigger
+                options.update(compression="jpeg", quality=90)
             if _valid_dpi(dpi):
                 options["dpi"] = dpi
             page.save(writer, "TIFF", **options)
@@ -128,14 +135,14 @@ def _tiff(image: Image.Image) -> CleanEvidence | RefusedEvidence:
 
 
 def _tiff_pages(image: Image.Image, pages: int) -> Iterator[Image.Image]:
-    """Each page decoded, upright, with its pixels only (and its dpi, read before)."""
+    """Each page decoded, upright, with its pixels only (and its dpi and compression, read
+    before, for the writer)."""
     for index in range(pages):
         image.seek(index)
         image.load()
-        dpi = image.info.get("dpi")
+        kept = {key: image.info[key] for key in ("dpi", "compression") if key in image.info}
         page = _pixels_only(_upright(image), "tiff")
-        if dpi is not None:
-            page.info["dpi"] = dpi
+        page.info.update(kept)
         yield page
 
 

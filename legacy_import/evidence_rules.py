@@ -5,7 +5,8 @@ Refusal codes, with their ``params`` (the words are in :mod:`legacy_import.evide
 
 =================  ===========================================================================
 ``empty``          no bytes
-``too_large``      over :data:`MAX_BYTES` (``limit_mb``, ``size_mb``)
+``too_large``      over :data:`MAX_BYTES` (``limit_mb``, ``size_mb``), or over
+                   :data:`MAX_CLEANED_BYTES` once cleaned (also ``cleaned``: True)
 ``unsupported_type`` not PDF, JPEG, PNG or TIFF by content (``kind``: ``heif``, ``svg``, ``gif``, …)
 ``polyglot``       valid as a second type too (``kind``, ``also``: ``pdf`` | ``zip``)
 ``too_many_pixels`` a page over :data:`MAX_PIXELS`, or a TIFF's pages together over
@@ -27,6 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 MAX_BYTES: Final = 15 * 1024 * 1024  # under ECERT_MAX_REQUEST_BYTES (16 MB) with the form around it
+# What cleaning may make of it: a JPEG saved again at quality 90, a TIFF's pages deflated.
+MAX_CLEANED_BYTES: Final = 2 * MAX_BYTES
 MAX_PIXELS: Final = 40_000_000  # one page: a 12-megapixel phone photo is 12, an A3 scan at 600 dpi 70
 MAX_TOTAL_PIXELS: Final = 200_000_000  # a TIFF's pages together: 20 A4 pages at 300 dpi are 175
 MAX_PAGES: Final = 20

@@ -90,6 +90,21 @@ def _unsupported(params: dict[str, Any]) -> str:
     return why + advice
 
 
+def _too_large(params: dict[str, Any]) -> str:
+    size, limit = params.get("size_mb", ""), params.get("limit_mb", "")
+    if params.get("cleaned"):
+        return _(
+            "文件去除拍摄信息、重新保存后有 %(size)s MB，超过了 %(limit)s MB 的上限。请降低扫描分辨率（300 dpi 即可）或分成几个文件后再上传。",
+            size=size,
+            limit=limit,
+        )
+    return _(
+        "文件有 %(size)s MB，超过了 %(limit)s MB 的上限。请降低扫描分辨率（300 dpi 即可）、分成几个文件，或把照片压缩后再上传。",
+        size=size,
+        limit=limit,
+    )
+
+
 def _too_many_pixels(params: dict[str, Any]) -> str:
     if "megapixels" in params:
         return _(
@@ -105,11 +120,7 @@ def _too_many_pixels(params: dict[str, Any]) -> str:
 
 _WORDS: dict[str, Callable[[dict[str, Any]], str]] = {
     "empty": lambda p: _("所选文件是空的（0 字节）。请重新选择要上传的扫描件或照片。"),
-    "too_large": lambda p: _(
-        "文件有 %(size)s MB，超过了 %(limit)s MB 的上限。请降低扫描分辨率（300 dpi 即可）、分成几个文件，或把照片压缩后再上传。",
-        size=p.get("size_mb", ""),
-        limit=p.get("limit_mb", ""),
-    ),
+    "too_large": _too_large,
     "unsupported_type": _unsupported,
     "polyglot": lambda p: _spaced(
         _(

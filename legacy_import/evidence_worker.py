@@ -17,7 +17,7 @@ import time
 from ecert import uploads
 from legacy_import.evidence_images import clean_image
 from legacy_import.evidence_pdf import clean_pdf
-from legacy_import.evidence_rules import CONTENT_TYPES, CleanEvidence, RefusedEvidence
+from legacy_import.evidence_rules import CONTENT_TYPES, MAX_CLEANED_BYTES, CleanEvidence, RefusedEvidence
 
 # What the forkserver imports besides this module: imagehash's DCT imports scipy lazily.
 PRELOAD = (__name__, "scipy.fftpack")
@@ -35,8 +35,19 @@ def clean_in_child(data: bytes, cpu_seconds: float, wall_seconds: float) -> Clea
     if also is not None:
         return RefusedEvidence("polyglot", {"kind": kind, "also": also})
     result = clean_pdf(data, cpu_seconds, deadline) if kind == "pdf" else clean_image(data, kind)
+    result = within_size(result, MAX_CLEANED_BYTES)
     # The renderer's CPU, which the sandbox's own account (this process's) does not include.
     return dataclasses.replace(result, cpu_seconds=_children_cpu() - renderers)
+
+
+def within_size(result: CleanEvidence | RefusedEvidence, limit: int) -> CleanEvidence | RefusedEvidence:
+    """``result``, unless it is a cleaned file that grew over ``limit`` bytes."""
+    if isinstance(result, RefusedEvidence) or len(result.data) <= limit:
+        return result
+    mib = 1024 * 1024
+    return RefusedEvidence(
+        "too_large", {"limit_mb": limit // mib, "size_mb": round(len(result.data) / mib, 1), "cleaned": True}
+    )
 
 
 def _children_cpu() -> float:

@@ -141,6 +141,23 @@ def test_a_multi_page_tiff_keeps_every_page_black_and_white_in_group_4() -> None
     assert_preview(result)
 
 
+def test_a_colour_scanners_jpeg_compressed_tiff_stays_jpeg_compressed() -> None:
+    original = files.tiff_scan(pages=2, mode="RGB", compression="jpeg", dpi=(300, 300))
+    result = accepted(original)
+    image = opened(result.data)
+    assert result.pages == 2 and image.info["compression"] == "jpeg"
+    assert len(result.data) < 2 * len(original)
+
+
+def test_a_file_that_grows_too_much_when_cleaned_is_refused() -> None:
+    from legacy_import.evidence_worker import within_size
+
+    result = accepted(files.png_scan())
+    assert within_size(result, len(result.data)) is result
+    refusal = within_size(result, len(result.data) - 1)
+    assert isinstance(refusal, RefusedEvidence) and refusal.code == "too_large" and refusal.params["cleaned"]
+
+
 def test_a_pdf_is_kept_as_uploaded_with_its_page_count_and_first_page_preview() -> None:
     original = files.pdf_pages(5)
     result = accepted(original)

@@ -19,6 +19,7 @@ FALLBACK = "文件无法接收，请换一个 PDF、JPEG、PNG 或 TIFF 文件�
 REFUSALS = [
     RefusedEvidence("empty"),
     RefusedEvidence("too_large", {"limit_mb": 15, "size_mb": 22.4}),
+    RefusedEvidence("too_large", {"limit_mb": 30, "size_mb": 31.5, "cleaned": True}),
     RefusedEvidence("unsupported_type", {"kind": "heif"}),
     RefusedEvidence("unsupported_type", {"kind": "gif"}),
     RefusedEvidence("unsupported_type", {"kind": "svg"}),
@@ -64,6 +65,7 @@ def test_each_refusal_says_why_and_what_to_do_in_chinese_and_in_english(app: Fla
 def test_the_numbers_and_kinds_are_in_the_words(app: Flask) -> None:
     with force_locale("zh_CN"):
         assert "22.4 MB" in refusal_message(REFUSALS[1]) and "15 MB" in refusal_message(REFUSALS[1])
+        assert "31.5 MB" in refusal_message(REFUSALS[2]) and "重新保存" in refusal_message(REFUSALS[2])
         heic = refusal_message(RefusedEvidence("unsupported_type", {"kind": "heif"}))
         assert "HEIC" in heic and "兼容性最佳" in heic
         assert "900 百万像素" in refusal_message(RefusedEvidence("too_many_pixels", {"limit": 40, "megapixels": 900}))
