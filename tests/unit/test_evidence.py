@@ -189,6 +189,36 @@ def test_a_small_image_keeps_its_size_in_the_thumbnail_and_a_large_one_is_shrunk
     assert opened(big.thumbnail_png or b"").size == (480, 360)
 
 
+def test_a_phone_photo_with_a_second_frame_is_taken_as_its_first_frame() -> None:
+    out = io.BytesIO()
+    first, second = Image.new("RGB", (40, 30), "red"), Image.new("RGB", (20, 15), "blue")
+    first.save(out, "MPO", save_all=True, append_images=[second])
+    result = accepted(out.getvalue())
+    image = opened(result.data)
+    assert image.format == "JPEG" and image.size == (40, 30) and getattr(image, "n_frames", 1) == 1
+
+
+@pytest.mark.parametrize(
+    ("mode", "fmt", "stored"),
+    [
+        ("CMYK", "JPEG", "RGB"),
+        ("L", "JPEG", "L"),
+        ("I;16", "PNG", "I;16"),
+        ("P", "PNG", "P"),
+        ("LA", "PNG", "LA"),
+        ("CMYK", "TIFF", "RGB"),
+        ("I;16", "TIFF", "I;16"),
+        ("RGBA", "TIFF", "RGBA"),
+    ],
+)
+def test_colour_modes_are_kept_where_the_format_holds_them(mode: str, fmt: str, stored: str) -> None:
+    out = io.BytesIO()
+    Image.new(mode, (30, 20)).save(out, fmt)
+    result = accepted(out.getvalue())
+    assert opened(result.data).mode == stored
+    assert opened(result.thumbnail_png or b"").mode in ("L", "RGB")
+
+
 def test_a_transparent_png_is_previewed_on_white() -> None:
     out = io.BytesIO()
     Image.new("RGBA", (50, 50), (0, 0, 0, 0)).save(out, "PNG")
