@@ -140,7 +140,7 @@ def _tiff_pages(image: Image.Image, pages: int) -> Iterator[Image.Image]:
     for index in range(pages):
         image.seek(index)
         image.load()
-        kept = {key: image.info[key] for key in ("dpi", "compression") if key in image.info}
+        kept: dict[str | tuple[int, int], Any] = {k: image.info[k] for k in ("dpi", "compression") if k in image.info}
         page = _pixels_only(_upright(image), "tiff")
         page.info.update(kept)
         yield page
