@@ -118,6 +118,8 @@ def render_first_page(
             preexec_fn=_cpu_limit(cpu_left),  # the confined child runs one thread
             check=False,
         )
+    except OSError:  # could not start it (fork or exec refused): nothing learnt about the file
+        return RefusedEvidence("unavailable", {"cause": "no_renderer"})
     except subprocess.TimeoutExpired:
         spent = _children_cpu() - before  # the killed renderer, reaped by subprocess.run
         if spent >= 0.5 * min(cpu_left, wall_left):

@@ -70,7 +70,7 @@ def pdf_image_bomb() -> bytes:
     return out.getvalue()
 
 
-def test_the_app_loads_the_worker_in_the_sandbox_once(app) -> None:  # type: ignore[no-untyped-def]
+def test_the_app_has_the_sandbox_preload_the_evidence_worker(app) -> None:  # type: ignore[no-untyped-def]
     assert set(evidence_worker.PRELOAD) <= set(sandbox._preload)
 
 
