@@ -1,9 +1,15 @@
-"""Hands legacy conversion to the app; it has nothing to register yet (its issue comes later)."""
+"""Hands legacy conversion to the app: so far, the evidence check's worker to the sandbox."""
 
 from __future__ import annotations
 
 from flask import Flask
 
+from ecert import sandbox
+from legacy_import import evidence_worker
+
 
 def init_app(app: Flask) -> None:
     app.extensions["legacy_import"] = None
+    # Uploaded evidence is parsed by the worker in the sandbox: load Pillow, pikepdf and
+    # imagehash (with scipy's DCT) in the forkserver once, not in every child.
+    sandbox.preload(*evidence_worker.PRELOAD)

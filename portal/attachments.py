@@ -5,7 +5,8 @@ The type is decided by the content, never by the file's name or the browser's wo
 JPEG or PNG. Images are decoded and re-encoded with Pillow (within a pixel limit), which
 drops EXIF (GPS position, camera) and anything hidden after the image data; the picture's
 orientation is applied first so that it still looks the same. A PDF is parsed with pikepdf
-and refused when it is encrypted or carries active content: JavaScript, an OpenAction or
+(:func:`ecert.uploads.pdf_problem`, shared with the legacy evidence check) and refused when
+it is encrypted or carries active content: JavaScript, an OpenAction or
 additional actions, Launch actions, embedded files, XFA forms. Staff open these files, so
 an active PDF is refused rather than cleaned: the holder is told what to do instead.
 """
@@ -16,19 +17,29 @@ import io
 import warnings
 from dataclasses import dataclass
 
-import pikepdf
 from PIL import Image, ImageOps
+
+from ecert.uploads import MAX_PDF_OBJECTS, pdf_problem
+
+__all__ = [
+    "EXTENSIONS",
+    "JPEG",
+    "MAX_BYTES",
+    "MAX_PDF_OBJECTS",
+    "MAX_PIXELS",
+    "PDF",
+    "PNG",
+    "Cleaned",
+    "Refused",
+    "clean",
+    "pdf_problem",
+    "sniff",
+]
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
-MAX_PDF_OBJECTS = 200_000
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png"}
-
-# Names whose presence anywhere in the file makes it active content.
-_ACTIVE_KEYS = {"/JavaScript": "javascript", "/JS": "javascript", "/OpenAction": "open_action", "/AA": "open_action"}
-_ACTIVE_KEYS |= {"/EmbeddedFiles": "embedded_files", "/EF": "embedded_files", "/XFA": "xfa"}
-_ACTIVE_ACTIONS = {"/JavaScript": "javascript", "/Launch": "launch"}
 
 
 @dataclass(frozen=True)
@@ -92,52 +103,3 @@ def _reencode(data: bytes, kind: str) -> Cleaned | Refused:
         return Refused("too_many_pixels")
     except (OSError, ValueError, SyntaxError):
         return Refused("unreadable")
-
-
-def pdf_problem(data: bytes) -> str | None:
-    """Why the PDF is refused, or None."""
-    try:
-        with pikepdf.open(io.BytesIO(data)) as pdf:
-            if pdf.is_encrypted:
-                return "encrypted"
-            objects = pdf.objects
-            if len(objects) > MAX_PDF_OBJECTS:
-                return "unreadable"
-            for obj in [pdf.trailer, pdf.Root, *objects]:
-                problem = _active(obj)
-                if problem:
-                    return problem
-            return None
-    except pikepdf.PasswordError:
-        return "encrypted"
-    except (pikepdf.PdfError, ValueError, RecursionError, OSError):
-        return "unreadable"
-
-
-def _active(obj: object, depth: int = 0) -> str | None:
-    """Active content in ``obj`` or the direct objects inside it (indirect ones are visited
-    on their own, from ``pdf.objects``)."""
-    if depth > 64:
-        return "unreadable"
-    if isinstance(obj, pikepdf.Stream):
-        obj = obj.stream_dict
-    if isinstance(obj, pikepdf.Array):
-        children = list(obj)
-    elif isinstance(obj, pikepdf.Dictionary):
-        for key in obj.keys():  # noqa: SIM118 (a pikepdf Dictionary iterates keys only this way)
-            if key in _ACTIVE_KEYS:
-                return _ACTIVE_KEYS[key]
-        if obj.get("/Type") == pikepdf.Name("/EmbeddedFile"):
-            return "embedded_files"
-        action = obj.get("/S")
-        if isinstance(action, pikepdf.Name) and str(action) in _ACTIVE_ACTIONS:
-            return _ACTIVE_ACTIONS[str(action)]
-        children = [obj[key] for key in obj.keys()]  # noqa: SIM118
-    else:
-        return None
-    for child in children:
-        if isinstance(child, (pikepdf.Dictionary, pikepdf.Array)) and not child.is_indirect:
-            problem = _active(child, depth + 1)
-            if problem:
-                return problem
-    return None
