@@ -49,7 +49,9 @@ def _claim_field(name: str) -> StringField:
 
 
 class StartForm(FlaskForm):
-    case = StringField(validators=[InputRequired(_l("请选择您的情形")), AnyOf(claim.CASES, message=_l("请选择您的情形"))])
+    case = StringField(
+        validators=[InputRequired(_l("请选择您的情形")), AnyOf(claim.CASES, message=_l("请选择您的情形"))]
+    )
 
 
 class ApplicationForm(FlaskForm):

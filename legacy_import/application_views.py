@@ -47,7 +47,8 @@ from legacy_import.application_words import (
 )
 from legacy_import.applications import Application, Incomplete
 
-bp = Blueprint("paper", __name__, url_prefix="/my/paper-certificates", template_folder="templates")
+PREFIX = "/my/paper-certificates"
+bp = Blueprint("paper", __name__, url_prefix=PREFIX, template_folder="templates")
 
 MB = 1024 * 1024
 # One file per request, read no further than one byte past the limit; the request may
@@ -138,7 +139,7 @@ def application(application_id: int) -> BaseResponse:
     form = ApplicationForm(formdata=None, meta={"csrf": False}, data=found.claim)
     response = _page(found, form, 200, notice=_notice(restored))
     if restored is not None:
-        response.delete_cookie(PENDING_COOKIE, path=bp.url_prefix + "/")
+        response.delete_cookie(PENDING_COOKIE, path=PREFIX + "/")
     return response
 
 
@@ -166,7 +167,9 @@ def post_application(application_id: int) -> BaseResponse:
         return _too_large()
     owner = _form_key_account(posted_key, application_id)
     if owner is None:
-        return private_page(render_template("error.html", code=400, message=_("表单已失效，请刷新页面后重新填写。")), 400)
+        return private_page(
+            render_template("error.html", code=400, message=_("表单已失效，请刷新页面后重新填写。")), 400
+        )
     if not current_user.is_authenticated:
         return _keep_for_login(owner, application_id)
     account_id = _account_id()
@@ -185,7 +188,9 @@ def post_application(application_id: int) -> BaseResponse:
     chosen = upload is not None and bool(upload.filename)
     try:
         if not found.editable:
-            step = action if action in (workflow.SUBMIT, workflow.RESUBMIT) else "add_evidence" if chosen else "save_draft"
+            step = (
+                action if action in (workflow.SUBMIT, workflow.RESUBMIT) else "add_evidence" if chosen else "save_draft"
+            )
             raise IllegalTransition(found.status, step)
         saved = applications.save_draft(
             k.db, account_id=account_id, application_id=application_id, typed=form.typed(request.form), now=k.clock()
@@ -202,8 +207,9 @@ def post_application(application_id: int) -> BaseResponse:
             return _submit(form, account_id, application_id, action)
     except IllegalTransition as error:
         return _illegal(account_id, application_id, error)
-    flag = "added" if added else "saved"
-    return redirect(url_for("paper.application", application_id=application_id, **{flag: 1}))
+    if added:
+        return redirect(url_for("paper.application", application_id=application_id, added=1))
+    return redirect(url_for("paper.application", application_id=application_id, saved=1))
 
 
 def _upload(form: ApplicationForm, account_id: int, application_id: int) -> str | None:
@@ -297,7 +303,7 @@ def _keep_for_login(account_id: int, application_id: int) -> BaseResponse:
     target = url_for("paper.application", application_id=application_id)
     response = redirect(url_for("accounts.login", next=target))
     response.set_cookie(
-        PENDING_COOKIE, kept, max_age=PENDING_SECONDS, path=bp.url_prefix + "/",
+        PENDING_COOKIE, kept, max_age=PENDING_SECONDS, path=PREFIX + "/",
         secure=request.is_secure, httponly=True, samesite="Lax",
     )  # fmt: skip
     return response
@@ -348,7 +354,12 @@ def withdraw(application_id: int) -> BaseResponse:
         return redirect(url_for("paper.application", application_id=application_id))
     allowed = workflow.WITHDRAW in workflow.actions_from(found.status, workflow.HOLDER)
     html = render_template(
-        "legacy_import/withdraw.html", a=found, form=form, allowed=allowed, case_words=CASE_WORDS, status_words=STATUS_WORDS
+        "legacy_import/withdraw.html",
+        a=found,
+        form=form,
+        allowed=allowed,
+        case_words=CASE_WORDS,
+        status_words=STATUS_WORDS,
     )
     return private_page(html, 400 if request.method == "POST" else 200)
 

@@ -37,7 +37,9 @@ MAX_NAME = 120  # characters of an original file name kept (as data, for display
 # is a new version and never changes what an earlier applicant accepted.
 COMMITMENT_VERSION = "2026-12"
 COMMITMENT_TEXT = (
-    "诚信承诺与真实保证（" + COMMITMENT_VERSION + " 版）：本人承诺，所填写的证书信息和上传的证明材料均真实、准确、完整，"
+    "诚信承诺与真实保证（"
+    + COMMITMENT_VERSION
+    + " 版）：本人承诺，所填写的证书信息和上传的证明材料均真实、准确、完整，"
     "证明材料由人事档案管理部门核实，无伪造、变造、冒用他人材料或借挂靠、冒名顶替等弄虚作假行为；"
     "本人知悉，如有虚假，将按照人社部发〔2024〕56号、渝人社发〔2021〕25号等规定处理，已取得的职称予以撤销，"
     "并承担相应责任。"
@@ -333,9 +335,7 @@ def _evidence_of(session: Session, application_id: int) -> tuple[Evidence, ...]:
         .where(LegacyEvidence.application_id == application_id, LegacyEvidence.deleted_at.is_(None))
         .order_by(LegacyEvidence.id)
     )
-    return tuple(
-        Evidence(e.id, e.kind, e.original_name, e.content_type, e.size, e.pages, e.uploaded_at) for e in rows
-    )
+    return tuple(Evidence(e.id, e.kind, e.original_name, e.content_type, e.size, e.pages, e.uploaded_at) for e in rows)
 
 
 def _application(row: LegacyApplication, evidence: tuple[Evidence, ...]) -> Application:

@@ -281,13 +281,20 @@ def world(app, issuance: Issuance) -> dict[str, Any]:  # type: ignore[no-untyped
 
 def _paper_application(client) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     """Holder A's paper-certificate application with one evidence file."""
-    started = client.post("/my/paper-certificates/", data={"csrf_token": csrf(client, "/my/paper-certificates/"), "case": "lost"})
+    started = client.post(
+        "/my/paper-certificates/", data={"csrf_token": csrf(client, "/my/paper-certificates/"), "case": "lost"}
+    )
     application_id = int(started.headers["Location"].rstrip("/").split("/")[-1])
     page = client.get(f"/my/paper-certificates/{application_id}").get_data(as_text=True)
     key = page.split('name="form_key" value="')[1].split('"')[0]
     uploaded = client.post(
         f"/my/paper-certificates/{application_id}",
-        data={"form_key": key, "action": "upload", "kind": "review_form", "evidence": (io.BytesIO(png_bytes()), "评审表.png")},
+        data={
+            "form_key": key,
+            "action": "upload",
+            "kind": "review_form",
+            "evidence": (io.BytesIO(png_bytes()), "评审表.png"),
+        },
     )
     assert uploaded.status_code == 302, uploaded.get_data(as_text=True)
     page = client.get(f"/my/paper-certificates/{application_id}").get_data(as_text=True)

@@ -129,7 +129,12 @@ def test_the_index_explains_each_case_and_a_new_draft_takes_name_and_gender_from
     html = page(a, application_id)
     assert 'value="王丽"' in html and '<option value="女" selected>' in html
     found = row(app, application_id)
-    assert (found.status, found.case, found.id_number, found.claim) == ("draft", "lost", ID_A, {"name": "王丽", "gender": "女"})
+    assert (found.status, found.case, found.id_number, found.claim) == (
+        "draft",
+        "lost",
+        ID_A,
+        {"name": "王丽", "gender": "女"},
+    )
     assert f"申请 {application_id}" in a.get("/my/paper-certificates/").get_data(as_text=True)
     assert post(a, "/my/paper-certificates/", case="forged").status_code == 400
 
@@ -210,7 +215,9 @@ def test_after_submitting_nothing_can_be_submitted_again_or_edited(app, a) -> No
     upload = send(a, application_id, "upload", png(), key=key, kind="review_form")
     assert upload.status_code == 409 and "不能上传材料" in upload.get_data(as_text=True)
     removed = post(
-        a, f"/my/paper-certificates/{application_id}/evidence/{evidence.id}/remove", f"/my/paper-certificates/{application_id}"
+        a,
+        f"/my/paper-certificates/{application_id}/evidence/{evidence.id}/remove",
+        f"/my/paper-certificates/{application_id}",
     )
     assert removed.status_code == 409 and "不能删除材料" in removed.get_data(as_text=True)
     assert row(app, application_id).claim["qualification"] == "工程师" and len(evidence_of(app, application_id)) == 1
@@ -236,7 +243,14 @@ def test_a_returned_application_is_corrected_and_resubmitted(app, a) -> None:  #
     assert send(a, application_id, "upload", png(), kind="archive_letter").status_code == 302
     assert send(a, application_id, "submit", commitment="y", **LOST_CLAIM).status_code == 302
     first = row(app, application_id).submitted_at
-    change = {"field": "specialty", "old": "土木", "new": "土木工程", "reason": "按评审表更正", "by": "staff:1", "at": "2026-12-01"}
+    change = {
+        "field": "specialty",
+        "old": "土木",
+        "new": "土木工程",
+        "reason": "按评审表更正",
+        "by": "staff:1",
+        "at": "2026-12-01",
+    }
     set_status(
         app, application_id, "returned", staff_message="请补充《考核确定职称呈报表》，并核对取得资格时间。",
         findings=[{"code": "old", "severity": 2, "params": {}}], max_severity=2, staff_changes=[change],
@@ -404,7 +418,9 @@ def test_a_kept_form_is_restored_only_for_its_own_account(app, issuance: Issuanc
 def test_a_post_without_a_valid_form_key_is_refused(app, a) -> None:  # type: ignore[no-untyped-def]
     application_id = start(a, "lost")
     for key in ("", "forged", form_key(a, application_id) + "x"):
-        refused = a.post(f"/my/paper-certificates/{application_id}", data={"form_key": key, "action": "save", **LOST_CLAIM})
+        refused = a.post(
+            f"/my/paper-certificates/{application_id}", data={"form_key": key, "action": "save", **LOST_CLAIM}
+        )
         assert refused.status_code == 400 and "表单已失效" in refused.get_data(as_text=True)
     other = start(a, "intact")
     # A key is for one application: it cannot be replayed against another.
