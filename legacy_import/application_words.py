@@ -36,7 +36,7 @@ FIELD_WORDS = {
     "approving_body": _l("审批机关"),
     "doc_no": _l("审批文号"),
     "paper_number": _l("纸质证书编号"),
-    "employer": _l("当时的工作单位"),
+    "employer": _l("当时工作单位"),
 }
 
 FIELD_HINTS = {
