@@ -29,7 +29,7 @@ from ecert.i18n import _
 from ecert.kernel import kernel
 from ecert.models import Certificate, CertificateStatus, Decision
 from ecert.vocab.titles import LEVELS
-from ecert.web import csrf, private_page
+from ecert.web import client_key, csrf, limiter, private_page
 from legacy_import import IllegalTransition, applications, claim, evidence, workflow
 from legacy_import.application_forms import MAX_LENGTHS, ApplicationForm, ConfirmForm, StartForm
 from legacy_import.application_words import (
@@ -79,6 +79,28 @@ def _form_key_account(key: str | None, application_id: int) -> int | None:
     if not isinstance(found, dict) or found.get("p") != application_id or not isinstance(found.get("a"), int):
         return None
     return int(found["a"])
+
+
+def _upload_limit() -> str:
+    return kernel().settings.ratelimits.upload
+
+
+def _poster_key() -> str:
+    if getattr(current_user, "is_authenticated", False):
+        return f"paper-upload:{current_user.account_id}"
+    return f"paper-upload:{client_key()}"
+
+
+def _no_file(*_args: object) -> bool:
+    # Only posts that may carry a file count (cleaning one costs a confined child's time):
+    # saving the claim is never refused, so what is typed is never lost to the limit.
+    return (request.content_length or 0) < 16 * 1024  # the claim alone is a few kilobytes
+
+
+@bp.errorhandler(429)
+def _too_many(_error: Exception) -> BaseResponse:
+    message = _("上传过于频繁，请稍候一分钟再试；已保存的草稿不受影响。")
+    return private_page(render_template("error.html", code=429, message=message), 429)
 
 
 def _account_id() -> int:
@@ -158,6 +180,7 @@ def _notice(restored: bool | None) -> str | None:
 
 
 @bp.post("/<int:application_id>")
+@limiter.limit(_upload_limit, key_func=_poster_key, exempt_when=_no_file)
 def post_application(application_id: int) -> BaseResponse:
     """Save, upload or submit; CSRF is the signed ``form_key`` (see the module docstring)."""
     request.max_content_length = MAX_REQUEST_BYTES

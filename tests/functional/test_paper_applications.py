@@ -443,3 +443,44 @@ def test_another_holder_finds_nothing_of_an_application(app, issuance: Issuance,
     assert send(b, application_id, "submit", key=key, commitment="y", **LOST_CLAIM).status_code == 404
     assert "王丽" not in b.get("/my/paper-certificates/").get_data(as_text=True)
     assert row(app, application_id).status == "draft" and len(evidence_of(app, application_id)) == 1
+
+
+def test_uploads_are_limited_per_account_and_saving_never_is(issuance: Issuance, renderer, signer, seal_png) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from ecert.app import create_app
+    from ecert.settings import RateLimits
+    from issuer.runtime import runtime
+
+    app = create_app(replace(issuance.settings, ratelimits=RateLimits(upload="2/minute", login="100/minute")))
+    app.testing = True
+    runtime(app).__dict__.update(renderer=renderer, signer=signer, seal_png=seal_png)
+    a = holder(app, issuance, "王丽", ID_A, "13800138001")
+    application_id = start(a, "lost")
+    key = form_key(a, application_id)
+    big = png_bytes() + b"\0" * 20_000  # past the size that counts; still a PNG to Pillow
+    statuses = [
+        send(a, application_id, "upload", (io.BytesIO(big), "p.png"), key=key, kind="review_form").status_code
+        for _ in range(3)
+    ]
+    assert statuses == [302, 302, 429]
+    refused = send(a, application_id, "upload", (io.BytesIO(big), "p.png"), key=key, kind="review_form")
+    assert "上传过于频繁" in refused.get_data(as_text=True)
+    assert send(a, application_id, key=key, **LOST_CLAIM).status_code == 302  # saving goes on
+    assert row(app, application_id).claim == LOST_CLAIM
+    app.extensions["ecert"].db.dispose()
+
+
+def test_an_approved_application_links_to_the_download_of_its_certificate(app, issuance: Issuance) -> None:  # type: ignore[no-untyped-def]
+    from issuer.services.issuance import issue_decision
+    from tests.functional.test_history import holder_client
+
+    decision = factories.decision(name="王丽", id_number=ID_A)
+    issued = issue_decision(issuance, decision)
+    client = holder_client(app, issuance, "王丽", ID_A, "13800138001")
+    application_id = start(client, "lost")
+    set_status(app, application_id, "approved", certificate_number=issued.number)
+    html = page(client, application_id)
+    found = re.search(r'href="(/my/certificates/\d+\.pdf)"', html)
+    assert found and issued.number in html
+    assert client.get(found.group(1)).data.startswith(b"%PDF")
