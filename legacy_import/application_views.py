@@ -16,6 +16,7 @@ Another account's application is 404 everywhere; staff get 404 on these pages.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
@@ -245,7 +246,8 @@ def _upload(form: ApplicationForm, account_id: int, application_id: int) -> str 
         return str(REFUSAL_WORDS["no_kind"])
     data = upload.stream.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        return _refusal_words("too_large", {})
+        size_mb = round((request.content_length or len(data)) / MB, 1)
+        return _refusal_words("too_large", {"limit_mb": MAX_FILE_BYTES // MB, "size_mb": size_mb})
     outcome = evidence.clean_evidence(data)
     if isinstance(outcome, evidence.RefusedEvidence):
         return _refusal_words(outcome.code, outcome.params)
@@ -261,16 +263,24 @@ def _upload(form: ApplicationForm, account_id: int, application_id: int) -> str 
 
 
 def _refusal_words(code: str, params: dict[str, Any]) -> str:
-    try:
-        from legacy_import.evidence_words import refusal_message  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        refusal_message = None
-    if refusal_message is not None:
-        return str(refusal_message(code, params))
+    """Why an upload was refused, in the page's language: the evidence work's own words
+    (``legacy_import.evidence_words.refusal_message``) where that module is present, else ours."""
+    if code not in _OWN_REFUSALS:
+        try:
+            words_module: Any = importlib.import_module("legacy_import.evidence_words")
+        except ImportError:
+            words_module = None
+        refusal_message = getattr(words_module, "refusal_message", None)
+        if refusal_message is not None:
+            return str(refusal_message(evidence.RefusedEvidence(code, params)))
     words = REFUSAL_WORDS.get(code)
     if words is None:
         return str(REFUSED_OTHERWISE)
-    return str(words) % {"mb": MAX_FILE_BYTES // MB, "n": applications.MAX_FILES, **params}
+    return str(words) % {"mb": MAX_FILE_BYTES // MB, "n": applications.MAX_FILES}
+
+
+# Refusals of this page, not of the file's content.
+_OWN_REFUSALS = frozenset({"no_file", "no_kind", "too_many_files"})
 
 
 def _refused(account_id: int, application_id: int, form: ApplicationForm, refusal: str) -> Response:
