@@ -8,7 +8,10 @@ never "forbidden", so nobody learns which numbers exist. Staff's side (the queue
 decisions) reads and moves the same rows through ``legacy_import.workflow``.
 
 Outcomes a holder can cause are return values (``Incomplete``); a step the status does not
-allow raises ``legacy_import.IllegalTransition`` (the page says so; never a 500).
+allow raises ``legacy_import.IllegalTransition`` (the page says so; never a 500), and so does
+an upload past ``MAX_FILES`` (``TooManyFiles``, one of them). A withdrawal sets
+``decided_at``: the time the application became final, which the retention of its
+evidence counts from.
 """
 
 from __future__ import annotations
@@ -203,7 +206,11 @@ def add_evidence(
             return None
         if row.status not in workflow.EDITABLE:
             raise IllegalTransition(row.status, "add_evidence")
-        held = session.scalar(select(func.count(LegacyEvidence.id)).where(LegacyEvidence.application_id == row.id))
+        held = session.scalar(
+            select(func.count(LegacyEvidence.id)).where(
+                LegacyEvidence.application_id == row.id, LegacyEvidence.deleted_at.is_(None)
+            )
+        )
         if (held or 0) >= MAX_FILES:
             raise TooManyFiles(row.status)
         evidence = LegacyEvidence(

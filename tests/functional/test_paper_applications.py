@@ -489,3 +489,13 @@ def test_an_approved_application_links_to_the_download_of_its_certificate(app, i
     found = re.search(r'href="(/my/certificates/\d+\.pdf)"', html)
     assert found and issued.number in html
     assert client.get(found.group(1)).data.startswith(b"%PDF")
+
+
+def test_the_pages_speak_english_too(app, a) -> None:  # type: ignore[no-untyped-def]
+    application_id = start(a, "incomplete")
+    html = a.get(f"/my/paper-certificates/{application_id}?lang=en").get_data(as_text=True)
+    assert (
+        "Save draft" in html and "Paper certificate with incomplete details" in html and "Employer at the time" in html
+    )
+    listing = a.get("/my/paper-certificates/?lang=en").get_data(as_text=True)
+    assert "Paper certificate lost or damaged" in listing and "保存草稿" not in html
