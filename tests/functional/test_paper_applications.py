@@ -499,3 +499,19 @@ def test_the_pages_speak_english_too(app, a) -> None:  # type: ignore[no-untyped
     )
     listing = a.get("/my/paper-certificates/?lang=en").get_data(as_text=True)
     assert "Paper certificate lost or damaged" in listing and "保存草稿" not in html
+
+
+def test_the_kept_form_fits_in_one_cookie_at_its_longest(app, a) -> None:  # type: ignore[no-untyped-def]
+    import random
+
+    from legacy_import.application_forms import MAX_LENGTHS
+
+    application_id = start(a, "lost")
+    key = form_key(a, application_id)
+    assert post(a, "/account/logout", "/my/").status_code == 302
+    rare = random.Random(7)  # every field at its longest, in CJK Extension B (4 bytes, hardly compressible)
+    longest = {name: "".join(chr(rare.randint(0x20000, 0x2A6DF)) for _ in range(n)) for name, n in MAX_LENGTHS.items()}
+    late = send(a, application_id, "save", key=key, **longest)
+    cookie = late.headers["Set-Cookie"]
+    assert late.status_code == 302 and cookie.startswith("ecert_paper_pending=")
+    assert len(cookie) < 4000, len(cookie)  # browsers keep cookies up to 4096 bytes
