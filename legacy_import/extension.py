@@ -1,4 +1,5 @@
-"""Hands legacy conversion to the app: so far, the evidence check's worker to the sandbox."""
+"""Hands legacy conversion to the app: the holder's paper-certificate applications in
+我的证书, the evidence check's worker to the sandbox."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from flask import Flask
 
 from ecert import sandbox
 from legacy_import import evidence_worker
+from legacy_import.application_views import bp as applications_bp
 
 
 def init_app(app: Flask) -> None:
@@ -13,3 +15,4 @@ def init_app(app: Flask) -> None:
     # Uploaded evidence is parsed by the worker in the sandbox: load Pillow, pikepdf and
     # imagehash (with scipy's DCT) in the forkserver once, not in every child.
     sandbox.preload(*evidence_worker.PRELOAD)
+    app.register_blueprint(applications_bp)

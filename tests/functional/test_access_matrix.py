@@ -197,6 +197,27 @@ def _expected(world: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[st
             dict.fromkeys(PEOPLE, 400),
         ),
         ("/verify", "POST"): ("/verify", dict.fromkeys(PEOPLE, 400)),
+        # Paper-certificate applications (legacy conversion, holder side): holders only,
+        # holder A's application 404 for everyone else; its POSTs without their token 400.
+        ("/my/paper-certificates/", "GET"): ("/my/paper-certificates/", HOLDERS_ONLY),
+        ("/my/paper-certificates/", "POST"): ("/my/paper-certificates/", dict.fromkeys(PEOPLE, 400)),
+        ("/my/paper-certificates/<int:application_id>", "GET"): (f"/my/paper-certificates/{world['a_paper']}", A_ONLY),
+        ("/my/paper-certificates/<int:application_id>", "POST"): (
+            f"/my/paper-certificates/{world['a_paper']}",
+            dict.fromkeys(PEOPLE, 400),
+        ),
+        ("/my/paper-certificates/<int:application_id>/withdraw", "GET"): (
+            f"/my/paper-certificates/{world['a_paper']}/withdraw",
+            A_ONLY,
+        ),
+        ("/my/paper-certificates/<int:application_id>/withdraw", "POST"): (
+            f"/my/paper-certificates/{world['a_paper']}/withdraw",
+            dict.fromkeys(PEOPLE, 400),
+        ),
+        ("/my/paper-certificates/<int:application_id>/evidence/<int:evidence_id>/remove", "POST"): (
+            f"/my/paper-certificates/{world['a_paper']}/evidence/{world['a_paper_evidence']}/remove",
+            dict.fromkeys(PEOPLE, 400),
+        ),
         # The API has no cookies and no CSRF: its POSTs are public, JSON-checked.
         ("/api/v1/batch", "POST"): ("/api/v1/batch", dict.fromkeys(PEOPLE, 415)),
         ("/api/v1/verify", "POST"): ("/api/v1/verify", dict.fromkeys(PEOPLE, 415)),
@@ -251,7 +272,34 @@ def world(app, issuance: Issuance) -> dict[str, Any]:  # type: ignore[no-untyped
         issuance.db, granted="渝卫职改〔2025〕12号", doc_no="足人社发〔2026〕3号", reason=RevocationReason.FRAUD,
         note="", shown=None, proposer=approver, clock=utc_now,
     )  # fmt: skip
-    return {"a": a, "a_id": a_id, "a_copy": copy.id, "a_request": a_request, "clients": clients, "act_id": act_id}
+    a_paper, a_paper_evidence = _paper_application(clients["holder_a"])
+    return {
+        "a": a, "a_id": a_id, "a_copy": copy.id, "a_request": a_request, "clients": clients, "act_id": act_id,
+        "a_paper": a_paper, "a_paper_evidence": a_paper_evidence,
+    }  # fmt: skip
+
+
+def _paper_application(client) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Holder A's paper-certificate application with one evidence file."""
+    started = client.post(
+        "/my/paper-certificates/", data={"csrf_token": csrf(client, "/my/paper-certificates/"), "case": "lost"}
+    )
+    application_id = int(started.headers["Location"].rstrip("/").split("/")[-1])
+    page = client.get(f"/my/paper-certificates/{application_id}").get_data(as_text=True)
+    key = page.split('name="form_key" value="')[1].split('"')[0]
+    uploaded = client.post(
+        f"/my/paper-certificates/{application_id}",
+        data={
+            "form_key": key,
+            "action": "upload",
+            "kind": "review_form",
+            "evidence": (io.BytesIO(png_bytes()), "评审表.png"),
+        },
+    )
+    assert uploaded.status_code == 302, uploaded.get_data(as_text=True)
+    page = client.get(f"/my/paper-certificates/{application_id}").get_data(as_text=True)
+    evidence_id = int(page.split("/evidence/")[1].split("/")[0])
+    return application_id, evidence_id
 
 
 def _holder_id(issuance: Issuance, certificate_id: int) -> int:
@@ -340,6 +388,20 @@ def test_with_their_token_only_reviewers_and_approvers_answer_corrections(world:
         # No outcome chosen: the form comes back (400) to those who may answer; nothing is answered.
         got[person] = post(client, url, "/account/login", outcome="", text="").status_code
     assert got == expected
+
+
+def test_with_their_token_only_holder_a_reaches_her_paper_application(world: dict[str, Any]) -> None:
+    base = f"/my/paper-certificates/{world['a_paper']}"
+    removed, withdrawn = {}, {}
+    for person in PEOPLE:
+        client = world["clients"][person]
+        # No such file of hers: 404 for holder A too; nothing is removed.
+        removed[person] = post(client, base + "/evidence/0/remove", "/account/login").status_code
+    for person in PEOPLE:
+        # Holder A withdraws her application; nobody else reaches it.
+        withdrawn[person] = post(world["clients"][person], base + "/withdraw", "/account/login").status_code
+    assert removed == {"anonymous": 302, **dict.fromkeys(PEOPLE[1:], 404)}
+    assert withdrawn == {"anonymous": 302, "holder_a": 302, "holder_b": 404, **dict.fromkeys(STAFF, 404)}
 
 
 def test_with_their_token_only_approvers_reach_the_correct_form(world: dict[str, Any]) -> None:
