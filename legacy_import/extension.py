@@ -1,4 +1,5 @@
-"""Hands legacy conversion to the app; it has nothing to register yet (its issue comes later)."""
+"""Hands legacy conversion to the app: the staff review pages (``/console/conversions``)
+and the ``ecert legacy`` commands."""
 
 from __future__ import annotations
 
@@ -6,4 +7,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from legacy_import.cli import legacy_group
+    from legacy_import.review_views import bp as review_bp
+
     app.extensions["legacy_import"] = None
+    app.register_blueprint(review_bp)
+    app.cli.add_command(legacy_group)
