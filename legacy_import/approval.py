@@ -89,7 +89,9 @@ class Approved:
     bound: bool  #: the applicant's account was bound to the holder by this approval
 
 
-def decision_of(application: LegacyApplication, paper_number: str, *, verified_by: str, today: date) -> Decision | list[RowError]:
+def decision_of(
+    application: LegacyApplication, paper_number: str, *, verified_by: str, today: date
+) -> Decision | list[RowError]:
     """The decision the claim makes, checked by the issuer's rules, with its provenance."""
     values = {name: str(application.claim.get(name, "") or "") for name in _FROM_CLAIM}
     values["id_number"] = application.id_number
@@ -102,8 +104,6 @@ def decision_of(application: LegacyApplication, paper_number: str, *, verified_b
             paper_number=paper_number, verified_by=verified_by, verified_on=today, application_id=application.id
         ),
     )
-
-
 
 
 def approve(issuance: Issuance, notifier: Notifier | None, application_id: int, *, staff_id: int) -> Approved:
@@ -185,7 +185,12 @@ def _mark_approved(
             "account_bound": bound,
         }
         audit.append(
-            session, actor=staff_actor(staff_id), action="legacy.approved", subject=f"legacy:{row.id}", payload=payload, at=now
+            session,
+            actor=staff_actor(staff_id),
+            action="legacy.approved",
+            subject=f"legacy:{row.id}",
+            payload=payload,
+            at=now,
         )
         notice = notify(session, holder.id, "legacy.approved", number=outcome.number, at=now, application_id=row.id)
         notice_id = notice.id

@@ -26,9 +26,19 @@ def purge_evidence_command(dry_run: bool) -> None:
     report = purge_evidence(k.db, k.store, now=k.clock(), retention_days=days, actor="cli", dry_run=dry_run)
     for item in report.applications:
         line = (
-            _("申请 %(id)s：将删除 %(evidence)s 份材料、%(blobs)s 个文件", id=item.application_id, evidence=item.evidence, blobs=item.blobs)
+            _(
+                "申请 %(id)s：将删除 %(evidence)s 份材料、%(blobs)s 个文件",
+                id=item.application_id,
+                evidence=item.evidence,
+                blobs=item.blobs,
+            )
             if dry_run
-            else _("申请 %(id)s：已删除 %(evidence)s 份材料、%(blobs)s 个文件", id=item.application_id, evidence=item.evidence, blobs=item.blobs)
+            else _(
+                "申请 %(id)s：已删除 %(evidence)s 份材料、%(blobs)s 个文件",
+                id=item.application_id,
+                evidence=item.evidence,
+                blobs=item.blobs,
+            )
         )
         click.echo(line)
     summary = _(

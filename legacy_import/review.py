@@ -89,7 +89,9 @@ def queue(session: Session, chosen: QueueFilter, *, now: datetime, limit: int = 
         query = query.where(LegacyApplication.submitted_at <= now - timedelta(days=chosen.waited_days))
     if chosen.min_severity > 0:
         query = query.where(LegacyApplication.max_severity >= chosen.min_severity)
-    query = query.order_by(LegacyApplication.submitted_at.is_(None), LegacyApplication.submitted_at, LegacyApplication.id)
+    query = query.order_by(
+        LegacyApplication.submitted_at.is_(None), LegacyApplication.submitted_at, LegacyApplication.id
+    )
     rows = session.scalars(query.limit(limit)).all()
     return [
         QueueRow(
@@ -368,7 +370,14 @@ _EVENT = {workflow.RETURN: "legacy.returned", workflow.REJECT: "legacy.rejected"
 
 
 def _close(
-    db: Database, notifier: Notifier | None, application_id: int, action: str, *, staff_id: int, text: str, now: datetime
+    db: Database,
+    notifier: Notifier | None,
+    application_id: int,
+    action: str,
+    *,
+    staff_id: int,
+    text: str,
+    now: datetime,
 ) -> None:
     text = text.strip()
     if not text:
@@ -445,7 +454,14 @@ def correct_claim(
         if old == value:
             raise NotAllowed("unchanged")
         row.claim = {**row.claim, field_name: value}
-        change = {"field": field_name, "old": old, "new": value, "reason": reason, "by": staff_id, "at": now.isoformat()}
+        change = {
+            "field": field_name,
+            "old": old,
+            "new": value,
+            "reason": reason,
+            "by": staff_id,
+            "at": now.isoformat(),
+        }
         row.staff_changes = [*row.staff_changes, change]
         sent_back = row.status == workflow.RECOMMENDED
         before = row.status
@@ -500,4 +516,3 @@ def _notice(session: Session, row: LegacyApplication, kind: str, now: datetime) 
         notice = notify(session, account.holder_id, kind, number=number, at=now, **params)
         return Tell([notice.id], None, kind, number, params)
     return Tell([], account.mobile, kind, number, params)
-

@@ -28,7 +28,7 @@ class StepForm(FlaskForm):
 class ReturnForm(FlaskForm):
     message = TextAreaField(
         validators=[
-            _stripped_required(_l("请写明需要申请人补正的内容")),  # type: ignore[list-item]
+            _stripped_required(_l("请写明需要申请人补正的内容")),
             Length(max=MAX_MESSAGE, message=_TOO_LONG),
         ]
     )
@@ -37,7 +37,7 @@ class ReturnForm(FlaskForm):
 class RejectForm(FlaskForm):
     reason = TextAreaField(
         validators=[
-            _stripped_required(_l("请写明不予转换的原因")),  # type: ignore[list-item]
+            _stripped_required(_l("请写明不予转换的原因")),
             Length(max=MAX_MESSAGE, message=_TOO_LONG),
         ]
     )
@@ -51,7 +51,7 @@ class ChangeForm(FlaskForm):
     value = StringField(validators=[Length(max=MAX_VALUE, message=_TOO_LONG)])
     reason = TextAreaField(
         validators=[
-            _stripped_required(_l("请写明更正的依据（例如档案材料的哪一页）")),  # type: ignore[list-item]
+            _stripped_required(_l("请写明更正的依据（例如档案材料的哪一页）")),
             Length(max=MAX_MESSAGE, message=_TOO_LONG),
         ]
     )

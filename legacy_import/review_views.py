@@ -39,9 +39,7 @@ from legacy_import.review_words import (
     transition_refused,
 )
 
-bp = Blueprint(
-    "console_conversions", __name__, url_prefix="/console/conversions", template_folder="templates"
-)
+bp = Blueprint("console_conversions", __name__, url_prefix="/console/conversions", template_folder="templates")
 
 REVIEW_ACTIONS = ("review", "approve")
 WAITED_CHOICES = (0, 7, 30, 90)
@@ -100,7 +98,11 @@ def _filter() -> tuple[review.QueueFilter, dict[str, Any]]:
     waited = _int_arg("waited", WAITED_CHOICES)
     severity = _int_arg("severity", tuple(SEVERITY_LABELS))
     chosen = review.QueueFilter(statuses=statuses, waited_days=waited, min_severity=severity)
-    return chosen, {"status": status if status in review.VISIBLE or status == "all" else "", "waited": waited, "severity": severity}
+    return chosen, {
+        "status": status if status in review.VISIBLE or status == "all" else "",
+        "waited": waited,
+        "severity": severity,
+    }
 
 
 def _int_arg(name: str, allowed: tuple[int, ...]) -> int:
@@ -140,7 +142,9 @@ def _evidence(evidence_id: int, part: str) -> Response:
     if part == "file":
         ours = f"evidence-{found.id}.{EXTENSIONS.get(found.content_type, 'bin')}"
         theirs = safe_filename(found.original_name, EXTENSIONS.get(found.content_type, "bin"))
-        response.headers["Content-Disposition"] = f"attachment; filename=\"{ours}\"; filename*=UTF-8''{quote(theirs, safe='')}"
+        response.headers["Content-Disposition"] = (
+            f"attachment; filename=\"{ours}\"; filename*=UTF-8''{quote(theirs, safe='')}"
+        )
     else:
         response.headers["Content-Disposition"] = f'inline; filename="evidence-{found.id}.png"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -178,9 +182,13 @@ def return_step(application_id: int) -> BaseResponse:
         application_id,
         workflow.RETURN,
         lambda: review.return_for_correction(
-            k.db, accounts_runtime().notifier, application_id, staff_id=current_user.account_id,
-            message=form.message.data, now=k.clock(),
-        ),  # fmt: skip
+            k.db,
+            accounts_runtime().notifier,
+            application_id,
+            staff_id=current_user.account_id,
+            message=form.message.data,
+            now=k.clock(),
+        ),
         return_form=form,
     )
 
@@ -196,9 +204,13 @@ def reject_step(application_id: int) -> BaseResponse:
         application_id,
         workflow.REJECT,
         lambda: review.reject(
-            k.db, accounts_runtime().notifier, application_id, staff_id=current_user.account_id,
-            reason=form.reason.data, now=k.clock(),
-        ),  # fmt: skip
+            k.db,
+            accounts_runtime().notifier,
+            application_id,
+            staff_id=current_user.account_id,
+            reason=form.reason.data,
+            now=k.clock(),
+        ),
         reject_form=form,
     )
 
@@ -228,14 +240,20 @@ def approve_step(application_id: int) -> BaseResponse:
         problems = [_("签发前核对未通过，请先更正申请数据：")] + [row_error_text(error) for error in invalid.errors]
         return _page(application_id, problems=problems, status=400)
     except AlreadyCertified as already:
-        problem = _("同一职称已有电子证书 %(number)s（非由此申请签发）；未签发新证书，请退回或不予转换。", number=already.number)
+        problem = _(
+            "同一职称已有电子证书 %(number)s（非由此申请签发）；未签发新证书，请退回或不予转换。", number=already.number
+        )
         return _page(application_id, problems=[problem], status=409)
     except SigningFailed as failed:
-        problem = _("签发失败，未作任何改动，申请仍为“已审查，待审批”，可稍后重试。原因：%(reason)s", reason=failed.reason)
+        problem = _(
+            "签发失败，未作任何改动，申请仍为“已审查，待审批”，可稍后重试。原因：%(reason)s", reason=failed.reason
+        )
         return _page(application_id, problems=[problem], status=503)
     except (NotAllowed, IllegalTransition) as refused:
         return _refused(application_id, refused, workflow.APPROVE)
-    return redirect(url_for("console_conversions.detail", application_id=application_id, done="approve", number=done.number))
+    return redirect(
+        url_for("console_conversions.detail", application_id=application_id, done="approve", number=done.number)
+    )
 
 
 @bp.post("/<int:application_id>/changes")
@@ -280,7 +298,9 @@ DONE_WORDS = {
     workflow.REJECT: lambda: _("已决定不予转换，已通知申请人，并已记入审计日志。"),
     "approve": lambda: _("已批准，电子证书已签发，已通知申请人，并已记入审计日志。"),
     "changed": lambda: _("已更正申请数据，已记入审计日志；申请人可看到更正的内容和原因。"),
-    "changed_back": lambda: _("已更正申请数据。因审查后又有改动，申请已回到“待审查”，须由审查人对更正后的数据重新审查。"),
+    "changed_back": lambda: _(
+        "已更正申请数据。因审查后又有改动，申请已回到“待审查”，须由审查人对更正后的数据重新审查。"
+    ),
 }
 
 

@@ -17,7 +17,16 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from ecert.models import Account, AuditEvent, Certificate, Decision, LegacyApplication, LegacyEvidence, Notification, RosterEntry
+from ecert.models import (
+    Account,
+    AuditEvent,
+    Certificate,
+    Decision,
+    LegacyApplication,
+    LegacyEvidence,
+    Notification,
+    RosterEntry,
+)
 from issuer.services.issuance import Issuance
 from legacy_import import IllegalTransition, NotAllowed, review, workflow
 from legacy_import.approval import AlreadyCertified, ClaimInvalid, approve
@@ -118,12 +127,19 @@ def application(
             data = png((n % 256, n // 256 % 256, 30))
             session.add(
                 LegacyEvidence(
-                    application_id=row_app.id, kind="paper_certificate", sha256=issuance.store.put(data),
-                    original_sha256=issuance.store.put(data), content_type="image/png",
-                    original_name="../../证书 扫描\u202e.exe", size=len(data), pages=1,
-                    thumbnail_sha256=issuance.store.put(png((n % 256, n // 256 % 256, 200), (20, 15))) if thumbnail else None,
+                    application_id=row_app.id,
+                    kind="paper_certificate",
+                    sha256=issuance.store.put(data),
+                    original_sha256=issuance.store.put(data),
+                    content_type="image/png",
+                    original_name="../../证书 扫描\u202e.exe",
+                    size=len(data),
+                    pages=1,
+                    thumbnail_sha256=issuance.store.put(png((n % 256, n // 256 % 256, 200), (20, 15)))
+                    if thumbnail
+                    else None,
                     uploaded_at=submitted,
-                )  # fmt: skip
+                )
             )
         return row_app.id
 
@@ -174,14 +190,21 @@ def test_every_staff_step_moves_the_application_and_is_audited_with_the_staff_me
     third = application(issuance, account_id, id_number)
     review.reject(issuance.db, None, third, staff_id=people["reviewer"], reason="档案中无此人", now=NOW)
     rejected = status_of(issuance, third)
-    assert rejected.status == workflow.REJECTED and rejected.decided_at == NOW and rejected.staff_message == "档案中无此人"
+    assert (
+        rejected.status == workflow.REJECTED and rejected.decided_at == NOW and rejected.staff_message == "档案中无此人"
+    )
 
     fourth = application(issuance, account_id, id_number)
     review.recommend(issuance.db, fourth, staff_id=people["reviewer"], now=NOW)
     review.reject(issuance.db, None, fourth, staff_id=people["approver"], reason="材料系伪造", now=NOW)
     assert status_of(issuance, fourth).status == workflow.REJECTED
 
-    done = {(e.action, e.subject, e.actor) for e in events(issuance, "legacy.returned") + events(issuance, "legacy.recommended") + events(issuance, "legacy.rejected")}
+    done = {
+        (e.action, e.subject, e.actor)
+        for e in events(issuance, "legacy.returned")
+        + events(issuance, "legacy.recommended")
+        + events(issuance, "legacy.rejected")
+    }
     assert done == {
         ("legacy.returned", f"legacy:{first}", f"account:{people['reviewer']}"),
         ("legacy.recommended", f"legacy:{second}", f"account:{people['reviewer']}"),
@@ -210,9 +233,13 @@ def test_illegal_steps_are_refused_and_change_nothing(issuance: Issuance, people
     review.reject(issuance.db, None, submitted, staff_id=people["approver"], reason="不符合条件", now=NOW)
     for step in (
         lambda: review.recommend(issuance.db, submitted, staff_id=people["reviewer"], now=NOW),
-        lambda: review.return_for_correction(issuance.db, None, submitted, staff_id=people["approver"], message="x", now=NOW),
+        lambda: review.return_for_correction(
+            issuance.db, None, submitted, staff_id=people["approver"], message="x", now=NOW
+        ),
         lambda: review.reject(issuance.db, None, submitted, staff_id=people["approver"], reason="x", now=NOW),
-        lambda: review.correct_claim(issuance.db, submitted, staff_id=people["approver"], field_name="name", value="王晓明", reason="x", now=NOW),
+        lambda: review.correct_claim(
+            issuance.db, submitted, staff_id=people["approver"], field_name="name", value="王晓明", reason="x", now=NOW
+        ),
         lambda: approve(issuance, None, submitted, staff_id=people["approver"]),
     ):
         with pytest.raises(IllegalTransition):  # act on a final one
@@ -264,7 +291,9 @@ def test_the_reviewer_who_recommended_can_never_approve_even_holding_both_roles(
 
 
 @pytest.mark.parametrize("same", ["name", "mobile", "claimed_name"])
-def test_the_applicant_may_not_review_or_approve_their_own_application(issuance: Issuance, people: dict[str, int], same: str) -> None:
+def test_the_applicant_may_not_review_or_approve_their_own_application(
+    issuance: Issuance, people: dict[str, int], same: str
+) -> None:
     account_id, id_number = applicant(issuance, name="王小明", mobile="13900000009")
     one = application(issuance, account_id, id_number, name="王小明")
     conflicted = {
@@ -276,7 +305,9 @@ def test_the_applicant_may_not_review_or_approve_their_own_application(issuance:
     for step in (
         lambda: review.recommend(issuance.db, one, staff_id=reviewer, now=NOW),
         lambda: review.return_for_correction(issuance.db, None, one, staff_id=reviewer, message="x", now=NOW),
-        lambda: review.correct_claim(issuance.db, one, staff_id=reviewer, field_name="doc_no", value="x", reason="x", now=NOW),
+        lambda: review.correct_claim(
+            issuance.db, one, staff_id=reviewer, field_name="doc_no", value="x", reason="x", now=NOW
+        ),
     ):
         with pytest.raises(NotAllowed) as refused:
             step()
@@ -302,7 +333,11 @@ def test_approval_issues_a_signed_certificate_with_its_provenance_and_binds_the_
     assert done.bound
     with issuance.db.read() as session:
         row = session.get_one(LegacyApplication, one)
-        assert (row.status, row.certificate_number, row.approver_id) == (workflow.APPROVED, done.number, people["approver"])
+        assert (row.status, row.certificate_number, row.approver_id) == (
+            workflow.APPROVED,
+            done.number,
+            people["approver"],
+        )
         decision = session.scalars(select(Decision).join(Certificate).where(Certificate.number == done.number)).one()
         certificate = session.scalars(select(Certificate).where(Certificate.number == done.number)).one()
         account = session.get_one(Account, account_id)
@@ -363,7 +398,9 @@ def test_a_title_already_certified_elsewhere_is_not_taken_over(issuance: Issuanc
     assert status_of(issuance, one).status == workflow.RECOMMENDED
 
 
-def test_a_signer_failure_leaves_it_recommended_and_a_retry_issues_it_once(issuance: Issuance, people: dict[str, int]) -> None:
+def test_a_signer_failure_leaves_it_recommended_and_a_retry_issues_it_once(
+    issuance: Issuance, people: dict[str, int]
+) -> None:
     from dataclasses import replace
 
     class BrokenSigner:
@@ -417,10 +454,14 @@ def test_staff_corrections_are_recorded_audited_and_after_a_recommendation_send_
         {"field": "employer", "from": "recommended", "to": "submitted"},
     ]
     with pytest.raises(NotAllowed) as no_reason:
-        review.correct_claim(issuance.db, one, staff_id=people["reviewer"], field_name="name", value="王晓明", reason=" ", now=NOW)
+        review.correct_claim(
+            issuance.db, one, staff_id=people["reviewer"], field_name="name", value="王晓明", reason=" ", now=NOW
+        )
     assert no_reason.value.code == "message_required"
     with pytest.raises(NotAllowed) as unknown:
-        review.correct_claim(issuance.db, one, staff_id=people["reviewer"], field_name="id_number", value="x", reason="x", now=NOW)
+        review.correct_claim(
+            issuance.db, one, staff_id=people["reviewer"], field_name="id_number", value="x", reason="x", now=NOW
+        )
     assert unknown.value.code == "unknown_field"
     # The corrected claim is what is issued.
     review.recommend(issuance.db, one, staff_id=people["reviewer2"], now=NOW)
@@ -452,12 +493,16 @@ def test_retention_deletes_only_old_rejected_and_withdrawn_evidence_not_shared_b
         shared = session.scalars(select(LegacyEvidence).where(LegacyEvidence.application_id == approved)).one()
         mine = session.scalars(select(LegacyEvidence).where(LegacyEvidence.application_id == withdrawn)).one()
         mine.sha256 = shared.sha256
-        rejected_evidence = session.scalars(select(LegacyEvidence).where(LegacyEvidence.application_id == rejected)).one()
+        rejected_evidence = session.scalars(
+            select(LegacyEvidence).where(LegacyEvidence.application_id == rejected)
+        ).one()
         rejected_blobs = (rejected_evidence.sha256, rejected_evidence.thumbnail_sha256)
         shared_blob = shared.sha256
 
     dry = purge_evidence(issuance.db, issuance.store, now=NOW, retention_days=365, actor="cli", dry_run=True)
-    assert [p.application_id for p in dry.applications] == [rejected, withdrawn] and events(issuance, "legacy.evidence_deleted") == []
+    assert [p.application_id for p in dry.applications] == [rejected, withdrawn] and events(
+        issuance, "legacy.evidence_deleted"
+    ) == []
     assert issuance.store.get(rejected_blobs[0])
 
     report = purge_evidence(issuance.db, issuance.store, now=NOW, retention_days=365, actor="cli")
@@ -467,7 +512,9 @@ def test_retention_deletes_only_old_rejected_and_withdrawn_evidence_not_shared_b
     assert issuance.store.get(shared_blob)  # kept: the approved application's evidence names it
     with issuance.db.read() as session:
         deleted = dict(session.execute(select(LegacyEvidence.application_id, LegacyEvidence.deleted_at)).all())
-    assert deleted[rejected] == NOW and deleted[withdrawn] == NOW and deleted[recent] is None and deleted[approved] is None
+    assert (
+        deleted[rejected] == NOW and deleted[withdrawn] == NOW and deleted[recent] is None and deleted[approved] is None
+    )
     purged = events(issuance, "legacy.evidence_deleted")
     assert [e.subject for e in purged] == [f"legacy:{rejected}", f"legacy:{withdrawn}"]
     assert purged[1].payload["kept_shared"] == [shared_blob]
@@ -478,11 +525,15 @@ def test_retention_deletes_only_old_rejected_and_withdrawn_evidence_not_shared_b
 
 def test_the_purge_command_dry_run_lists_and_deletes_nothing(app: Any, issuance: Issuance) -> None:
     account_id, id_number = applicant(issuance)
-    rejected = application(issuance, account_id, id_number, status=workflow.REJECTED, submitted=datetime(2020, 1, 1, tzinfo=UTC))
+    rejected = application(
+        issuance, account_id, id_number, status=workflow.REJECTED, submitted=datetime(2020, 1, 1, tzinfo=UTC)
+    )
     with issuance.db.write() as session:
         session.get_one(LegacyApplication, rejected).decided_at = datetime(2020, 1, 2, tzinfo=UTC)
     result = app.test_cli_runner().invoke(args=["legacy", "purge-evidence", "--dry-run"])
-    assert result.exit_code == 0 and f"申请 {rejected}：将删除 1 份材料" in result.output and "试运行" in result.output, result.output
+    assert (
+        result.exit_code == 0 and f"申请 {rejected}：将删除 1 份材料" in result.output and "试运行" in result.output
+    ), result.output
     result = app.test_cli_runner().invoke(args=["legacy", "purge-evidence"])
     assert f"申请 {rejected}：已删除 1 份材料、2 个文件" in result.output, result.output
 
@@ -516,7 +567,9 @@ def test_the_queue_filters_counts_and_orders_oldest_first(app: Any, issuance: Is
     page = reviewer.get("/console/conversions/").get_data(as_text=True)
     assert page.index("老申请") < page.index("新申请") and "已拒绝" not in page and "草稿中" not in page
     assert f"/console/conversions/{older}" in page and f"/console/conversions/{newer}" in page
-    assert re.search(r"<dt>待审查</dt><dd><a [^>]*>2</a>", page) and re.search(r"<dt>不予转换</dt><dd><a [^>]*>1</a>", page)
+    assert re.search(r"<dt>待审查</dt><dd><a [^>]*>2</a>", page) and re.search(
+        r"<dt>不予转换</dt><dd><a [^>]*>1</a>", page
+    )
     waited = reviewer.get("/console/conversions/?waited=30").get_data(as_text=True)
     assert "老申请" in waited and "新申请" not in waited
     severe = reviewer.get("/console/conversions/?severity=3").get_data(as_text=True)
@@ -540,15 +593,19 @@ def test_the_detail_page_sets_claim_beside_roster_and_marks_what_differs(app: An
     assert rows["姓名"] == ' class="changed"' and rows["文号"] == "" and rows["资格名称"] == ""
     assert "王晓明" in page and "档案馆 2003 · 2003.xlsx · Sheet1 · 7" in page
     assert "roster.differs" in page and id_number in page  # the fallback words: the code itself
-    assert f"/console/conversions/evidence/" in page and "无预览" not in page
+    assert "/console/conversions/evidence/" in page and "无预览" not in page
     assert events(issuance, "legacy.viewed")[-1].actor.startswith("account:")
 
 
-def test_evidence_is_served_safely_to_staff_only_each_view_audited_and_404_once_deleted(app: Any, issuance: Issuance) -> None:
+def test_evidence_is_served_safely_to_staff_only_each_view_audited_and_404_once_deleted(
+    app: Any, issuance: Issuance
+) -> None:
     account_id, id_number = applicant(issuance)
     one = application(issuance, account_id, id_number, evidence=2)
     with issuance.db.write() as session:
-        first, second = session.scalars(select(LegacyEvidence).where(LegacyEvidence.application_id == one).order_by(LegacyEvidence.id)).all()
+        first, second = session.scalars(
+            select(LegacyEvidence).where(LegacyEvidence.application_id == one).order_by(LegacyEvidence.id)
+        ).all()
         second.thumbnail_sha256 = None
         first_id, second_id = first.id, second.id
     reviewer = staff_client(app, "li.reviewer", "reviewer")
@@ -560,7 +617,7 @@ def test_evidence_is_served_safely_to_staff_only_each_view_audited_and_404_once_
     got = reviewer.get(f"/console/conversions/evidence/{first_id}")
     assert got.status_code == 200 and got.mimetype == "image/png"
     disposition = got.headers["Content-Disposition"]
-    assert disposition.startswith(f'attachment; filename="evidence-{first_id}.png"; filename*=UTF-8\'\'')
+    assert disposition.startswith(f"attachment; filename=\"evidence-{first_id}.png\"; filename*=UTF-8''")
     assert "%E8%AF%81%E4%B9%A6" in disposition and ".exe" not in disposition and "..%2F" not in disposition
     assert "%E2%80%AE" not in disposition  # the right-to-left override is gone
     assert got.headers["X-Content-Type-Options"] == "nosniff" and "no-store" in got.headers["Cache-Control"]
