@@ -234,7 +234,8 @@ def _detail(session: Session, row: LegacyApplication) -> Detail:
             )
             for e in evidence
         ],
-        staff_changes=list(row.staff_changes),
+        # Each change with its moment as a datetime (stored as ISO text), for the page to show.
+        staff_changes=[{**change, "moment": _moment(change.get("at"))} for change in row.staff_changes],
         staff_message=row.staff_message,
         reviewer_id=row.reviewer_id,
         recommended_at=row.recommended_at,
@@ -245,6 +246,13 @@ def _detail(session: Session, row: LegacyApplication) -> Detail:
         submitted_at=row.submitted_at,
         staff_names={int(k): str(v) for k, v in names.items()},
     )
+
+
+def _moment(text: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
 
 
 def compare(claim: Mapping[str, str], roster: RosterEntry | None) -> list[Compared]:

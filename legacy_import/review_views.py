@@ -156,12 +156,17 @@ def _evidence(evidence_id: int, part: str) -> Response:
 _UNSAFE_IN_NAMES = re.compile(r'[<>:"/\\|?*;%\x00-\x1f\x7f]')
 
 
+def shown_name(original: str) -> str:
+    """The holder's name of the file as the page shows it: without control and format
+    characters (a right-to-left override would turn ``x\u202egpj.exe`` into ``xexe.jpg``)."""
+    return "".join(ch for ch in unicodedata.normalize("NFC", original) if unicodedata.category(ch)[0] != "C")
+
+
 def safe_filename(original: str, extension: str) -> str:
     """The holder's name of the file, made harmless to save: no folders, no control or
     format characters, no characters file systems refuse, and the extension of what the
     file is now (a cleaned PDF named ``x.exe`` is saved as ``x.pdf``)."""
-    base = re.split(r"[/\\]", original)[-1]
-    base = "".join(ch for ch in unicodedata.normalize("NFC", base) if unicodedata.category(ch)[0] != "C")
+    base = shown_name(re.split(r"[/\\]", original)[-1])
     base = _UNSAFE_IN_NAMES.sub("_", base).strip(" .")
     stem = base.rsplit(".", 1)[0] if "." in base else base
     stem = stem.strip(" .")[:80] or "evidence"
@@ -344,6 +349,7 @@ def _page(
         action_words=ACTION_WORDS,
         severities=SEVERITY_LABELS,
         describe=describe,
+        shown_name=shown_name,
         refusal_same_person=REFUSAL_WORDS["same_person"],
     )
     return private_page(html, status)
