@@ -47,6 +47,7 @@ from issuer import IssuerError
 from issuer.cli.words import issuer_error_text
 from issuer.decisions import Decision, Provenance, RowError, validate_record
 from issuer.decisions.fields import COLUMNS
+from issuer.services.identity import IdentityConflict
 from issuer.services.issuance import IssuanceFailed, IssueOutcome, issue_decision
 from issuer.services.pipeline import Issuance
 from issuer.services.preflight import print_problems
@@ -148,6 +149,10 @@ def _issue(issuance: Issuance, decision: Decision) -> IssueOutcome:
         if failed.problem is not None:
             raise ClaimInvalid([failed.problem]) from failed
         raise SigningFailed(f"{type(failed.cause).__name__}: {failed.cause}") from failed
+    except IdentityConflict as conflict:
+        # The registry knows this ID number under another name: a claim problem, said at
+        # the name (a name is changed by correcting the certificate, not by a conversion).
+        raise ClaimInvalid([RowError(0, "name", conflict.code, conflict.params)]) from conflict
     except StoredFileProblem as problem:
         raise SigningFailed(str(problem)) from problem
     except IssuerError as error:

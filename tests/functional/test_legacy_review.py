@@ -692,3 +692,18 @@ def test_the_dashboard_counts_waiting_conversions(app: Any, issuance: Issuance) 
     with issuance.db.read() as session:
         queue = open_reviews(session)
     assert queue.open == 2 and queue.oldest_since == NOW - timedelta(days=9)
+
+
+def test_an_id_number_known_under_another_name_is_refused_at_the_name(
+    issuance: Issuance, people: dict[str, int]
+) -> None:
+    from issuer.services.issuance import issue_decision
+
+    account_id, id_number = applicant(issuance)
+    issue_decision(issuance, factories.decision(name="王小明", id_number=id_number))  # a later title, another name
+    one = application(issuance, account_id, id_number, name="王晓明")
+    review.recommend(issuance.db, one, staff_id=people["reviewer"], now=NOW)
+    with pytest.raises(ClaimInvalid) as invalid:
+        approve(issuance, None, one, staff_id=people["approver"])
+    assert [(error.column, error.code) for error in invalid.value.errors] == [("name", "identity.registry")]
+    assert status_of(issuance, one).status == workflow.RECOMMENDED
