@@ -707,3 +707,48 @@ def test_an_id_number_known_under_another_name_is_refused_at_the_name(
         approve(issuance, None, one, staff_id=people["approver"])
     assert [(error.column, error.code) for error in invalid.value.errors] == [("name", "identity.registry")]
     assert status_of(issuance, one).status == workflow.RECOMMENDED
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_review_pages_speak_one_language(app: Any, issuance: Issuance, lang: str) -> None:
+    from tests.functional.test_one_language import LATIN_ALLOWED, _text
+    from tests.functional.test_one_language_private import CHINESE, IDENTIFIER
+
+    account_id, id_number = applicant(issuance)
+    one = application(
+        issuance, account_id, id_number, evidence=2,
+        roster={"name": "王晓明", "qualification": "主治医师", "approval_date": datetime(2003, 7, 1).date()},
+    )  # fmt: skip
+    reviewer = staff_client(app, "li.reviewer", "reviewer", "李审查")
+    q = f"?lang={lang}"
+    pages = {
+        "queue": reviewer.get(f"/console/conversions/{q}"),
+        "queue, all": reviewer.get(f"/console/conversions/{q}&status=all&waited=7&severity=2"),
+        "application": reviewer.get(f"/console/conversions/{one}{q}"),
+        "return refused": reviewer.post(
+            f"/console/conversions/{one}/return{q}",
+            data={"csrf_token": csrf(reviewer, f"/console/conversions/{one}"), "message": ""},
+        ),
+        "approve refused": reviewer.post(
+            f"/console/conversions/{one}/approve{q}", data={"csrf_token": csrf(reviewer, f"/console/conversions/{one}")}
+        ),
+    }
+    data = set(claim().values()) | {
+        "王晓明",
+        "李审查",
+        "档案馆 2003",
+        "证书 扫描.exe",
+        issuance.settings.office_name,
+        id_number,
+    }
+    for label, response in pages.items():
+        assert response.status_code in (200, 400, 409), label
+        html = response.get_data(as_text=True)
+        if lang == "en":
+            for line in _text(html):
+                assert all(any(part in value for value in data) for part in CHINESE.findall(line)), (label, line)
+        else:
+            lines = [IDENTIFIER.sub("", line) for line in _text(html)]
+            words = {w for line in lines for w in re.findall(r"[A-Za-z]{3,}", line)}
+            # "Sheet1": the roster's sheet name, data.
+            assert not {w for w in words - LATIN_ALLOWED - {"Sheet"} if not w.isupper()}, (label, words)
