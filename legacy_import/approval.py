@@ -135,7 +135,9 @@ def approve(issuance: Issuance, notifier: Notifier | None, application_id: int, 
         # The same title (ID number, qualification, 文号, date) was issued from a decisions
         # file or another application: nothing new was issued, and this one is not its origin.
         raise AlreadyCertified(outcome.number)
-    return _mark_approved(issuance, notifier, application_id, staff_id=staff_id, outcome=outcome)
+    done = _mark_approved(issuance, notifier, application_id, staff_id=staff_id, outcome=outcome)
+    audit.anchor_batch_end(issuance.db, at=issuance.clock())  # the issuance's events, pinned outside the database
+    return done
 
 
 def workflow_refusal(status: str) -> IllegalTransition:
