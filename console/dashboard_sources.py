@@ -1,7 +1,7 @@
 """What the dashboard counts besides the registry: checks by the verifier (its daily
-counters, ``ecert.verifications``) and the open reviews, which today are the holders'
-correction requests (``portal.corrections``); the legacy conversions' queue joins here
-when it exists."""
+counters, ``ecert.verifications``) and the open reviews: the holders' correction requests
+(``portal.corrections``) and the conversion applications waiting for staff
+(``legacy_import.review``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from console.dashboard import Month, ReviewQueue
 from ecert.models import CorrectionRequest, VerificationCount
+from legacy_import import review as conversions
 from portal.corrections import OPEN
 
 
@@ -34,10 +35,13 @@ def verified(session: Session, months: Sequence[Month]) -> Mapping[Month, int]:
 
 
 def open_reviews(session: Session) -> ReviewQueue:
-    """Correction requests not yet answered, and since when the oldest has waited."""
+    """Correction requests not yet answered and conversion applications waiting for a
+    reviewer or an approver, and since when the oldest of them has waited."""
     count, oldest = session.execute(
         select(func.count(CorrectionRequest.id), func.min(CorrectionRequest.created_at)).where(
             CorrectionRequest.status == OPEN
         )
     ).one()
-    return ReviewQueue(open=int(count), oldest_since=oldest)
+    waiting, oldest_waiting = conversions.open_count(session)
+    since = [moment for moment in (oldest, oldest_waiting) if moment is not None]
+    return ReviewQueue(open=int(count) + waiting, oldest_since=min(since) if since else None)

@@ -15,6 +15,9 @@ def notice_title(kind: str) -> str:
         "certificate.corrected": _("证书已更正"),
         "certificate.reinstated": _("证书已恢复有效"),
         "correction.answered": _("更正申请已答复"),
+        "legacy.returned": _("纸质证书转换申请需补正"),
+        "legacy.rejected": _("纸质证书转换申请不予转换"),
+        "legacy.approved": _("纸质证书已转换为电子证书"),
     }
     return titles.get(kind, _("通知"))
 
@@ -46,6 +49,22 @@ def notice_sentence(kind: str, number: str, params: Mapping[str, Any]) -> str:
         if params.get("outcome") == "accepted":
             return _("您对证书 %(number)s 的更正申请已有答复：已受理，工作人员将签发更正后的新版本。", number=number)
         return _("您对证书 %(number)s 的更正申请已有答复：不予更正，原因见申请页面。", number=number)
+    if kind == "legacy.returned":
+        return _(
+            "您的纸质证书转换申请（第 %(application)s 号）已退回补正：请按工作人员的说明修改或补充材料后重新提交。",
+            application=params.get("application_id", ""),
+        )
+    if kind == "legacy.rejected":
+        return _(
+            "您的纸质证书转换申请（第 %(application)s 号）经审核不予转换，原因见申请页面。",
+            application=params.get("application_id", ""),
+        )
+    if kind == "legacy.approved":
+        return _(
+            "您的纸质证书转换申请（第 %(application)s 号）已批准，电子证书 %(number)s 已签发，可在“我的证书”下载打印。",
+            application=params.get("application_id", ""),
+            number=number,
+        )
     return _("您的证书 %(number)s 有新的通知。", number=number)
 
 

@@ -137,6 +137,12 @@ class Settings:
     # Record each verification in the holders' history (``ecert.verifications``); off for a
     # verifier-only deployment on read-only database credentials.
     verification_history: bool = True  #: ECERT_VERIFICATION_HISTORY
+    # Days the evidence of a rejected or withdrawn conversion application is kept after the
+    # decision (``ecert legacy purge-evidence``). A year: the holder may ask again or
+    # dispute the decision within it (administrative reconsideration: 60 days, a suit: six
+    # months), and staff can still compare a new application with the old scans; scans of
+    # archive forms are personal data that should not outlive their use.
+    legacy_evidence_retention_days: int = 365  #: ECERT_LEGACY_EVIDENCE_RETENTION_DAYS
 
     @property
     def is_production(self) -> bool:
@@ -225,6 +231,9 @@ class Settings:
             ),
             audit_anchor_dir=_optional_path(env, "ECERT_AUDIT_ANCHOR_DIR"),
             verification_history=_flag(env, "ECERT_VERIFICATION_HISTORY", True),
+            legacy_evidence_retention_days=_count(
+                env, "ECERT_LEGACY_EVIDENCE_RETENTION_DAYS", Settings.legacy_evidence_retention_days
+            ),
             ratelimits=RateLimits(
                 enabled=_flag(env, "ECERT_RATELIMIT_ENABLED", True),
                 page=_rate(env, "ECERT_RATELIMIT_PAGE", RateLimits.page),

@@ -21,6 +21,7 @@ class BlobNotFound(EcertError):
 class BlobStore(Protocol):
     def put(self, data: bytes) -> str: ...
     def get(self, sha256: str) -> bytes: ...
+    def delete(self, sha256: str) -> bool: ...
 
 
 class FileBlobStore:
@@ -48,3 +49,12 @@ class FileBlobStore:
             raise BlobNotFound(f"blob {sha256} is missing from {self.root}") from None
         except OSError as error:  # a folder in its place, no permission: as good as missing
             raise BlobNotFound(f"blob {sha256} cannot be read from {self.root}: {error.strerror or error}") from None
+
+    def delete(self, sha256: str) -> bool:
+        """Remove the blob; False when there was none. Only for data whose retention ended
+        (``legacy_import.retention``): the caller has made sure no row names it any more."""
+        try:
+            self._path(sha256).unlink()
+        except FileNotFoundError:
+            return False
+        return True

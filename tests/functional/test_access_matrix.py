@@ -36,6 +36,16 @@ ALL_200 = dict.fromkeys(PEOPLE, 200)
 # Issuing (accounts.roles, "issue"): approvers only; other staff 403, holders 404.
 APPROVERS = {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 403, "approver": 200, "admin": 403}
 
+# Legacy conversion review (accounts.roles "review" / "approve"): reviewers and approvers.
+REVIEWERS_AND_APPROVERS = {
+    "anonymous": 302,
+    "holder_a": 404,
+    "holder_b": 404,
+    "reviewer": 200,
+    "approver": 200,
+    "admin": 403,
+}
+
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # access does not depend on it
 
 
@@ -218,6 +228,30 @@ def _expected(world: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[st
             f"/my/paper-certificates/{world['a_paper']}/evidence/{world['a_paper_evidence']}/remove",
             dict.fromkeys(PEOPLE, 400),
         ),
+        # --- legacy conversion: staff review (/console/conversions) ---
+        # Reviewers and approvers open the queue, an application and its evidence; other
+        # staff 403, holders (the applicant too) 404. Its forms without their token: 400.
+        ("/console/conversions/", "GET"): ("/console/conversions/", REVIEWERS_AND_APPROVERS),
+        ("/console/conversions/<int:application_id>", "GET"): (
+            f"/console/conversions/{world['a_conversion']}",
+            REVIEWERS_AND_APPROVERS,
+        ),
+        ("/console/conversions/evidence/<int:evidence_id>", "GET"): (
+            f"/console/conversions/evidence/{world['a_evidence']}",
+            REVIEWERS_AND_APPROVERS,
+        ),
+        ("/console/conversions/evidence/<int:evidence_id>/thumbnail.png", "GET"): (
+            f"/console/conversions/evidence/{world['a_evidence']}/thumbnail.png",
+            REVIEWERS_AND_APPROVERS,
+        ),
+        **{
+            (f"/console/conversions/<int:application_id>/{step}", "POST"): (
+                f"/console/conversions/{world['a_conversion']}/{step}",
+                dict.fromkeys(PEOPLE, 400),
+            )
+            for step in ("return", "reject", "recommend", "approve", "changes")
+        },
+        # --- end of legacy conversion: staff review ---
         # The API has no cookies and no CSRF: its POSTs are public, JSON-checked.
         ("/api/v1/batch", "POST"): ("/api/v1/batch", dict.fromkeys(PEOPLE, 415)),
         ("/api/v1/verify", "POST"): ("/api/v1/verify", dict.fromkeys(PEOPLE, 415)),
@@ -273,10 +307,12 @@ def world(app, issuance: Issuance) -> dict[str, Any]:  # type: ignore[no-untyped
         note="", shown=None, proposer=approver, clock=utc_now,
     )  # fmt: skip
     a_paper, a_paper_evidence = _paper_application(clients["holder_a"])
-    return {
+    world = {
         "a": a, "a_id": a_id, "a_copy": copy.id, "a_request": a_request, "clients": clients, "act_id": act_id,
         "a_paper": a_paper, "a_paper_evidence": a_paper_evidence,
     }  # fmt: skip
+    world.update(_legacy_conversion(issuance, holders["holder_a"][0].id_number))
+    return world
 
 
 def _paper_application(client) -> tuple[int, int]:  # type: ignore[no-untyped-def]
@@ -300,6 +336,33 @@ def _paper_application(client) -> tuple[int, int]:  # type: ignore[no-untyped-de
     page = client.get(f"/my/paper-certificates/{application_id}").get_data(as_text=True)
     evidence_id = int(page.split("/evidence/")[1].split("/")[0])
     return application_id, evidence_id
+
+
+# --- legacy conversion: holder A's submitted application with one evidence file ---
+
+
+def _legacy_conversion(issuance: Issuance, id_number: str) -> dict[str, int]:
+    from ecert.models import Account, LegacyApplication, LegacyEvidence
+
+    now = utc_now()
+    with issuance.db.write() as session:
+        account_id = session.scalars(select(Account.id).where(Account.login == id_number)).one()
+        application = LegacyApplication(
+            account_id=account_id, id_number=id_number, case="intact", status="submitted",
+            claim={"name": "王小明", "qualification": "主治医师"}, staff_changes=[], findings=[], max_severity=0,
+            submitted_at=now, created_at=now, updated_at=now,
+        )  # fmt: skip
+        session.add(application)
+        session.flush()
+        data = png_bytes()
+        evidence = LegacyEvidence(
+            application_id=application.id, kind="paper_certificate", sha256=issuance.store.put(data),
+            original_sha256=issuance.store.put(data), content_type="image/png", original_name="证书.png",
+            size=len(data), pages=1, thumbnail_sha256=issuance.store.put(data), uploaded_at=now,
+        )  # fmt: skip
+        session.add(evidence)
+        session.flush()
+        return {"a_conversion": application.id, "a_evidence": evidence.id}
 
 
 def _holder_id(issuance: Issuance, certificate_id: int) -> int:
@@ -413,3 +476,32 @@ def test_with_their_token_only_approvers_reach_the_correct_form(world: dict[str,
         # No reason given: an approver gets the form back (400), nothing is issued.
         got[person] = post(client, url, "/account/login", step="confirm", version="1", reason="").status_code
     assert got == expected
+
+
+def test_with_their_token_each_conversion_step_is_for_its_role(world: dict[str, Any]) -> None:
+    """Refused posts first (nothing changes), then the one who may: a reviewer recommends,
+    only then may an approver approve (and the reviewer may not)."""
+    url = f"/console/conversions/{world['a_conversion']}"
+    got: dict[str, dict[str, int]] = {}
+    # Forms with a missing required text: the form comes back (400) to reviewers and approvers.
+    for step, data in (("return", {"message": ""}), ("reject", {"reason": ""}), ("changes", {"field": ""})):
+        got[step] = {
+            p: post(world["clients"][p], f"{url}/{step}", "/account/login", **data).status_code for p in PEOPLE
+        }
+    got["recommend"] = {
+        p: post(world["clients"][p], f"{url}/recommend", "/account/login").status_code
+        for p in ("anonymous", "holder_a", "holder_b", "approver", "admin", "reviewer")
+    }
+    got["approve"] = {
+        p: post(world["clients"][p], f"{url}/approve", "/account/login").status_code
+        for p in ("anonymous", "holder_a", "holder_b", "reviewer", "admin", "approver")
+    }
+    refused = {"anonymous": 302, "holder_a": 404, "holder_b": 404, "admin": 403}
+    assert got == {
+        "return": {**refused, "reviewer": 400, "approver": 400},
+        "reject": {**refused, "reviewer": 400, "approver": 400},
+        "changes": {**refused, "reviewer": 400, "approver": 400},
+        "recommend": {**refused, "approver": 403, "reviewer": 302},
+        # The claim lacks what a certificate needs: the approver reaches the check (400), nothing is issued.
+        "approve": {**refused, "reviewer": 403, "approver": 400},
+    }

@@ -1,0 +1,42 @@
+"""Two approvers press 批准 on the same application at the same moment (PostgreSQL, row
+locks): one certificate, one ``legacy.approved`` event, the application approved once."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from ecert.models import AuditEvent, Certificate, LegacyApplication
+from issuer.services.issuance import Issuance
+from legacy_import import review
+from legacy_import.approval import approve
+from tests.functional.test_legacy_review import NOW, applicant, application, staff
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_two_approvers_at_once_issue_one_certificate(issuance: Issuance) -> None:
+    reviewer = staff(issuance, "li.reviewer", "reviewer", "李审查")
+    approvers = [staff(issuance, f"a{i}.approver", "approver", f"审批{i}") for i in range(2)]
+    account_id, id_number = applicant(issuance)
+    one = application(issuance, account_id, id_number)
+    review.recommend(issuance.db, one, staff_id=reviewer, now=NOW)
+    barrier = Barrier(2)
+
+    def press(approver: int) -> Any:
+        barrier.wait()
+        return approve(issuance, None, one, staff_id=approver)
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(press, approvers))
+    assert outcomes[0].number == outcomes[1].number
+    with issuance.db.read() as session:
+        assert session.scalars(select(Certificate.number)).all() == [outcomes[0].number]
+        assert len(session.scalars(select(AuditEvent).where(AuditEvent.action == "legacy.approved")).all()) == 1
+        row = session.get_one(LegacyApplication, one)
+        assert (
+            row.status == "approved" and row.approver_id in approvers and row.certificate_number == outcomes[0].number
+        )
