@@ -59,7 +59,9 @@ def import_roster_command(roster_file: Path, source_label: str, skip_invalid: bo
                 {"sheet": problem.sheet, "row": None, "column": None, "code": p.code, "message": describe_problem(p)}
                 for p in problem.problems
             ]
-            click.echo(json.dumps({"imported": 0, "already_present": 0, "invalid": 0, "errors": errors}, ensure_ascii=False))
+            click.echo(
+                json.dumps({"imported": 0, "already_present": 0, "invalid": 0, "errors": errors}, ensure_ascii=False)
+            )
         raise Failure(text) from None
 
     for error in outcome.errors:

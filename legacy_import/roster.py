@@ -16,16 +16,13 @@ are left unread and named in ``ignored_columns``.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 import unicodedata
-import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from ecert.vocab.cells import code_points, control_characters, formula_prefix
@@ -33,17 +30,12 @@ from ecert.vocab.idnumber import birth_date, check_id_number, gender_of, normali
 from ecert.vocab.names import check_name, normalise_name
 from ecert.vocab.problem import Param, Problem
 from ecert.vocab.titles import HAN, check_doc_no, normalise_doc_no, normalise_series
-from issuer.decisions import DecisionFileProblem
-from issuer.decisions.csvfile import decode_decisions
 from issuer.decisions.fields import ROSTER_FIELDS, ROSTER_HEADER_NAMES, normalise_gender
-from issuer.decisions.rows import EARLIEST_APPROVAL
-from legacy_import import LegacyImportError
+from legacy_import.roster_dates import EXCEL_1900, parse_roster_date
+from legacy_import.roster_sheets import OLE_MAGIC, ZIP_MAGIC, Cell, RosterFileProblem, Sheet, csv_sheet, xlsx_sheets
 
 # Far more than one archive's roster (a district approves a few thousand titles a year).
 MAX_ROWS = 100_000
-MAX_COLUMNS = 64
-# An XLSX is a ZIP: what it unpacks to is bounded before openpyxl reads any of it.
-MAX_XLSX_UNPACKED = 256 * 1024 * 1024
 # Archives put a title ("2003年度职称评审通过人员名单") and blank rows above the header.
 HEADER_SCAN_ROWS = 10
 REQUIRED = ("name", "qualification")
@@ -61,10 +53,7 @@ MAX_LENGTHS: Mapping[str, int] = {
     "doc_no": 64,
     "paper_number": 64,
 }
-DAY, MONTH = "day", "month"
 
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected .xlsx
 _TRIM = re.compile(r"^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$")
 _SPACES = re.compile(r"[\s\u200b\ufeff]+")
 # Full-width ASCII (Ｕ+FF01–FF5E) as Chinese input methods type it, and the ideographic space.
@@ -73,30 +62,6 @@ _HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000:
 _PLACEHOLDERS = frozenset({"-", "--", "—", "——", "/", "无", "空", "n/a", "na", "null"})
 _HAN_CHAR = re.compile(f"[{HAN}]")
 _SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
-_TIME_SUFFIX = r"(?:[ T]0{1,2}:00(?::00)?)?"
-_DAY_PATTERNS = (
-    re.compile(rf"(\d{{4}})[-/.](\d{{1,2}})[-/.](\d{{1,2}}){_TIME_SUFFIX}"),
-    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?"),
-    re.compile(r"(\d{4})(\d{2})(\d{2})"),
-)
-_MONTH_PATTERNS = (
-    re.compile(r"(\d{4})[-/.](\d{1,2})"),
-    re.compile(r"(\d{4})年(\d{1,2})月?"),
-    re.compile(r"(\d{4})(\d{2})"),
-)
-_SERIAL = re.compile(r"(\d{5})(?:\.0+)?")
-_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_DATE = re.compile(r"([〇零○一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月(?:([一二三四五六七八九十]{1,3})日)?")
-_EXCEL_1900 = date(1899, 12, 30)  # serial 1 is 1900-01-01 (with Lotus's 29 February 1900, before 61)
-_EXCEL_1904 = date(1904, 1, 1)
-
-
-class RosterFileProblem(LegacyImportError):
-    """The file cannot be read as a roster; ``problems`` say why, ``sheet`` where (XLSX)."""
-
-    def __init__(self, *problems: Problem, sheet: str | None = None) -> None:
-        super().__init__("; ".join(problem.code for problem in problems))
-        self.problems, self.sheet = problems, sheet
 
 
 @dataclass(frozen=True)
@@ -176,25 +141,11 @@ class ParsedRoster:
         return len({(error.sheet, error.row) for error in self.errors})
 
 
-# A cell as read: text from a CSV; from an XLSX also numbers, dates and their number format.
-@dataclass(frozen=True)
-class _Cell:
-    value: Any
-    number_format: str = "General"
-
-
-@dataclass
-class _Sheet:
-    name: str | None
-    rows: Iterator[tuple[int, list[_Cell]]]
-    epoch: date = _EXCEL_1900
-
-
 def read_roster(data: bytes, *, file_name: str, today: date) -> ParsedRoster:
     """Every row of the roster normalised, or every problem of the rows that are not."""
-    if data.startswith(_OLE_MAGIC):
+    if data.startswith(OLE_MAGIC):
         raise RosterFileProblem(Problem("roster.xls"))
-    sheets = _xlsx_sheets(data) if data.startswith(_ZIP_MAGIC) else [_csv_sheet(data)]
+    sheets = xlsx_sheets(data) if data.startswith(ZIP_MAGIC) else [csv_sheet(data)]
     rows: list[RosterRow] = []
     errors: list[RosterProblem] = []
     read: list[str] = []
@@ -220,7 +171,9 @@ def read_roster(data: bytes, *, file_name: str, today: date) -> ParsedRoster:
             if count > MAX_ROWS:
                 raise RosterFileProblem(Problem("roster.too_many_rows", {"max": MAX_ROWS}))
             values = {name: cells[position] for position, (name, _spelling) in header.items() if position < len(cells)}
-            result = normalise_row(values, row=number, sheet=sheet.name, file_name=file_name, today=today, epoch=sheet.epoch)
+            result = normalise_row(
+                values, row=number, sheet=sheet.name, file_name=file_name, today=today, epoch=sheet.epoch
+            )
             if isinstance(result, RosterRow):
                 rows.append(result)
             else:
@@ -237,7 +190,7 @@ def normalise_row(
     sheet: str | None = None,
     file_name: str = "",
     today: date,
-    epoch: date = _EXCEL_1900,
+    epoch: date = EXCEL_1900,
 ) -> RosterRow | list[RosterProblem]:
     """One row given as field name → cell (a ``str``, or an XLSX cell's value)."""
     errors: list[RosterProblem] = []
@@ -246,7 +199,7 @@ def normalise_row(
         if found:
             errors.append(RosterProblem(row, column, found.code, found.params, sheet))
 
-    cells = {name: value if isinstance(value, _Cell) else _Cell(value) for name, value in values.items()}
+    cells = {name: value if isinstance(value, Cell) else Cell(value) for name, value in values.items()}
     text = {spec.name: _text(cells[spec.name]) if spec.name in cells else "" for spec in ROSTER_FIELDS}
     for name, value in text.items():
         if name != "approval_date":
@@ -314,77 +267,6 @@ def normalise_row(
     )
 
 
-def parse_roster_date(value: Any, *, today: date, epoch: date = _EXCEL_1900) -> tuple[date, str, str] | Problem:
-    """(date, precision, text as written) of a date cell: an Excel date, an Excel serial
-    number (as a number or as its digits), ``2003-07-01``, ``2003/7/1``, ``2003.7.1``,
-    ``2003年7月1日``, ``20030701``, ``二〇〇三年七月一日``; a month (``2003年7月``,
-    ``2003.7``, ``2003-07``) is the 1st with precision ``month``."""
-    if isinstance(value, datetime | date):
-        day = value.date() if isinstance(value, datetime) else value
-        return _checked(day, DAY, day.isoformat(), today)
-    if isinstance(value, bool):
-        return Problem("date.format", {"value": str(value)})
-    if isinstance(value, int | float):
-        return _serial(value, str(int(value)) if float(value).is_integer() else str(value), today, epoch)
-    written = _TRIM.sub("", str(value))
-    typed = _SPACES.sub("", unicodedata.normalize("NFKC", written))
-    chinese = _CN_DATE.fullmatch(typed)
-    if chinese:
-        year = int("".join(str(_CN_DIGITS[char]) for char in chinese.group(1)))
-        month = _cn_number(chinese.group(2))
-        if chinese.group(3) is None:
-            return _made(year, month, 1, MONTH, written, today)
-        return _made(year, month, _cn_number(chinese.group(3)), DAY, written, today)
-    serial = _SERIAL.fullmatch(typed)
-    if serial:
-        return _serial(int(serial.group(1)), written, today, epoch)
-    for pattern in _DAY_PATTERNS:
-        match = pattern.fullmatch(typed)
-        if match:
-            year, month, day = (int(group) for group in match.groups())
-            return _made(year, month, day, DAY, written, today)
-    for pattern in _MONTH_PATTERNS:
-        match = pattern.fullmatch(typed)
-        if match:
-            year, month = (int(group) for group in match.groups())
-            return _made(year, month, 1, MONTH, written, today)
-    return Problem("roster.date_format", {"value": written})
-
-
-def _made(year: int, month: int, day: int, precision: str, written: str, today: date) -> tuple[date, str, str] | Problem:
-    try:
-        made = date(year, month, day)
-    except ValueError:
-        return Problem("date.invalid", {"value": written})
-    return _checked(made, precision, written, today)
-
-
-def _serial(number: float, written: str, today: date, epoch: date) -> tuple[date, str, str] | Problem:
-    if not float(number).is_integer() or number < 1:
-        return Problem("roster.date_format", {"value": written})
-    try:
-        day = epoch + timedelta(days=int(number))
-    except OverflowError:
-        return Problem("roster.date_format", {"value": written})
-    return _checked(day, DAY, written, today)
-
-
-def _checked(day: date, precision: str, written: str, today: date) -> tuple[date, str, str] | Problem:
-    if day > today:
-        return Problem("date.future", {"date": day.isoformat()})
-    if day < EARLIEST_APPROVAL:
-        return Problem("date.too_early", {"date": day.isoformat(), "earliest": EARLIEST_APPROVAL.isoformat()})
-    return day, precision, written
-
-
-def _cn_number(text: str) -> int:
-    """一 … 三十一 (the numbers of months and days)."""
-    if "十" not in text:
-        return _CN_DIGITS.get(text, 0) if len(text) == 1 else 0
-    tens, _ten, ones = text.partition("十")
-    return (_CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
-
-
 def _id_number(text: str, today: date) -> tuple[str, str, Problem | None]:
     """(the 18-character number, the 15-digit original or "", a problem)."""
     if _SCIENTIFIC.fullmatch(text):  # Excel kept it as a number: its last digits are gone
@@ -411,7 +293,7 @@ def _check_cell(value: str) -> Problem | None:
     return None
 
 
-def _text(cell: _Cell) -> str:
+def _text(cell: Cell) -> str:
     """A cell as text: trimmed, full-width ASCII made half-width, a placeholder empty;
     a number as its digits (a zero-padded format's leading zeros kept), a date as ISO."""
     value = cell.value
@@ -440,13 +322,13 @@ def _number_text(value: float, number_format: str) -> str:
     return digits
 
 
-def _find_header(sheet: _Sheet) -> tuple[dict[int, tuple[str, str]], list[str]] | None:
+def _find_header(sheet: Sheet) -> tuple[dict[int, tuple[str, str]], list[str]] | None:
     """(position → (field, spelling as written), unread header cells) of the first row among
     the first ``HEADER_SCAN_ROWS`` that names at least two fields; None if there is none."""
     stored = {spec.name for spec in ROSTER_FIELDS}
     for _scanned in range(HEADER_SCAN_ROWS):
         try:
-            number, cells = next(sheet.rows)
+            _number, cells = next(sheet.rows)
         except StopIteration:
             return None
         known: dict[int, tuple[str, str]] = {}
@@ -487,46 +369,3 @@ def _with_header(error: RosterProblem, spelled: Mapping[str, str]) -> RosterProb
 
 def _required_labels() -> tuple[str, ...]:
     return ("name", "qualification", "id_number | paper_number | doc_no")
-
-
-def _csv_sheet(data: bytes) -> _Sheet:
-    try:
-        text = decode_decisions(data)
-    except DecisionFileProblem as problem:
-        raise RosterFileProblem(*problem.problems) from None
-    try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        raise RosterFileProblem(Problem("file.not_csv", {"reason": str(exc)})) from None
-    return _Sheet(None, ((number, [_Cell(value) for value in record]) for number, record in enumerate(records, 1)))
-
-
-def _xlsx_sheets(data: bytes) -> list[_Sheet]:
-    import openpyxl  # only for XLSX files (it takes ~0.2 s to import)
-    from openpyxl.utils.datetime import CALENDAR_MAC_1904
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-    except (zipfile.BadZipFile, ValueError):
-        raise RosterFileProblem(Problem("roster.not_xlsx")) from None
-    if unpacked > MAX_XLSX_UNPACKED:
-        raise RosterFileProblem(Problem("roster.xlsx_too_large", {"max_mb": MAX_XLSX_UNPACKED // 2**20}))
-    try:
-        # Read-only streams the sheets; data_only gives a formula's last computed value.
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # any way a ZIP can fail to be a workbook: not readable, never a crash
-        raise RosterFileProblem(Problem("roster.not_xlsx")) from None
-    epoch = _EXCEL_1904 if book.epoch == CALENDAR_MAC_1904 else _EXCEL_1900
-    return [_Sheet(str(sheet.title), _xlsx_rows(sheet), epoch) for sheet in book.worksheets]
-
-
-def _xlsx_rows(sheet: Any) -> Iterator[tuple[int, list[_Cell]]]:
-    try:
-        for number, cells in enumerate(sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS), 1):
-            yield number, [_Cell(cell.value, getattr(cell, "number_format", None) or "General") for cell in cells]
-    except RosterFileProblem:
-        raise
-    except Exception:  # a damaged sheet part: the file is refused, not half read
-        raise RosterFileProblem(Problem("roster.not_xlsx"), sheet=str(sheet.title)) from None
-

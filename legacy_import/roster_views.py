@@ -81,9 +81,7 @@ def upload() -> Response:
     return _page(form, 400 if outcome.refused else 200, outcome=outcome)
 
 
-def _page(
-    form: RosterForm, status: int, *, file_error: str = "", outcome: RosterImport | None = None
-) -> Response:
+def _page(form: RosterForm, status: int, *, file_error: str = "", outcome: RosterImport | None = None) -> Response:
     errors = [_line(error) for error in outcome.errors] if outcome else []
     html = render_template(
         "legacy_import/rosters.html",
@@ -99,7 +97,9 @@ def _page(
 
 
 def _line(error: RosterProblem) -> ErrorLine:
-    return ErrorLine(error.sheet or "", error.row, column_text(error.column, error.header), describe(error.code, error.params))
+    return ErrorLine(
+        error.sheet or "", error.row, column_text(error.column, error.header), describe(error.code, error.params)
+    )
 
 
 def _read_limited(stream: IO[bytes]) -> bytes | None:

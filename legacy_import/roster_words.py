@@ -26,9 +26,7 @@ ROSTER_WORDS: Mapping[str, LazyString] = {
     "roster.no_header": _l("找不到列名行：前 10 行中须有一行列名，至少含 %(columns)s"),
     "roster.no_reference_column": _l("列名行中须有身份证号码、纸质证书编号或文号中的至少一列"),
     "roster.no_reference": _l("身份证号码、纸质证书编号、文号至少要填一项"),
-    "roster.date_format": _l(
-        "%(value)s 不是日期；可用 2003-07-01、2003.7.1、2003年7月1日、2003年7月 或 Excel 日期"
-    ),
+    "roster.date_format": _l("%(value)s 不是日期；可用 2003-07-01、2003.7.1、2003年7月1日、2003年7月 或 Excel 日期"),
     "roster.date_before_birth": _l("审批时间 %(date)s 早于身份证号码中的出生日期"),
 }
 
@@ -75,7 +73,8 @@ def file_problem_text(error: RosterFileProblem) -> str:
 
 def describe_problem(problem: Problem) -> str:
     if problem.code == "file.missing_columns":
-        missing = tuple(column_text(str(name)) for name in problem.params.get("missing", ()))
+        names = problem.params.get("missing", ())
+        missing = tuple(column_text(str(name)) for name in (names if isinstance(names, tuple) else (names,)))
         return describe(problem.code, {"missing": missing})
     if problem.code == "roster.no_header":
         return describe(problem.code, {"columns": _("姓名、资格名称，以及身份证号码、纸质证书编号或文号")})

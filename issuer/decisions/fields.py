@@ -77,9 +77,7 @@ ALL_FIELDS: tuple[Field, ...] = (
     Field("series", ("系列", "职称系列", "评审系列"), max_length=64, normalise=normalise_series),
     Field("specialty", ("专业", "专业名称", "评审专业"), max_length=76),
     Field("level", ("层级", "级别", "职称级别", "资格级别"), max_length=16),
-    Field(
-        "qualification", ("资格名称", "职称名称", "资格", "专业技术资格", "专业技术职务资格"), max_length=52
-    ),
+    Field("qualification", ("资格名称", "职称名称", "资格", "专业技术资格", "专业技术职务资格"), max_length=52),
     # Not a roster column: archives record the decision, not the route (it stays unread there).
     Field(
         "grant_route",
