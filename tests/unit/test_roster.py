@@ -225,3 +225,19 @@ def test_placeholders_are_empty_and_gender_is_checked_against_the_id_number() ->
         {"name": "王伟", "qualification": "工程师", "id_number": ID, "gender": "女"}, row=2, today=TODAY
     )
     assert isinstance(found, list) and found[0].code == "gender.mismatch"
+
+
+def test_the_decisions_csv_reads_the_archive_spellings_too(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from issuer.decisions import DecisionFileProblem, parse_decisions
+    from tests.unit.csv_rows import GOOD as DECISION
+    from tests.unit.csv_rows import TODAY as DECISION_DAY
+
+    header = {"approval_date": "取得时间", "approving_body": "审批单位", "doc_no": "批准文号"}
+    names = [header.get(name, name) for name in DECISION]
+    values = [DECISION[name] if name != "doc_no" else "足人社发﹝2025﹞98号" for name in DECISION]
+    data = (",".join(names) + "\n" + ",".join(values) + "\n").encode("gb18030")
+    (decision,) = parse_decisions(data, base_dir=tmp_path, today=DECISION_DAY).decisions
+    assert (decision.approval_date, decision.doc_no) == (date(2025, 11, 28), "足人社发〔2025〕98号")
+    with pytest.raises(DecisionFileProblem) as refused:
+        parse_decisions((",".join([*names, "证书编号"]) + "\n").encode(), base_dir=tmp_path, today=DECISION_DAY)
+    assert refused.value.problems[0].code == "file.unknown_columns"
