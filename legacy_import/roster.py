@@ -202,8 +202,7 @@ def normalise_row(
     cells = {name: value if isinstance(value, Cell) else Cell(value) for name, value in values.items()}
     text = {spec.name: _text(cells[spec.name]) if spec.name in cells else "" for spec in ROSTER_FIELDS}
     for name, value in text.items():
-        if name != "approval_date":
-            problem(name, _check_cell(value))
+        problem(name, _check_cell(value))
     if errors:  # the other checks' messages would echo the characters
         return errors
     clean = {
