@@ -1,5 +1,6 @@
 """Hands legacy conversion to the app: the holder's paper-certificate applications in
-我的证书, the staff review pages (``/console/conversions``), the ``ecert legacy`` commands,
+我的证书, the staff review pages (``/console/conversions``), the archive rosters'
+upload (``/console/rosters``), the ``ecert legacy`` commands,
 and the evidence check's worker to the sandbox."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ def init_app(app: Flask) -> None:
     from legacy_import.application_views import bp as applications_bp
     from legacy_import.cli import legacy_group
     from legacy_import.review_views import bp as review_bp
+    from legacy_import.roster_views import bp as rosters_bp
 
     app.extensions["legacy_import"] = None
     # Uploaded evidence is parsed by the worker in the sandbox: load Pillow, pikepdf and
@@ -21,4 +23,5 @@ def init_app(app: Flask) -> None:
     sandbox.preload(*evidence_worker.PRELOAD)
     app.register_blueprint(applications_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(rosters_bp)
     app.cli.add_command(legacy_group)

@@ -156,8 +156,12 @@ HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
 # Full-width ASCII (U+FF01..U+FF5E) typed by Chinese input methods, mapped to ASCII.
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _WHITESPACE = re.compile(r"[\s\u200b\ufeff]+")
-# After full-width mapping, （）［］ have become () [].
-_BRACKETED_YEAR = re.compile(r"[\[(【〔〖](\d{4})[\])】〕〗]")
+# After full-width mapping, （）［］｛｝ have become () [] {}. Besides them, the brackets
+# archives' word processors produce: 【】 〖〗 〘〙, the small ﹝﹞ ﹙﹚ of Word's symbol table,
+# and 〔〕 itself. Opening and closing need not match (typed by hand, they often do not).
+_OPENING = "[(【〔〖〘﹝﹙{"
+_CLOSING = "])】〕〗〙﹞﹚}"
+_BRACKETED_YEAR = re.compile(rf"[{re.escape(_OPENING)}](\d{{4}})[{re.escape(_CLOSING)}]")
 DOC_NO_EXAMPLE = "渝人社发〔2021〕25号"
 _DOC_NO = re.compile(rf"(?=[A-Za-z]*[{HAN}])[{HAN}A-Za-z]+〔\d{{4}}〕\d+号")
 

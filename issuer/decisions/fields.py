@@ -47,6 +47,11 @@ class Field:
     snapshot: bool = True
     # May be changed by ``ecert correct --set``.
     correctable: bool = True
+    # A column of the decisions CSV; False for a field only archive rosters have
+    # (``legacy_import.roster``), which the decisions file does not accept.
+    in_decisions: bool = True
+    # Stored from an archive roster row (``ecert.models.RosterEntry``).
+    in_roster: bool = True
 
     @property
     def label(self) -> str:
@@ -54,27 +59,43 @@ class Field:
         return self.aliases[0]
 
 
-FIELDS: tuple[Field, ...] = (
+# The aliases after the first are the spellings spreadsheets and archive rosters use; one
+# table for both importers, so a spelling added here is read by ``ecert issue`` and by
+# ``ecert legacy import-roster`` alike.
+ALL_FIELDS: tuple[Field, ...] = (
     Field("name", ("姓名",), max_length=30, normalise=normalise_name),
     Field("gender", ("性别",), normalise=normalise_gender),
     # Not correctable: the number belongs to the holder row, not to a version's snapshot.
     Field(
         "id_number",
-        ("身份证号", "身份证号码", "公民身份号码"),
+        ("身份证号", "身份证号码", "公民身份号码", "身份证", "身份证件号码"),
         normalise=normalise_id_number,
         snapshot=False,
         correctable=False,
     ),
-    Field("employer", ("工作单位",), max_length=76),
-    Field("series", ("系列",), max_length=64, normalise=normalise_series),
-    Field("specialty", ("专业",), max_length=76),
-    Field("level", ("层级", "级别"), max_length=16),
-    Field("qualification", ("资格名称",), max_length=52),
-    Field("grant_route", ("取得方式",), normalise=lambda text: normalise_grant_route(text) or ""),
-    Field("approval_date", ("审批时间", "批准日期", "审批日期")),
-    Field("approving_body", ("审批机关", "评审委员会"), max_length=76),
-    Field("doc_no", ("文号",), max_length=64, normalise=normalise_doc_no),
-    Field("photo", ("照片",), required=False, snapshot=False, correctable=False),
+    Field("employer", ("工作单位", "单位", "单位名称", "工作单位名称"), max_length=76),
+    Field("series", ("系列", "职称系列", "评审系列"), max_length=64, normalise=normalise_series),
+    Field("specialty", ("专业", "专业名称", "评审专业"), max_length=76),
+    Field("level", ("层级", "级别", "职称级别", "资格级别"), max_length=16),
+    Field("qualification", ("资格名称", "职称名称", "资格", "专业技术资格", "专业技术职务资格"), max_length=52),
+    # Not a roster column: archives record the decision, not the route (it stays unread there).
+    Field(
+        "grant_route",
+        ("取得方式",),
+        normalise=lambda text: normalise_grant_route(text) or "",
+        in_roster=False,
+    ),
+    Field(
+        "approval_date",
+        ("审批时间", "批准日期", "审批日期", "取得时间", "取得日期", "批准时间", "资格取得时间", "评审通过时间"),
+    ),
+    Field(
+        "approving_body",
+        ("审批机关", "评审委员会", "审批单位", "审批部门", "评审机构", "评委会", "评审委员会名称"),
+        max_length=76,
+    ),
+    Field("doc_no", ("文号", "批准文号", "审批文号", "发文文号"), max_length=64, normalise=normalise_doc_no),
+    Field("photo", ("照片",), required=False, snapshot=False, correctable=False, in_roster=False),
     # Where the registry knows it, a holder's one-time codes go only to this number (accounts).
     Field(
         "mobile",
@@ -83,8 +104,21 @@ FIELDS: tuple[Field, ...] = (
         normalise=normalise_mobile,  # its rule (11 digits) is its length limit
         snapshot=False,
         correctable=False,
+        in_roster=False,
+    ),
+    # The paper certificate's own number (pre-2021, printed on the paper): archive rosters
+    # have it, the decisions file never (an electronic certificate gets a new number).
+    Field(
+        "paper_number",
+        ("纸质证书编号", "原证书编号", "证书编号", "证书号", "证书号码", "资格证书编号"),
+        required=False,
+        max_length=64,
+        snapshot=False,
+        correctable=False,
+        in_decisions=False,
     ),
 )
+FIELDS: tuple[Field, ...] = tuple(field for field in ALL_FIELDS if field.in_decisions)
 
 BY_NAME: Mapping[str, Field] = {field.name: field for field in FIELDS}
 COLUMNS: tuple[str, ...] = tuple(field.name for field in FIELDS)
@@ -94,6 +128,13 @@ SNAPSHOT_COLUMNS: tuple[str, ...] = tuple(field.name for field in FIELDS if fiel
 # Every header spelling → the field name; English names are matched case-insensitively.
 HEADER_NAMES: Mapping[str, str] = {
     spelling: field.name for field in FIELDS for spelling in (field.name, *field.aliases)
+}
+# An archive roster's header: every field's spellings (those not stored from a roster are
+# recognised and left unread), the roster-only fields too.
+ROSTER_FIELDS: tuple[Field, ...] = tuple(field for field in ALL_FIELDS if field.in_roster)
+ROSTER_BY_NAME: Mapping[str, Field] = {field.name: field for field in ALL_FIELDS}
+ROSTER_HEADER_NAMES: Mapping[str, str] = {
+    spelling: field.name for field in ALL_FIELDS for spelling in (field.name, *field.aliases)
 }
 
 

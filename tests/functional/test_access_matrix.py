@@ -45,6 +45,8 @@ REVIEWERS_AND_APPROVERS = {
     "approver": 200,
     "admin": 403,
 }
+# Importing archive rosters (accounts.roles, "import_rosters"): reviewers and admins.
+ROSTER_IMPORTERS = {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 200, "approver": 403, "admin": 200}
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # access does not depend on it
 
@@ -149,6 +151,10 @@ def _expected(world: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[st
         ("/console/issue", "GET"): ("/console/issue", APPROVERS),
         ("/console/issue/<batch_id>", "GET"): ("/console/issue/no-such-batch", {**APPROVERS, "approver": 404}),
         ("/console/issue", "POST"): ("/console/issue", dict.fromkeys(PEOPLE, 400)),
+        # --- archive rosters (legacy conversion): reviewers and admins import them ---
+        ("/console/rosters", "GET"): ("/console/rosters", ROSTER_IMPORTERS),
+        ("/console/rosters", "POST"): ("/console/rosters", dict.fromkeys(PEOPLE, 400)),
+        # --- end of archive rosters ---
         # Two-person acts (batch revocation, reinstatement): approvers propose, approvers
         # and admins confirm; reviewers are refused, holders find no such page.
         ("/console/revocations/new", "GET"): (
@@ -428,6 +434,16 @@ def test_with_their_token_only_approvers_reach_the_upload(world: dict[str, Any])
         client = world["clients"][person]
         # No file: an approver gets the form back (400), nothing is issued.
         got[person] = post(client, "/console/issue", "/account/login").status_code
+    assert got == expected
+
+
+def test_with_their_token_only_reviewers_and_admins_reach_the_roster_upload(world: dict[str, Any]) -> None:
+    expected = {**ROSTER_IMPORTERS, "reviewer": 400, "admin": 400}
+    got = {}
+    for person in PEOPLE:
+        client = world["clients"][person]
+        # No file: the form comes back (400) to those who may import; nothing is imported.
+        got[person] = post(client, "/console/rosters", "/account/login").status_code
     assert got == expected
 
 

@@ -102,6 +102,14 @@ def test_grant_routes() -> None:
         "渝人社发 〔 2021 〕 25 号",
         "渝人社发（２０２１）２５号",
         " 渝人社发\u3000[2021]25号 ",
+        # Word's small brackets, other CJK brackets, braces, and pairs that do not match.
+        "渝人社发﹝2021﹞25号",
+        "渝人社发﹙2021﹚25号",
+        "渝人社发〘2021〙25号",
+        "渝人社发〖2021〗25号",
+        "渝人社发｛2021｝25号",
+        "渝人社发[2021)25号",
+        "渝人社发【2021〕25号",
     ],
 )
 def test_doc_no_brackets_are_normalised(typed: str) -> None:
