@@ -1,0 +1,78 @@
+"""Tesseract (Simplified Chinese, ``chi_sim`` from Debian) on evidence images, in the
+kernel's confined child (``ecert.sandbox``).
+
+``read_text(image, limits)`` answers an ``OcrOutcome``: the text, or why there is none.
+The child decodes the image with Pillow (pixel cap), makes it grey, enlarges a small one
+(a thumbnail) to the ~1,600 px height Tesseract reads Chinese best at, and runs
+``tesseract`` through pytesseract. Tesseract is a program of its own: it inherits the
+child's ``RLIMIT_AS`` and ``RLIMIT_CPU``, runs single-threaded (``OMP_THREAD_LIMIT=1``: two
+cores are shared by every worker), and pytesseract ends it after ``seconds``.
+
+Reading is slow next to everything else the checks do (measured here: ~0.4-1.1 s a page
+of A4 at 150 dpi on a loaded two-core machine), so run it outside a write transaction
+(``checking.read_missing_texts``), or once at upload.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+import warnings
+from dataclasses import dataclass
+
+from ecert.sandbox import SandboxLimits, run_sandboxed
+
+LANGUAGE = "chi_sim"
+MAX_PIXELS = 40_000_000  # the evidence rules' own cap is lower; this guards the reader
+_SMALL_HEIGHT, _READ_HEIGHT = 1200, 1600
+# Page segmentation 3 (automatic, no orientation detection) read the rendered forms best;
+# 6 (one block) lost the table's rows.
+_CONFIG = "--psm 3"
+
+
+@dataclass(frozen=True)
+class OcrOutcome:
+    text: str | None  # None: no reading
+    failure: str | None = None  # the sandbox's failure (cpu, memory, crashed, error, busy, …)
+    seconds: float = 0.0
+
+    @property
+    def retry(self) -> bool:
+        """Nothing was learnt about the image (no free child, host busy): try again later."""
+        return self.failure in ("busy", "starved", "killed", "unavailable")
+
+
+def ocr_limits(limits: SandboxLimits, seconds: float = 20.0) -> SandboxLimits:
+    """The sandbox limits for one page: ``seconds`` of Tesseract, the child's own budget
+    (decoding) as configured, the wall clock a little beyond both."""
+    return dataclasses.replace(limits, timeout=max(limits.timeout, seconds + limits.cpu_seconds + 5))
+
+
+def read_text(image: bytes, limits: SandboxLimits | None = None, seconds: float = 20.0) -> OcrOutcome:
+    """Tesseract's reading of ``image`` (PNG, JPEG, TIFF: a cleaned evidence file or its
+    thumbnail), in a confined child."""
+    outcome = run_sandboxed(ocr_image, image, seconds, limits=ocr_limits(limits or SandboxLimits(), seconds))
+    if not outcome.ok:
+        return OcrOutcome(None, outcome.failure, outcome.seconds)
+    return OcrOutcome(str(outcome.value), None, outcome.seconds)
+
+
+def ocr_image(image: bytes, seconds: float = 20.0) -> str:
+    """The worker: runs in the confined child (or in a caller's own child, e.g. the
+    evidence cleaner's). Raises on an unreadable image or a Tesseract failure."""
+    import pytesseract
+    from PIL import Image, ImageOps
+
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        picture = Image.open(io.BytesIO(image))
+        picture.seek(0)  # a multi-page TIFF: its first page
+        grey = ImageOps.exif_transpose(picture).convert("L")
+    if grey.height < _SMALL_HEIGHT:
+        factor = _READ_HEIGHT / grey.height
+        grey = grey.resize((max(1, round(grey.width * factor)), _READ_HEIGHT), Image.Resampling.LANCZOS)
+    text: str = pytesseract.image_to_string(grey, lang=LANGUAGE, config=_CONFIG, timeout=seconds)
+    return text.strip()
