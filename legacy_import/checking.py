@@ -248,6 +248,7 @@ def _facts(item: LegacyEvidence, id_number: str) -> checks.EvidenceFacts:
         image_hash=item.image_hash,
         id_number=id_number,
         deleted=item.deleted_at is not None,
+        ocr_text=item.ocr_text,
     )
 
 

@@ -178,6 +178,7 @@ class EvidenceFacts:
     image_hash: str | None = None
     id_number: str = ""  # the applicant's (of ``application_id``)
     deleted: bool = False
+    ocr_text: str | None = None
 
 
 def hash_distance(a: str, b: str) -> int | None:
@@ -212,9 +213,18 @@ def check_duplicates(own: Sequence[EvidenceFacts], others: Sequence[EvidenceFact
                 params["deleted"] = True
             if same_person:
                 findings.append(Finding("evidence.duplicate_own", LOW, params))
+            elif how == "same_layout":
+                findings.append(Finding("evidence.same_layout", LOW, params))
             else:
                 findings.append(Finding("evidence.duplicate_other", HIGH, params))
     return findings
+
+
+_ID_LIKE = re.compile(r"\d{17}[\dX]|\d{15}")
+
+
+def _ids_read(text: str | None) -> set[str]:
+    return set(_ID_LIKE.findall(ocr_normal(text))) if text else set()
 
 
 def _likeness(mine: EvidenceFacts, other: EvidenceFacts) -> tuple[str | None, int | None]:
@@ -223,9 +233,16 @@ def _likeness(mine: EvidenceFacts, other: EvidenceFacts) -> tuple[str | None, in
     if other.deleted or mine.image_hash is None or other.image_hash is None:
         return None, None
     distance = hash_distance(mine.image_hash, other.image_hash)
-    if distance is not None and distance <= near_duplicate_threshold(len(mine.image_hash) * 4):
-        return "near_image", distance
-    return None, None
+    if distance is None or distance > near_duplicate_threshold(len(mine.image_hash) * 4):
+        return None, None
+    # A 64-bit hash sees a page's layout: two people's copies of the same printed form hash
+    # as close as a re-saved scan (2 bits on the rendered 呈报表). Where OCR reads ID numbers
+    # on both and they differ, say so (LOW): staff compare the previews (an edited scan of
+    # someone else's form looks the same to both signals).
+    mine_ids, other_ids = _ids_read(mine.ocr_text), _ids_read(other.ocr_text)
+    if mine_ids and other_ids and not mine_ids & other_ids:
+        return "same_layout", distance
+    return "near_image", distance
 
 
 # --- existing certificates ------------------------------------------------------------------

@@ -79,6 +79,10 @@ _WORDS: Mapping[str, LazyString] = {
     "evidence.duplicate_own": _l(
         "证明材料 %(kind)s 与本人另一份申请（第 %(application_id)s 号）中的材料是%(how)s%(detail)s"
     ),
+    "evidence.same_layout": _l(
+        "证明材料 %(kind)s 的版面与另一申请人的申请（第 %(application_id)s 号）中的材料几乎相同%(detail)s，"
+        "但文字识别读到的身份证号码不同：可能是同一种表格，也可能是改过的扫描件，请对照预览"
+    ),
     "certificate.exists": _l("该持证人已有资格名称为 %(qualification)s 的电子证书 %(number)s%(status)s"),
     "certificate.paper_converted": _l("该纸质证书编号已转换为本人的电子证书 %(number)s%(status)s"),
     "certificate.paper_converted_other": _l("该纸质证书编号已转换为另一持证人的电子证书 %(number)s%(status)s"),

@@ -228,6 +228,20 @@ def test_a_near_duplicate_image_within_the_threshold_is_high_and_a_far_one_nothi
     assert (finding.code, finding.params["how"], finding.params["distance"]) == ("evidence.duplicate_other", "near_image", 2)
 
 
+def test_a_near_image_whose_ocr_reads_another_id_number_is_the_same_layout_low() -> None:
+    other_number = id_number()
+    mine = evidence(1, 10, "a", image_hash="b737e0c0e03337e4")
+    mine = EvidenceFacts(**{**mine.__dict__, "ocr_text": f"身份证号码 {NUMBER}"})
+    theirs = evidence(2, 20, "b", number=other_number, image_hash="b737e0c0e03337e7")
+    theirs_read = EvidenceFacts(**{**theirs.__dict__, "ocr_text": f"身份证号码 {other_number}"})
+    [finding] = checks.check_duplicates([mine], [theirs_read])
+    assert (finding.code, finding.severity, finding.params["how"]) == ("evidence.same_layout", LOW, "same_layout")
+    # the same number read on both (or nothing read on one): a near duplicate, HIGH
+    same_read = EvidenceFacts(**{**theirs.__dict__, "ocr_text": f"身份证号码 {NUMBER}"})
+    assert codes(checks.check_duplicates([mine], [same_read])) == ["evidence.duplicate_other"]
+    assert codes(checks.check_duplicates([mine], [theirs])) == ["evidence.duplicate_other"]
+
+
 def test_hash_distance_compares_only_hashes_of_one_length() -> None:
     assert checks.hash_distance("ff", "0f") == 4
     assert checks.hash_distance("ff", "0fff") is None
@@ -422,7 +436,7 @@ def test_every_finding_code_the_rules_make_has_words() -> None:
         "id_number.invalid", "id_number.not_account", "approval_date.absent", "approval_date.unreadable",
         "approval_date.electronic_era", "age.too_young", "age.too_old", "doc_no.absent", "doc_no.format",
         "doc_no.year_mismatch", "qualification.mismatch", "qualification.no_such_level", "level.unknown",
-        "qualification.series_unlisted", "evidence.missing", "evidence.duplicate_other", "evidence.duplicate_own",
+        "qualification.series_unlisted", "evidence.missing", "evidence.duplicate_other", "evidence.duplicate_own", "evidence.same_layout",
         "certificate.exists", "certificate.paper_converted", "certificate.paper_converted_other", "roster.exact",
         "roster.agrees", "roster.none", "roster.paper_number_other", "roster.id_upgraded", "roster.homophone",
         "roster.name_differs", "roster.month_only", "roster.differs", "ocr.no_text", "ocr.found", "ocr.partly",
