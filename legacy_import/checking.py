@@ -86,7 +86,9 @@ def check_application(
     findings += checks.check_approval_date(claim.get("approval_date", ""))
     findings += checks.check_age(id_number, claim.get("approval_date", ""))
     findings += checks.check_doc_no(claim.get("doc_no", ""), claim.get("approval_date", ""))
-    findings += checks.check_qualification(claim.get("series", ""), claim.get("level", ""), claim.get("qualification", ""))
+    findings += checks.check_qualification(
+        claim.get("series", ""), claim.get("level", ""), claim.get("qualification", "")
+    )
     findings += checks.check_evidence_present(application.case, {item.kind for item in evidence})
     facts = checks.claim_facts(id_number, claim)
     roster_findings, roster_id = checks.check_roster(facts, roster_candidates(session, facts))
@@ -98,9 +100,7 @@ def check_application(
     return CheckResult(findings, roster_id)
 
 
-def read_missing_texts(
-    db: Any, application_id: int, *, store: BlobStore, limits: SandboxLimits | None = None
-) -> int:
+def read_missing_texts(db: Any, application_id: int, *, store: BlobStore, limits: SandboxLimits | None = None) -> int:
     """Reads the evidence of ``application_id`` that has no OCR text, outside any write
     transaction, then stores the texts in a short one. Returns how many were stored."""
     with db.read() as session:
@@ -147,7 +147,9 @@ def roster_candidates(session: Session, facts: checks.ClaimFacts) -> list[Roster
     return [RosterRow.from_entry(entry) for entry in sorted(rows.values(), key=lambda e: e.id)]
 
 
-def other_evidence(session: Session, application_id: int, own: list[checks.EvidenceFacts]) -> list[checks.EvidenceFacts]:
+def other_evidence(
+    session: Session, application_id: int, own: list[checks.EvidenceFacts]
+) -> list[checks.EvidenceFacts]:
     """Evidence of other applications with one of ``own``'s file hashes (deleted ones too:
     their hashes outlive the files), or a perceptual hash within the near-duplicate distance
     (evidence not deleted)."""
@@ -172,7 +174,7 @@ def other_evidence(session: Session, application_id: int, own: list[checks.Evide
             .execution_options(yield_per=5000)
         )
         for evidence_id, image_hash in session.execute(scan):
-            if evidence_id in found:
+            if evidence_id in found or image_hash is None:
                 continue
             for mine in image_hashes:
                 distance = checks.hash_distance(mine, image_hash)
@@ -212,14 +214,14 @@ def existing_certificates(session: Session, id_number: str, claim: dict[str, str
                 latest[certificate.decision_id] = certificate
     found = []
     for decision in decisions:
-        certificate = latest.get(decision.id)
+        latest_version = latest.get(decision.id)
         found.append(
             checks.ExistingCertificate(
                 decision_id=decision.id,
                 qualification=decision.qualification,
                 paper_number=decision.paper_number,
-                number=certificate.number if certificate else None,
-                status=certificate.status.value if certificate else None,
+                number=latest_version.number if latest_version else None,
+                status=latest_version.status.value if latest_version else None,
                 same_holder=decision.holder_id == holder_id,
             )
         )

@@ -17,9 +17,9 @@ from legacy_import.findings import HIGH, INFO, LOW, MEDIUM
 
 SEVERITY_LABELS: Mapping[int, LazyString] = {
     INFO: _l("提示"),
-    LOW: _l("低"),
-    MEDIUM: _l("中"),
-    HIGH: _l("高"),
+    LOW: _l("一般"),
+    MEDIUM: _l("重要"),
+    HIGH: _l("严重"),
 }
 
 FIELD_LABELS: Mapping[str, LazyString] = {
@@ -88,9 +88,7 @@ _WORDS: Mapping[str, LazyString] = {
     "certificate.paper_converted_other": _l("该纸质证书编号已转换为另一持证人的电子证书 %(number)s%(status)s"),
     "roster.exact": _l("与档案名册（%(source)s 第 %(row)s 行）完全一致"),
     "roster.agrees": _l("与档案名册（%(source)s 第 %(row)s 行）所记各项一致，名册或申请缺少部分项目"),
-    "roster.none": _l(
-        "档案名册中没有找到本人的记录；很多档案名册尚未导入，这不是拒绝的理由，请对照证明材料审核"
-    ),
+    "roster.none": _l("档案名册中没有找到本人的记录；很多档案名册尚未导入，这不是拒绝的理由，请对照证明材料审核"),
     "roster.paper_number_other": _l("档案名册（%(source)s 第 %(row)s 行）中该纸质证书编号属于另一人"),
     "roster.id_upgraded": _l("档案名册（%(source)s 第 %(row)s 行）记的是本身份证号码的 15 位旧号码（已升级为 18 位）"),
     "roster.homophone": _l(

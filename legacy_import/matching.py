@@ -115,7 +115,9 @@ def compare(claim: ClaimFacts, row: RosterRow) -> Comparison:
             "qualification": _compare_text(claim.qualification.strip(), (row.qualification or "").strip()),
             "approval_date": _compare_dates(claim, row),
             "doc_no": _compare_text(normalise_doc_no(claim.doc_no), normalise_doc_no(row.doc_no or "")),
-            "paper_number": _compare_text(normalise_paper_number(claim.paper_number), normalise_paper_number(row.paper_number or "")),
+            "paper_number": _compare_text(
+                normalise_paper_number(claim.paper_number), normalise_paper_number(row.paper_number or "")
+            ),
         },
     )
 
@@ -158,7 +160,7 @@ def is_homophone(a: str, b: str) -> bool:
 def readings(character: str) -> frozenset[str]:
     """A character's toneless readings (all of a 多音字's: 曾 zeng, ceng); a character
     pypinyin does not know reads as itself."""
-    found = pinyin(character, style=Style.NORMAL, heteronym=True, errors=lambda text: [text])
+    found = pinyin(character, style=Style.NORMAL, heteronym=True, errors="default")
     return frozenset(found[0]) if found else frozenset({character})
 
 

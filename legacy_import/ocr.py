@@ -45,9 +45,11 @@ class OcrOutcome:
 
 
 def ocr_limits(limits: SandboxLimits, seconds: float = 20.0) -> SandboxLimits:
-    """The sandbox limits for one page: ``seconds`` of Tesseract, the child's own budget
-    (decoding) as configured, the wall clock a little beyond both."""
-    return dataclasses.replace(limits, timeout=max(limits.timeout, seconds + limits.cpu_seconds + 5))
+    """The sandbox limits for one page: Tesseract inherits the child's ``RLIMIT_CPU`` (the
+    CPU budget plus a second), so the budget is at least ``seconds``; the wall clock a little
+    beyond it (pytesseract ends Tesseract at ``seconds`` of wall time)."""
+    cpu = max(limits.cpu_seconds, seconds)
+    return dataclasses.replace(limits, cpu_seconds=cpu, timeout=max(limits.timeout, cpu + 5))
 
 
 def read_text(image: bytes, limits: SandboxLimits | None = None, seconds: float = 20.0) -> OcrOutcome:

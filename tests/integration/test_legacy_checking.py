@@ -66,7 +66,9 @@ def account(session: Any, number: str) -> Account:
     return person
 
 
-def application(session: Any, number: str, claim: dict[str, str] | None = None, case: str = "lost") -> LegacyApplication:
+def application(
+    session: Any, number: str, claim: dict[str, str] | None = None, case: str = "lost"
+) -> LegacyApplication:
     row = LegacyApplication(
         account_id=account(session, number).id,
         id_number=number,
@@ -82,7 +84,9 @@ def application(session: Any, number: str, claim: dict[str, str] | None = None, 
     return row
 
 
-def evidence(session: Any, store: FileBlobStore, owner: LegacyApplication, data: bytes, **overrides: Any) -> LegacyEvidence:
+def evidence(
+    session: Any, store: FileBlobStore, owner: LegacyApplication, data: bytes, **overrides: Any
+) -> LegacyEvidence:
     values: dict[str, Any] = {
         "application_id": owner.id,
         "kind": "report_form",
@@ -179,9 +183,13 @@ def by_code(result: Any) -> dict[str, Any]:
     return {finding.code: finding for finding in result.findings}
 
 
-def test_a_genuine_application_matches_its_roster_row_and_ocr_reads_its_scan(db: Database, store: FileBlobStore) -> None:
+def test_a_genuine_application_matches_its_roster_row_and_ocr_reads_its_scan(
+    db: Database, store: FileBlobStore
+) -> None:
     number = id_number(birth="19700312", male=False)
-    scan = encoded(report_form(name="王莉", id_number=number, qualification="高级工程师", doc_no="渝人社发〔2003〕25号"))
+    scan = encoded(
+        report_form(name="王莉", id_number=number, qualification="高级工程师", doc_no="渝人社发〔2003〕25号")
+    )
     with db.write() as session:
         mine = application(session, number)
         item = evidence(session, store, mine, scan)
@@ -207,20 +215,30 @@ def test_a_genuine_application_matches_its_roster_row_and_ocr_reads_its_scan(db:
         assert number not in describe(finding.code, finding.params)
 
 
-def test_duplicates_existing_certificates_and_a_missing_roster_row_are_found(db: Database, store: FileBlobStore) -> None:
+def test_duplicates_existing_certificates_and_a_missing_roster_row_are_found(
+    db: Database, store: FileBlobStore
+) -> None:
     number, other = id_number(birth="19700312", male=False), id_number(birth="19751201")
-    scan = encoded(report_form(name="王莉", id_number=number, qualification="高级工程师", doc_no="渝人社发〔2003〕25号", noise=0))
-    resaved = report_form(name="王莉", id_number=number, qualification="高级工程师", doc_no="渝人社发〔2003〕25号", noise=0)
+    scan = encoded(
+        report_form(name="王莉", id_number=number, qualification="高级工程师", doc_no="渝人社发〔2003〕25号", noise=0)
+    )
+    resaved = report_form(
+        name="王莉", id_number=number, qualification="高级工程师", doc_no="渝人社发〔2003〕25号", noise=0
+    )
     resaved = resaved.resize((resaved.width // 2, resaved.height // 2)).convert("RGB")
     with db.write() as session:
         theirs = application(session, other, {**CLAIM, "name": "张三"})
         evidence(session, store, theirs, scan, ocr_text="")  # the very same file
-        mine = application(session, number, {**CLAIM, "qualification": "工程师", "level": "中级", "paper_number": "P-1"})
+        mine = application(
+            session, number, {**CLAIM, "qualification": "工程师", "level": "中级", "paper_number": "P-1"}
+        )
         evidence(session, store, mine, scan, ocr_text="")
         near = application(session, id_number(birth="19800101"))
         evidence(session, store, near, encoded(resaved, "JPEG", quality=50), content_type="image/jpeg", ocr_text="")
         decision(session, number)  # 工程师 already issued to this holder
-        decision(session, other, qualification="高级工程师", paper_number="P-1")  # the paper number, converted for another
+        decision(
+            session, other, qualification="高级工程师", paper_number="P-1"
+        )  # the paper number, converted for another
         mine_id, theirs_id, near_id = mine.id, theirs.id, near.id
 
     result = run(db, mine_id, store)
@@ -234,18 +252,33 @@ def test_duplicates_existing_certificates_and_a_missing_roster_row_are_found(db:
     assert max_severity(result.findings) == HIGH
 
 
-def test_read_missing_texts_reads_outside_the_check_and_the_check_then_reads_nothing(db: Database, store: FileBlobStore) -> None:
+def test_read_missing_texts_reads_outside_the_check_and_the_check_then_reads_nothing(
+    db: Database, store: FileBlobStore
+) -> None:
     number = id_number(birth="19700312", male=False)
-    scan = encoded(report_form(name="王莉", id_number=number, qualification="高级工程师", doc_no="渝人社发〔2003〕25号"))
+    scan = encoded(
+        report_form(name="王莉", id_number=number, qualification="高级工程师", doc_no="渝人社发〔2003〕25号")
+    )
     with db.write() as session:
         mine = application(session, number, case="intact")
         evidence(session, store, mine, scan, kind="paper_certificate")
-        evidence(session, store, mine, b"%PDF-1.7 no thumbnail", kind="archive_letter", content_type="application/pdf", image_hash=None)
+        evidence(
+            session,
+            store,
+            mine,
+            b"%PDF-1.7 no thumbnail",
+            kind="archive_letter",
+            content_type="application/pdf",
+            image_hash=None,
+        )
         mine_id = mine.id
 
     assert read_missing_texts(db, mine_id, store=store) == 2
     with db.read() as session:
-        texts = [e.ocr_text for e in session.query(LegacyEvidence).filter_by(application_id=mine_id).order_by(LegacyEvidence.id)]
+        texts = [
+            e.ocr_text
+            for e in session.query(LegacyEvidence).filter_by(application_id=mine_id).order_by(LegacyEvidence.id)
+        ]
     assert texts[0] and texts[1] == ""  # a PDF without a thumbnail: nothing to read, not tried again
 
     result = run(db, mine_id, store=None)  # no store: no OCR run, the stored text is used

@@ -17,7 +17,9 @@ CLAIM = {"name": "王丽", "qualification": "高级工程师", "doc_no": "渝人
 
 @pytest.fixture(scope="module")
 def scan() -> bytes:
-    form = report_form(name="王丽", id_number=NUMBER, qualification="高级工程师", doc_no="渝人社发[2003]25号", angle=0.7)
+    form = report_form(
+        name="王丽", id_number=NUMBER, qualification="高级工程师", doc_no="渝人社发[2003]25号", angle=0.7
+    )
     return encoded(form)
 
 
@@ -76,7 +78,9 @@ def resaved(image: Image.Image) -> dict[str, Image.Image]:
         "JPEG quality 40": jpeg,
         "cropped 2 %": image.crop((width // 50, height // 50, width - width // 50, height - height // 50)),
         "rotated 1°": image.rotate(1, fillcolor=250),
-        "a third, JPEG, cropped 1 %": jpeg.crop((width // 100, height // 100, width, height)).resize((width // 3, height // 3)),
+        "a third, JPEG, cropped 1 %": jpeg.crop((width // 100, height // 100, width, height)).resize(
+            (width // 3, height // 3)
+        ),
     }
 
 
@@ -89,7 +93,14 @@ def test_a_resaved_scan_is_a_near_duplicate_and_another_picture_is_far() -> None
     template = report_form(name="李明", id_number=id_number(), qualification="工程师", doc_no="渝人社发〔1998〕3号")
     # The same blank form filled for someone else also hashes close (a 64-bit hash sees the
     # layout): the words tell staff to compare the previews.
-    print("near-duplicate distances:", distances, "another picture:", far, "same form, other person:", checks.hash_distance(original, phash(template)))
+    print(
+        "near-duplicate distances:",
+        distances,
+        "another picture:",
+        far,
+        "same form, other person:",
+        checks.hash_distance(original, phash(template)),
+    )
     assert all(distance is not None and distance <= threshold for distance in distances.values()), distances
     assert far is not None and far > 2 * threshold
 

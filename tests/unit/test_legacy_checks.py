@@ -67,7 +67,11 @@ def test_a_valid_id_number_of_the_account_is_no_finding() -> None:
 def test_an_invalid_id_number_is_high_and_says_why_without_the_number() -> None:
     wrong = NUMBER[:17] + ("0" if NUMBER[17] != "0" else "1")
     [finding] = checks.check_id_number_rule(wrong, wrong, today=TODAY)
-    assert (finding.code, finding.severity, finding.params) == ("id_number.invalid", HIGH, {"problem": "id_number.checksum"})
+    assert (finding.code, finding.severity, finding.params) == (
+        "id_number.invalid",
+        HIGH,
+        {"problem": "id_number.checksum"},
+    )
     assert NUMBER not in describe(finding.code, finding.params)
 
 
@@ -186,7 +190,9 @@ def test_required_evidence_per_case() -> None:
 # --- duplicate evidence -----------------------------------------------------------------------
 
 
-def evidence(id: int, application_id: int, sha: str, *, number: str = NUMBER, image_hash: str | None = None, **kw: object) -> EvidenceFacts:
+def evidence(
+    id: int, application_id: int, sha: str, *, number: str = NUMBER, image_hash: str | None = None, **kw: object
+) -> EvidenceFacts:
     return EvidenceFacts(
         id=id,
         application_id=application_id,
@@ -225,7 +231,11 @@ def test_a_near_duplicate_image_within_the_threshold_is_high_and_a_far_one_nothi
     near = evidence(2, 20, "b", number=id_number(), image_hash="b737e0c0e03337e7")  # 2 bits
     far = evidence(3, 30, "c", number=id_number(), image_hash="96555d5d85000000")  # 33 bits
     [finding] = checks.check_duplicates([mine], [near, far])
-    assert (finding.code, finding.params["how"], finding.params["distance"]) == ("evidence.duplicate_other", "near_image", 2)
+    assert (finding.code, finding.params["how"], finding.params["distance"]) == (
+        "evidence.duplicate_other",
+        "near_image",
+        2,
+    )
 
 
 def test_a_near_image_whose_ocr_reads_another_id_number_is_the_same_layout_low() -> None:
@@ -271,7 +281,11 @@ def existing(**overrides: object) -> ExistingCertificate:
 
 def test_a_certificate_of_the_same_title_already_issued_is_high() -> None:
     [finding] = checks.check_existing_certificates(claim(), [existing()])
-    assert (finding.code, finding.severity, finding.params["number"]) == ("certificate.exists", HIGH, "ZC5001112026000017")
+    assert (finding.code, finding.severity, finding.params["number"]) == (
+        "certificate.exists",
+        HIGH,
+        "ZC5001112026000017",
+    )
 
 
 def test_another_title_of_the_holder_is_no_finding() -> None:
@@ -309,7 +323,12 @@ def test_no_roster_row_is_a_finding_not_a_refusal() -> None:
 def test_a_fuzzy_match_says_which_fields_differ_with_both_values() -> None:
     findings, best = roster(
         claim(),
-        row(qualification="工程师", approval_date=date(2003, 8, 1), doc_no="渝人发〔2003〕26号", paper_number="GC20030126"),
+        row(
+            qualification="工程师",
+            approval_date=date(2003, 8, 1),
+            doc_no="渝人发〔2003〕26号",
+            paper_number="GC20030126",
+        ),
     )
     assert best == 7
     differs = [f for f in findings if f.code == "roster.differs"]
@@ -390,7 +409,9 @@ def test_homophones_and_paper_numbers_normalise() -> None:
 # --- OCR hints -----------------------------------------------------------------------------------
 
 
-OCR_TEXT = "考 核 确 定 职 称 呈 报 表\n姓名 | 王 丽\n身份证号码 " + NUMBER + "\n资格名称 高级工程师\n文号 渝人发 [2003) 25号"
+OCR_TEXT = (
+    "考 核 确 定 职 称 呈 报 表\n姓名 | 王 丽\n身份证号码 " + NUMBER + "\n资格名称 高级工程师\n文号 渝人发 [2003) 25号"
+)
 
 
 def test_ocr_finds_the_claimed_values_despite_spaces_and_brackets() -> None:
@@ -411,7 +432,11 @@ def test_ocr_not_finding_a_value_is_a_low_hint() -> None:
 
 
 def test_ocr_with_one_character_misread_is_partly_found() -> None:
-    misread = OCR_TEXT.replace(NUMBER, NUMBER[:5] + "8" + NUMBER[6:]) if NUMBER[5] != "8" else OCR_TEXT.replace(NUMBER, NUMBER[:5] + "7" + NUMBER[6:])
+    misread = (
+        OCR_TEXT.replace(NUMBER, NUMBER[:5] + "8" + NUMBER[6:])
+        if NUMBER[5] != "8"
+        else OCR_TEXT.replace(NUMBER, NUMBER[:5] + "7" + NUMBER[6:])
+    )
     findings = checks.check_ocr(NUMBER, claim(), [misread])
     assert ("ocr.partly", ["id_number"]) in [(f.code, f.params["fields"]) for f in findings]
 
@@ -450,9 +475,11 @@ def test_every_finding_code_the_rules_make_has_words() -> None:
 def test_words_name_fields_and_kinds_and_an_unknown_code_still_reads() -> None:
     text = describe("ocr.not_found", {"fields": ["name", "doc_no"]})
     assert "姓名、文号" in text
-    assert describe("evidence.missing", {"kinds": ["report_form", "archive_letter"]}).startswith("缺少必需的证明材料：《考核确定职称呈报表》、")
+    assert describe("evidence.missing", {"kinds": ["report_form", "archive_letter"]}).startswith(
+        "缺少必需的证明材料：《考核确定职称呈报表》、"
+    )
     assert describe("new.code", {"x": 1}) == "new.code x=1"
-    assert [str(SEVERITY_LABELS[s]) for s in (INFO, LOW, MEDIUM, HIGH)] == ["提示", "低", "中", "高"]
+    assert [str(SEVERITY_LABELS[s]) for s in (INFO, LOW, MEDIUM, HIGH)] == ["提示", "一般", "重要", "严重"]
 
 
 def test_max_severity() -> None:
