@@ -113,3 +113,10 @@ def test_a_resaved_scan_is_a_near_duplicate_and_another_picture_is_far() -> None
     findings = checks.check_duplicates([mine], [*copies, unrelated])
     assert [f.params["application_id"] for f in findings] == [20, 21, 22, 23, 24]
     assert {(f.code, f.params["how"]) for f in findings} == {("evidence.duplicate_other", "near_image")}
+
+
+def test_a_pixel_bomb_is_not_decoded() -> None:
+    bomb = encoded(Image.new("1", (8000, 6000), 1), "PNG")  # 48 megapixels in a few kilobytes
+    assert len(bomb) < 100_000
+    outcome = ocr.read_text(bomb)
+    assert (outcome.text, outcome.failure) == (None, "error")
