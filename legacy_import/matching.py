@@ -99,11 +99,13 @@ class Comparison:
     def exact(self) -> bool:
         return all(self.fields[name] in (SAME, ABSENT) for name in COMPARED) and self.fields["id_number"] == SAME
 
-    def rank(self) -> tuple[int, int, int]:
-        """Smaller is better: the applicant's rows first, then the fewest differences,
-        then the most fields confirmed."""
+    def rank(self) -> tuple[int, int, int, int]:
+        """Smaller is better: the applicant's rows first, those known by the ID number
+        before those known by name and number, then the fewest differences, then the most
+        fields confirmed."""
         confirmed = sum(self.fields[name] in (SAME, UPGRADED, SAME_MONTH) for name in COMPARED)
-        return (0 if self.is_applicants else 1, len(self.differing), -confirmed)
+        by_number = self.fields["id_number"] in (SAME, UPGRADED)
+        return (0 if self.is_applicants else 1, 0 if by_number else 1, len(self.differing), -confirmed)
 
 
 def compare(claim: ClaimFacts, row: RosterRow) -> Comparison:

@@ -284,3 +284,36 @@ def test_read_missing_texts_reads_outside_the_check_and_the_check_then_reads_not
     result = run(db, mine_id, store=None)  # no store: no OCR run, the stored text is used
     assert "ocr.found" in by_code(result)
     assert "evidence.missing" not in by_code(result)
+
+
+def test_roster_rows_are_gathered_by_15_digit_number_by_paper_number_and_by_doc_no_with_a_homophone(
+    db: Database,
+) -> None:
+    number = id_number(birth="19700312", male=False)
+    with db.write() as session:
+        mine = application(session, number, {**CLAIM, "paper_number": "gc2003-0125"})
+        by_doc_no = roster_row(session, id_number=None, paper_number=None, source_row=40)  # 王丽, the same 文号
+        fifteen = roster_row(session, id_number=number[:6] + number[8:17], paper_number=None, doc_no=None)
+        namesake = roster_row(
+            session, id_number=None, name="周强", paper_number=None, source_row=41
+        )  # same 文号, other name
+        theirs = roster_row(session, id_number=id_number(), name="李明", doc_no=None, source_row=42)  # the paper number
+        unrelated = roster_row(
+            session, id_number=id_number(), name="赵六", paper_number="X", doc_no="渝人社发〔1999〕1号"
+        )
+        mine_id, fifteen_id = mine.id, fifteen.id
+        ids = (by_doc_no.id, fifteen.id, namesake.id, theirs.id, unrelated.id)
+
+    from legacy_import.checking import roster_candidates
+    from legacy_import.checks import claim_facts
+
+    with db.read() as session:
+        claim = session.get(LegacyApplication, mine_id).claim
+        gathered = [row.id for row in roster_candidates(session, claim_facts(number, claim))]
+    assert gathered == [ids[0], ids[1], ids[3]]  # not the namesake of another name, not the unrelated row
+
+    result = run(db, mine_id)
+    found = by_code(result)
+    assert result.roster_entry_id == fifteen_id  # the ID number outranks a name and a 文号
+    assert found["roster.paper_number_other"].params["roster_id"] == ids[3]
+    assert "roster.id_upgraded" in found and "roster.homophone" in found

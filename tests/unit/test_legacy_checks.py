@@ -485,3 +485,10 @@ def test_words_name_fields_and_kinds_and_an_unknown_code_still_reads() -> None:
 def test_max_severity() -> None:
     assert max_severity([]) == INFO
     assert max_severity(checks.check_approval_date("2022-01-01") + checks.check_doc_no("", "")) == HIGH
+
+
+def test_a_row_known_by_the_id_number_outranks_one_known_by_name_and_doc_no() -> None:
+    by_name = row(id=1, id_number=None)
+    by_number = row(id=2, paper_number=None, doc_no=None)
+    _, best = roster(claim(), by_name, by_number)
+    assert best == 2
