@@ -299,16 +299,20 @@ def check_roster(facts: ClaimFacts, candidates: Sequence[RosterRow]) -> tuple[li
     per difference (``roster.differs`` MEDIUM with both values, the name HIGH when it is
     not even a homophone, ``roster.homophone`` LOW), with ``roster.id_upgraded`` and
     ``roster.month_only`` as INFO. No row of the applicant's: ``roster.none`` (MEDIUM,
-    never a refusal: many archives are not imported yet), and ``roster.paper_number_other``
-    (HIGH) when the claimed paper number is another person's in the roster.
+    never a refusal: many archives are not imported yet). The claimed paper number on a
+    row of another name is ``roster.paper_number_other`` (HIGH); of the same name but another
+    ID number ``roster.paper_number_other_id`` (MEDIUM: a typo on one side, or a namesake).
     """
     best, comparisons = best_match(facts, list(candidates))
     findings: list[Finding] = []
     for comparison in comparisons:
         if comparison.is_applicants or comparison.fields["paper_number"] != SAME:
             continue
-        if comparison.fields["id_number"] == DIFFERS or comparison.fields["name"] == DIFFERS:
+        if comparison.fields["name"] == DIFFERS:
             findings.append(Finding("roster.paper_number_other", HIGH, _where(comparison.row)))
+            break
+        if comparison.fields["id_number"] == DIFFERS:  # the name agrees: a typo on one side?
+            findings.append(Finding("roster.paper_number_other_id", MEDIUM, _where(comparison.row)))
             break
     if best is None:
         findings.append(Finding("roster.none", MEDIUM))

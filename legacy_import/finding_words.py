@@ -90,6 +90,9 @@ _WORDS: Mapping[str, LazyString] = {
     "roster.agrees": _l("与档案名册（%(source)s 第 %(row)s 行）所记各项一致，名册或申请缺少部分项目"),
     "roster.none": _l("档案名册中没有找到本人的记录；很多档案名册尚未导入，这不是拒绝的理由，请对照证明材料审核"),
     "roster.paper_number_other": _l("档案名册（%(source)s 第 %(row)s 行）中该纸质证书编号属于另一人"),
+    "roster.paper_number_other_id": _l(
+        "档案名册（%(source)s 第 %(row)s 行）中该纸质证书编号的姓名相同，但身份证号码不是申请人的：请核对是否录入有误或同名"
+    ),
     "roster.id_upgraded": _l("档案名册（%(source)s 第 %(row)s 行）记的是本身份证号码的 15 位旧号码（已升级为 18 位）"),
     "roster.homophone": _l(
         "姓名与档案名册（%(source)s 第 %(row)s 行）同音不同字：申请为 %(claimed)s，名册为 %(roster)s；请核对哪一个正确"

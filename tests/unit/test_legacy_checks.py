@@ -394,6 +394,15 @@ def test_the_claimed_paper_number_being_another_persons_in_the_roster_is_high() 
     assert ("roster.paper_number_other", HIGH) in [(f.code, f.severity) for f in findings]
 
 
+def test_the_claimed_paper_number_on_a_row_of_the_same_name_but_another_id_number_is_medium() -> None:
+    findings, best = roster(claim(), row(id=8, id_number=id_number(), doc_no=None))
+    assert best is None
+    assert [(f.code, f.severity) for f in findings] == [
+        ("roster.paper_number_other_id", MEDIUM),
+        ("roster.none", MEDIUM),
+    ]
+
+
 def test_the_best_of_several_rows_is_the_one_with_fewest_differences() -> None:
     _, best = roster(claim(), row(id=3, qualification="工程师", paper_number=None), row(id=9))
     assert best == 9
@@ -463,7 +472,7 @@ def test_every_finding_code_the_rules_make_has_words() -> None:
         "doc_no.year_mismatch", "qualification.mismatch", "qualification.no_such_level", "level.unknown",
         "qualification.series_unlisted", "evidence.missing", "evidence.duplicate_other", "evidence.duplicate_own", "evidence.same_layout",
         "certificate.exists", "certificate.paper_converted", "certificate.paper_converted_other", "roster.exact",
-        "roster.agrees", "roster.none", "roster.paper_number_other", "roster.id_upgraded", "roster.homophone",
+        "roster.agrees", "roster.none", "roster.paper_number_other", "roster.paper_number_other_id", "roster.id_upgraded", "roster.homophone",
         "roster.name_differs", "roster.month_only", "roster.differs", "ocr.no_text", "ocr.found", "ocr.partly",
         "ocr.not_found",
     }  # fmt: skip
