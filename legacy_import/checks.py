@@ -373,13 +373,27 @@ def ocr_normal(text: str) -> str:
 
 
 def _near(needle: str, haystack: str) -> bool:
-    """``needle`` appears with at most one character misread (needles of 6+ characters)."""
-    if len(needle) < 6 or len(haystack) < len(needle):
-        return False
+    """``needle`` appears with at most one character misread, added or lost (needles of 6+
+    characters: for a two-character name one character is half of it)."""
     width = len(needle)
-    for start in range(len(haystack) - width + 1):
-        window = haystack[start : start + width]
-        if sum(a != b for a, b in zip(needle, window, strict=True)) <= 1:
+    if width < 6 or len(haystack) < width - 1:
+        return False
+    for start in range(max(1, len(haystack) - width + 2)):
+        for size in (width, width + 1, width - 1):
+            if _one_edit(needle, haystack[start : start + size]):
+                return True
+    return False
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """``a`` and ``b`` differ by at most one substitution, insertion or deletion."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    for i in range(len(long)):
+        if long[:i] + long[i + 1 :] == short:
             return True
     return False
 

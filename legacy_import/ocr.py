@@ -9,8 +9,8 @@ child's ``RLIMIT_AS`` and ``RLIMIT_CPU``, runs single-threaded (``OMP_THREAD_LIM
 cores are shared by every worker), and pytesseract ends it after ``seconds``.
 
 Reading is slow next to everything else the checks do. Measured here on the rendered A4
-呈报表 at 200 dpi: ~0.5 s of CPU a page (0.13 s decoding and painting out the rules, 0.37 s
-Tesseract), 1.1-4 s of wall time on the shared two-core machine (load 5). Denser real scans
+呈报表 at 200 dpi: ~0.8 s of CPU a page (0.13 s decoding and painting out the rules, 0.64 s
+for Tesseract's two passes), 1-2.5 s of wall time on the shared two-core machine (load 5). Denser real scans
 cost more. So run it outside a write transaction (``checking.read_missing_texts``), or once
 at upload (``ocr_image`` runs in the evidence cleaner's own child as well), and preload this
 module in the sandbox (``sandbox.preload``) so that each child starts with Tesseract's
@@ -22,6 +22,8 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
+import re
+import time
 import warnings
 from dataclasses import dataclass
 
@@ -33,6 +35,13 @@ from scipy import ndimage
 from ecert.sandbox import SandboxLimits, run_sandboxed
 
 LANGUAGE = "chi_sim"
+# chi_sim misreads digits (6 → 0, an extra 0) in about one ID number in seven on the rendered
+# forms; the English model, sparse text (psm 11), digits and X only, read all 50 tried. That
+# second pass adds the ID-number-like runs it reads to the text (~0.25 s more CPU a page).
+# chi_sim+eng in one pass read the digits but lost short Chinese names (王莉 → EA).
+DIGITS_LANGUAGE = "eng"
+_DIGITS_CONFIG = "--psm 11 -c tessedit_char_whitelist=0123456789Xx"
+_ID_LIKE = re.compile(r"\d{17}[\dX]|\d{15}")
 MAX_PIXELS = 40_000_000  # the evidence rules' own cap is lower; this guards the reader
 _SMALL_HEIGHT, _READ_HEIGHT = 1200, 1600
 # Page segmentation 3 (automatic, no orientation detection); with the rules painted out
@@ -84,8 +93,12 @@ def ocr_image(image: bytes, seconds: float = 20.0) -> str:
         factor = _READ_HEIGHT / grey.height
         grey = grey.resize((max(1, round(grey.width * factor)), _READ_HEIGHT), Image.Resampling.LANCZOS)
     page = without_rules(ImageOps.autocontrast(grey, cutoff=1))
+    started = time.monotonic()
     text: str = pytesseract.image_to_string(page, lang=LANGUAGE, config=_CONFIG, timeout=seconds)
-    return text.strip()
+    left = max(0.5, seconds - (time.monotonic() - started))
+    digits: str = pytesseract.image_to_string(page, lang=DIGITS_LANGUAGE, config=_DIGITS_CONFIG, timeout=left)
+    numbers = _ID_LIKE.findall(re.sub(r"[ \t]+", "", digits.upper()))
+    return "\n".join([text.strip(), *numbers]).strip()
 
 
 def without_rules(grey: Image.Image) -> Image.Image:

@@ -450,6 +450,17 @@ def test_ocr_with_one_character_misread_is_partly_found() -> None:
     assert ("ocr.partly", ["id_number"]) in [(f.code, f.params["fields"]) for f in findings]
 
 
+def test_ocr_with_a_digit_added_or_lost_is_partly_found_but_not_a_short_name() -> None:
+    added = OCR_TEXT.replace(NUMBER, NUMBER[:10] + "0" + NUMBER[10:])
+    lost = OCR_TEXT.replace(NUMBER, NUMBER[:10] + NUMBER[11:])
+    for text in (added, lost):
+        assert ("ocr.partly", ["id_number"]) in [
+            (f.code, f.params["fields"]) for f in checks.check_ocr(NUMBER, claim(), [text])
+        ]
+    findings = checks.check_ocr(NUMBER, claim(name="王莉"), [OCR_TEXT])  # 王丽 on the scan
+    assert ("ocr.not_found", ["name"]) in [(f.code, f.params["fields"]) for f in findings]
+
+
 def test_ocr_without_text_is_said_and_without_evidence_nothing() -> None:
     assert codes(checks.check_ocr(NUMBER, claim(), ["", " \n"])) == ["ocr.no_text"]
     assert checks.check_ocr(NUMBER, claim(), []) == []
