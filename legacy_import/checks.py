@@ -392,10 +392,7 @@ def _one_edit(a: str, b: str) -> bool:
     if len(a) == len(b):
         return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
     short, long = (a, b) if len(a) < len(b) else (b, a)
-    for i in range(len(long)):
-        if long[:i] + long[i + 1 :] == short:
-            return True
-    return False
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def check_ocr(id_number: str, claim: dict[str, str], texts: Sequence[str | None]) -> list[Finding]:
