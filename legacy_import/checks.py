@@ -35,6 +35,7 @@ from legacy_import.matching import (
     best_match,
     normalise_paper_number,
 )
+
 # The OCR hint rule lives in ocr_hints; re-exported so that every rule is reachable from here.
 from legacy_import.ocr_hints import OCR_FIELDS, check_ocr, ocr_normal  # noqa: F401
 
