@@ -53,7 +53,8 @@ def check_ocr(id_number: str, claim: dict[str, str], texts: Sequence[str | None]
     is ``partly`` found."""
     readable = [ocr_normal(text) for text in texts if text and text.strip()]
     if not readable:
-        return [Finding("ocr.no_text", INFO)] if texts else []
+        # None: not read (yet); "": read, and nothing came out
+        return [Finding("ocr.no_text", INFO)] if any(text is not None for text in texts) else []
     values = {
         "name": str(claim.get("name", "")),
         "id_number": id_number,

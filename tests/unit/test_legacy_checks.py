@@ -464,6 +464,7 @@ def test_ocr_with_a_digit_added_or_lost_is_partly_found_but_not_a_short_name() -
 def test_ocr_without_text_is_said_and_without_evidence_nothing() -> None:
     assert codes(checks.check_ocr(NUMBER, claim(), ["", " \n"])) == ["ocr.no_text"]
     assert checks.check_ocr(NUMBER, claim(), []) == []
+    assert checks.check_ocr(NUMBER, claim(), [None, None]) == []  # not read yet: nothing to say
 
 
 def test_ocr_normal_folds_width_case_spaces_and_brackets() -> None:
