@@ -513,3 +513,29 @@ def test_a_row_known_by_the_id_number_outranks_one_known_by_name_and_doc_no() ->
     by_number = row(id=2, paper_number=None, doc_no=None)
     _, best = roster(claim(), by_name, by_number)
     assert best == 2
+
+
+def test_the_words_read_in_english_for_an_english_reader() -> None:
+    from flask import Flask
+
+    from ecert.i18n import force_locale, init_i18n
+
+    app = Flask(__name__)
+    init_i18n(app)
+    findings, _ = roster(claim(name="王莉"), row(id_number=NUMBER, id_number_original=FIFTEEN))
+    with app.app_context(), force_locale("en"):
+        words = [describe(f.code, f.params) for f in findings]
+        assert (
+            words[0]
+            == "The archive roster (大足区档案馆 2003, row 12) has the old 15-digit form of this ID number (upgraded to 18 digits)"
+        )
+        assert words[1].startswith("The name sounds the same as in the archive roster")
+        assert describe("ocr.not_found", {"fields": ["name", "doc_no"]}).startswith(
+            "Text recognition (OCR) did not find in the evidence: Name"
+        )
+        duplicate = {"kind": "report_form", "application_id": 4, "how": "near_image", "distance": 3}
+        assert describe("evidence.duplicate_other", duplicate) == (
+            "The evidence determination report form (《考核确定职称呈报表》) is a near-identical image of evidence in "
+            "another applicant's application (no. 4) (perceptual hashes 3 bits apart)"
+        )
+        assert str(SEVERITY_LABELS[HIGH]) == "High"
