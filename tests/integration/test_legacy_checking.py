@@ -317,3 +317,34 @@ def test_roster_rows_are_gathered_by_15_digit_number_by_paper_number_and_by_doc_
     assert result.roster_entry_id == fifteen_id  # the ID number outranks a name and a 文号
     assert found["roster.paper_number_other"].params["roster_id"] == ids[3]
     assert "roster.id_upgraded" in found and "roster.homophone" in found
+
+
+def test_a_pdfs_first_page_is_read_from_its_thumbnail(db: Database, store: FileBlobStore) -> None:
+    number = id_number(birth="19700312", male=False)
+    form = report_form(name="王莉", id_number=number, qualification="高级工程师", doc_no="渝人社发〔2003〕25号")
+    form.thumbnail((1000, 1414))
+    thumbnail = store.put(encoded(form))
+    with db.write() as session:
+        mine = application(session, number)
+        pdf = b"%PDF-1.7 cleaned"
+        evidence(session, store, mine, pdf, content_type="application/pdf", image_hash=None, thumbnail_sha256=thumbnail)
+        mine_id = mine.id
+
+    result = run(db, mine_id, store)
+
+    assert "name" in by_code(result)["ocr.found"].params["fields"]
+
+
+def test_a_missing_blob_is_not_read_and_tried_again_at_the_next_check(db: Database, store: FileBlobStore) -> None:
+    number = id_number(birth="19700312", male=False)
+    with db.write() as session:
+        mine = application(session, number)
+        gone = evidence(session, store, mine, encoded(Image.new("L", (50, 50), 255)))
+        gone.sha256 = "f" * 64  # not in the store
+        mine_id, gone_id = mine.id, gone.id
+
+    result = run(db, mine_id, store)
+
+    assert "ocr.found" not in by_code(result) and "ocr.no_text" not in by_code(result)
+    with db.read() as session:
+        assert session.get(LegacyEvidence, gone_id).ocr_text is None
