@@ -41,10 +41,12 @@ from legacy_import.ocr_hints import OCR_FIELDS, check_ocr, ocr_normal  # noqa: F
 
 ELECTRONIC_SINCE = date(2021, 1, 1)
 MIN_AGE, MAX_AGE = 18, 70
-# Hamming distance (bits) of two 64-bit perceptual hashes at or under which two images are
-# the same picture: measured (tests/integration/test_legacy_ocr.py) with a rendered form
-# re-saved at half size (0-1), as JPEG quality 40 (0), cropped by 1-3 % (0-8), rotated by 1°
-# (2), against 33-38 for an unrelated picture. Hashes of other lengths scale it.
+# Hamming distance (bits) of two 64-bit perceptual hashes (imagehash.phash) at or under
+# which two images are the same picture, measured (tests/integration/test_legacy_ocr.py) on a
+# rendered A4 form: re-saved at half size 0, as JPEG quality 40 0, cropped by 2 % 8, rotated
+# by 1° 6, a third the size + JPEG + 1 % cropped 4; an unrelated picture 30-38. The same
+# printed form filled for someone else is 2: the hash sees the layout (see _likeness).
+# Hashes of other lengths scale it.
 NEAR_DUPLICATE_BITS = 10
 
 
