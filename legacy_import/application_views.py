@@ -26,6 +26,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 
+from ecert.clock import office_date
 from ecert.i18n import _
 from ecert.kernel import kernel
 from ecert.models import Certificate, CertificateStatus, Decision
@@ -298,7 +299,7 @@ def _submit(form: ApplicationForm, account_id: int, application_id: int, action:
     outcome = applications.submit(
         k.db, account_id=account_id, application_id=application_id, action=action, typed=None,
         commitment=applications.COMMITMENT_TEXT if form.commitment.data else None,
-        now=now, today=now.date(),
+        now=now, today=office_date(now), store=k.store, limits=k.settings.sandbox,
     )  # fmt: skip
     if outcome is None:
         abort(404)

@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session
 from ecert import audit
 from ecert.db import Database
 from ecert.models import Account, LegacyApplication, LegacyEvidence
+from ecert.settings import SandboxLimits
 from ecert.storage import BlobStore
 from legacy_import import IllegalTransition, claim, workflow
-from legacy_import.checking import check_application, max_severity
+from legacy_import.checking import check_application, max_severity, read_missing_texts
 from legacy_import.evidence import CleanEvidence
 
 MAX_FILES = 10  # evidence files per application: enough for a form of several pages
@@ -262,10 +263,21 @@ def submit(
     commitment: str | None,
     now: datetime,
     today: date,
+    store: BlobStore | None = None,
+    limits: SandboxLimits | None = None,
 ) -> Application | Incomplete | None:
     """``action`` ``submit`` (a draft) or ``resubmit`` (one returned for 补正), with the claim as typed, once
     every required field and evidence is there and ``commitment`` is the current text: the
-    checks run and their findings are stored. The typed claim is kept even when refused."""
+    checks run and their findings are stored. The typed claim is kept even when refused.
+
+    With ``store``, the evidence is read by OCR first, outside the write transaction: a page
+    takes a second or more, and the write lock would be held that long."""
+    if store is not None:
+        with db.read() as session:
+            owned = session.get(LegacyApplication, application_id)
+            ours = owned is not None and owned.account_id == account_id and owned.status in workflow.EDITABLE
+        if ours:
+            read_missing_texts(db, application_id, store=store, limits=limits)
     with db.write() as session:
         row = _locked(session, account_id, application_id)
         if row is None:
@@ -287,7 +299,7 @@ def submit(
         row.commitment_text, row.commitment_accepted_at = COMMITMENT_TEXT, now
         row.submitted_at = row.updated_at = now
         session.flush()
-        result = check_application(session, row, today=today)
+        result = check_application(session, row, today=today, read_ocr=False)
         row.findings = [finding.as_json() for finding in result.findings]
         row.max_severity = max_severity(result.findings)
         row.roster_entry_id = result.roster_entry_id

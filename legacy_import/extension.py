@@ -19,8 +19,8 @@ def init_app(app: Flask) -> None:
 
     app.extensions["legacy_import"] = None
     # Uploaded evidence is parsed by the worker in the sandbox: load Pillow, pikepdf and
-    # imagehash (with scipy's DCT) in the forkserver once, not in every child.
-    sandbox.preload(*evidence_worker.PRELOAD)
+    # imagehash (with scipy's DCT), and the OCR's reader, in the forkserver once, not in every child.
+    sandbox.preload(*evidence_worker.PRELOAD, "legacy_import.ocr")
     app.register_blueprint(applications_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(rosters_bp)
