@@ -93,7 +93,13 @@ def by_paper_number_and_name(session: Session, text: str, full_name: str) -> Ans
         if found is not None:
             return found
     entries = session.execute(
-        select(RosterEntry.id, RosterEntry.name, RosterEntry.id_number, RosterEntry.qualification, RosterEntry.approval_date)
+        select(
+            RosterEntry.id,
+            RosterEntry.name,
+            RosterEntry.id_number,
+            RosterEntry.qualification,
+            RosterEntry.approval_date,
+        )
         .where(RosterEntry.paper_number.in_(forms))
         .order_by(RosterEntry.id)
         .limit(_MAX_ROWS)
@@ -124,7 +130,9 @@ def _converted_numbers(session: Session, where: object) -> list[str]:
     return list(dict.fromkeys(row.number for row in rows))
 
 
-def _converted_from(session: Session, entry_id: int, id_number: str | None, forms: list[str]) -> PublicCertificate | None:
+def _converted_from(
+    session: Session, entry_id: int, id_number: str | None, forms: list[str]
+) -> PublicCertificate | None:
     numbers = session.scalars(
         select(LegacyApplication.certificate_number)
         .where(LegacyApplication.roster_entry_id == entry_id, LegacyApplication.certificate_number.is_not(None))

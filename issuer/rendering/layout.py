@@ -254,7 +254,9 @@ class CertificateRenderer:
     def unfit(self, view: CertificateView) -> list[str]:
         """Labels of the printed fields whose values do not fit their place, even wrapped
         (the provenance note is named ``PROVENANCE_LABEL``)."""
-        unfit = [label for label, setting in set_fields(body_fields(printed_fields(view)), self._measure) if not setting]
+        unfit = [
+            label for label, setting in set_fields(body_fields(printed_fields(view)), self._measure) if not setting
+        ]
         origin = view.provenance
         if origin is not None:
             paper = clean_text(origin.paper_number)

@@ -29,7 +29,9 @@ ARCHIVE = "重庆市大足区人事档案管理中心"
 ON_RECORD = "纸质证书存档记录存在，尚未转换为电子证书"
 
 
-def roster_row(issuance: Issuance, *, name: str, paper_number: str, id_number: str | None = None, **fields: object) -> int:
+def roster_row(
+    issuance: Issuance, *, name: str, paper_number: str, id_number: str | None = None, **fields: object
+) -> int:
     values: dict[str, object] = {
         "source_label": "大足区卫生系列 2003",
         "source_file": "roster-2003.xlsx",
@@ -130,7 +132,9 @@ def test_a_corrected_converted_certificate_still_shows_its_provenance(issuance: 
 # --------------------------------------------------------------------------- paper numbers
 
 
-def test_a_paper_number_on_a_roster_with_the_right_name_is_on_record_not_converted(app, issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_paper_number_on_a_roster_with_the_right_name_is_on_record_not_converted(
+    app, issuance: Issuance, client
+) -> None:  # type: ignore[no-untyped-def]
     roster_row(issuance, name="王建国", paper_number=PAPER, id_number=factories.id_number())
     response = submit(client, PAPER, "王建国")
     assert response.status_code == 200
@@ -183,7 +187,8 @@ def test_a_wrong_name_answers_as_an_unknown_number_does(issuance: Issuance, clie
     assert assert_openapi(api_wrong, CERT) == assert_openapi(api_unknown, CERT)
     assert api_wrong.get_json()["error"]["code"] == "invalid_number"
     results = client.post(
-        "/api/v1/batch", json={"items": [{"number": PAPER, "name": "王建民"}, {"number": "渝卫高字第9999号", "name": "王建国"}]}
+        "/api/v1/batch",
+        json={"items": [{"number": PAPER, "name": "王建民"}, {"number": "渝卫高字第9999号", "name": "王建国"}]},
     )
     wrong_item, unknown_item = assert_openapi(results, BATCH, "post")["results"]
     assert wrong_item["error"] == unknown_item["error"] and wrong_item["error"]["code"] == "invalid_number"

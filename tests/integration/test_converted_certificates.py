@@ -207,4 +207,9 @@ def test_preflight_refuses_a_provenance_that_cannot_print(issuance: Issuance) ->
     (problem,) = print_problems(issuance, converted(provenance=provenance(paper_number="渝\U0010fffd1")))
     assert (problem.column, problem.code) == ("provenance", "unprintable")
     # A long office still prints, on two lines broken between the clauses.
-    assert print_problems(issuance, converted(provenance=provenance(verified_by="重庆市大足区人力资源和社会保障局人事档案管理中心"))) == []
+    assert (
+        print_problems(
+            issuance, converted(provenance=provenance(verified_by="重庆市大足区人力资源和社会保障局人事档案管理中心"))
+        )
+        == []
+    )

@@ -24,8 +24,8 @@ from ecert.settings import Settings
 from ecert.vocab.names import name_problem
 from ecert.vocab.numbering import parse_number
 from verifier import paper
-from verifier.runtime import runtime
 from verifier.paper import PaperRecord
+from verifier.runtime import runtime
 from verifier.shapes import certificate_json, paper_record_json
 from verifier.status import PublicStatus
 from verifier.views import name_budget
@@ -107,8 +107,8 @@ def batch_result(session: Session, settings: Settings, index: int, item: Any) ->
         result["error"] = error_detail("too_long", _("证书编号或姓名超过 %(max)s 个字符", max=MAX_FIELD))
     elif (problem := name_problem(name)) is not None:
         result["error"] = error_detail("invalid_name", name_problem_text(problem))
-    elif (problem := _number_problem(number)) is not None and not problem[1]:
-        result["error"] = error_detail("invalid_number", problem[0])
+    elif (typo := _number_problem(number)) is not None and not typo[1]:
+        result["error"] = error_detail("invalid_number", typo[0])
     elif (paused := name_budget.retry_after(name)) is not None:
         # Counted per item: a batch of many numbers for one name spends its budget like
         # as many single lookups, and the rest of the batch is refused item by item.
@@ -117,8 +117,8 @@ def batch_result(session: Session, settings: Settings, index: int, item: Any) ->
         answer = paper.by_number_text_and_name(session, number, name)
         if answer is None:
             name_budget.charge_miss(name)
-            if problem is not None:  # no paper number we hold either: the typo it looked like
-                result["error"] = error_detail("invalid_number", problem[0])
+            if typo is not None:  # no paper number we hold either: the typo it looked like
+                result["error"] = error_detail("invalid_number", typo[0])
                 return result
             result["status"] = PublicStatus.UNKNOWN.value
         elif isinstance(answer, PaperRecord):  # names no certificate: nothing to record

@@ -41,9 +41,9 @@ from ecert.vocab.names import name_problem
 from ecert.vocab.numbering import parse_number
 from ecert.web import csrf, limiter
 from verifier import lookup, paper
+from verifier.paper import PaperRecord
 from verifier.pdf.report import RETRY_AFTER_SECONDS
 from verifier.runtime import runtime
-from verifier.paper import PaperRecord
 from verifier.shapes import certificate_json, paper_record_json, pdf_verdict_json
 from verifier.views import intake, name_budget
 from verifier.views.api import keys
