@@ -246,3 +246,12 @@ def test_a_number_of_our_shape_with_a_typo_still_says_so_and_costs_nothing(issua
 @pytest.mark.parametrize("typed", ["", "   "])
 def test_an_empty_number_is_never_a_paper_number(client, typed: str) -> None:  # type: ignore[no-untyped-def]
     assert submit(client, typed, "王建国").status_code == 400
+
+
+def test_the_upload_verdict_lists_the_provenance(issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
+    from tests.functional.test_upload import upload
+
+    issued = converted(issuance)
+    html = upload(client, issuance.store.get(issued.sha256)).get_data(as_text=True)
+    assert ">有效<" in html and "由纸质证书转换" in html and PAPER in html
+    assert f"档案材料经{ARCHIVE}于2026年11月10日核验" in html

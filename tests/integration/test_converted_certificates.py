@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pikepdf
+import pytest
 from sqlalchemy import select
 
 from ecert.cli import main
@@ -213,3 +214,18 @@ def test_preflight_refuses_a_provenance_that_cannot_print(issuance: Issuance) ->
         )
         == []
     )
+
+
+def test_ecert_verify_names_the_provenance(issuance: Issuance, tmp_path: Path) -> None:
+    from tests.integration.test_verify_cli import run
+
+    if not issuance.settings.database_url.startswith("sqlite"):
+        pytest.skip("one run as a real process is enough")
+    issued = issue_decision(issuance, converted())
+    path = tmp_path / "converted.pdf"
+    path.write_bytes(issuance.store.get(issued.sha256))
+    text = run(issuance, str(path))
+    assert text.returncode == 0, text.stderr
+    assert NOTE in text.stdout
+    as_json = run(issuance, str(path), "--json")
+    assert json.loads(as_json.stdout)["certificate"]["provenance"]["paper_number"] == PAPER
