@@ -255,3 +255,31 @@ def test_the_upload_verdict_lists_the_provenance(issuance: Issuance, client) -> 
     html = upload(client, issuance.store.get(issued.sha256)).get_data(as_text=True)
     assert ">有效<" in html and "由纸质证书转换" in html and PAPER in html
     assert f"档案材料经{ARCHIVE}于2026年11月10日核验" in html
+
+
+def test_a_roster_row_converted_through_an_application_points_to_its_certificate(issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
+    from ecert.models import Account, LegacyApplication
+
+    at = datetime(2026, 11, 10, tzinfo=UTC)
+    # The roster has neither the ID number nor the name the certificate was issued under.
+    entry = roster_row(issuance, name="张伟", paper_number="渝卫初字第0777号")
+    issued = converted(issuance, name="张玮", paper_number="渝卫初字0777号")
+    with issuance.db.write() as session:
+        account = Account(kind="holder", login="holder-1", name="张玮", password_hash="x", created_at=at)
+        session.add(account)
+        session.flush()
+        session.add(
+            LegacyApplication(
+                account_id=account.id,
+                id_number=factories.id_number(),
+                case="intact",
+                status="approved",
+                roster_entry_id=entry,
+                certificate_number=issued.number,
+                created_at=at,
+                updated_at=at,
+            )
+        )
+    html = submit(client, "渝卫初字第0777号", "张伟").get_data(as_text=True)
+    assert ">有效<" in verdict_section(html) and issued.number in html and ON_RECORD not in html
+    assert "张*" in html and "张玮" not in html  # the certificate's own name, masked
