@@ -283,3 +283,21 @@ def test_a_roster_row_converted_through_an_application_points_to_its_certificate
     html = submit(client, "渝卫初字第0777号", "张伟").get_data(as_text=True)
     assert ">有效<" in verdict_section(html) and issued.number in html and ON_RECORD not in html
     assert "张*" in html and "张玮" not in html  # the certificate's own name, masked
+
+
+def test_the_console_correction_keeps_the_provenance_and_has_no_field_for_it(app, issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
+    from tests.functional.test_console_correct import correction
+    from tests.functional.test_console_revoke import staff_client
+
+    issued = converted(issuance)
+    approver = staff_client(app, "wang.approver", "approver")
+    page = approver.get(f"/console/certificates/{issued.number}/correct").get_data(as_text=True)
+    assert f"原纸质证书编号 {PAPER}" in page and "不能更正" in page
+    assert 'name="paper_number"' not in page and 'name="provenance"' not in page
+    # A paper number posted anyway is no field of the form: ignored, the stored one is kept.
+    done = correction(approver, issued.number, "confirm", employer="重庆市大足区中医院", paper_number="X-1")
+    assert done.status_code == 302, done.get_data(as_text=True)
+    current = assert_openapi(
+        client.get(f"/api/v1/certificates/{issued.number}", query_string={"name": "李晓芸"}), CERT
+    )["certificate"]
+    assert current["version"] == 2 and current["provenance"]["paper_number"] == PAPER
