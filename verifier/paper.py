@@ -19,8 +19,6 @@ history (``ecert.verifications``).
 from __future__ import annotations
 
 import hmac
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -30,11 +28,11 @@ from ecert import NumberFormatError
 from ecert.models import Certificate, CertificateStatus, Decision, Holder, LegacyApplication, RosterEntry
 from ecert.vocab.names import name_problem, normalise_name
 from ecert.vocab.numbering import parse_number
+from ecert.vocab.paper_numbers import MAX_LENGTH as MAX_PAPER_NUMBER
+from ecert.vocab.paper_numbers import normalise_paper_number
 from verifier import lookup
 from verifier.lookup import PublicCertificate
 
-MAX_PAPER_NUMBER = 64  # the column's length: anything longer is no paper number we hold
-_SPACES = re.compile(r"\s+")
 # Candidates looked at per typed paper number: the same number may appear in several
 # rosters (copies of one list) or, rarely, for several holders; a bound keeps a lookup cheap.
 _MAX_ROWS = 20
@@ -55,14 +53,14 @@ Answer = PublicCertificate | PaperRecord
 
 
 def paper_number_forms(text: str) -> list[str]:
-    """The spellings of a typed paper number to look for: as typed (trimmed), and with
-    full-width digits and letters made half-width (NFKC) and spaces dropped, as the roster
-    import stores them. Empty when it cannot be one."""
+    """The spellings of a typed paper number to look for: folded as the registry keeps them
+    (``ecert.vocab.paper_numbers``), and as typed (trimmed), for rows stored otherwise.
+    Empty when it cannot be one."""
     typed = text.strip()
-    if not typed or len(typed) > MAX_PAPER_NUMBER or any(unicodedata.category(ch) == "Cc" for ch in typed):
+    folded = normalise_paper_number(typed)
+    if not folded or len(typed) > MAX_PAPER_NUMBER:
         return []
-    folded = _SPACES.sub("", unicodedata.normalize("NFKC", typed))
-    return list(dict.fromkeys(form for form in (typed, folded, folded.upper()) if form))
+    return list(dict.fromkeys((folded, typed)))
 
 
 def by_number_text_and_name(session: Session, text: str, full_name: str) -> Answer | None:

@@ -31,6 +31,7 @@ from ecert.db import Database
 from ecert.models import Certificate, CertificateStatus, Decision, Holder
 from ecert.notifications import Sender, deliver, notify
 from ecert.stored import read_stored
+from ecert.vocab.paper_numbers import normalise_paper_number
 from ecert.vocab.problem import Param
 from ecert.vocab.titles import check_doc_no, normalise_doc_no
 from issuer import IssuerError, registry
@@ -314,7 +315,7 @@ def _reserve_version(
             **snapshot_values(corrected),
             photo_sha256=photo_sha256,
             source="correction",
-            paper_number=corrected.provenance.paper_number if corrected.provenance else None,
+            paper_number=normalise_paper_number(corrected.provenance.paper_number) if corrected.provenance else None,
             provenance=corrected.provenance.as_json() if corrected.provenance else None,
             created_at=now,
         )
