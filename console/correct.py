@@ -37,6 +37,8 @@ class Current:
     status: CertificateStatus
     record: dict[str, str]  #: column → text, as a decisions-file row would give it
     values: dict[str, Any]  #: column → the stored (normalised) value
+    #: A certificate converted from paper: its paper number, kept by every version (no form field).
+    paper_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ def current_version(db: Database, number: str) -> Current | None:
             status=certificate.status,
             record=record_of(decision, holder.id_number),
             values=snapshot_values(decision),
+            paper_number=decision.paper_number,
         )
 
 

@@ -19,6 +19,7 @@ from verifier.lookup import PublicCertificate
 from verifier.pdf import worker
 from verifier.runtime import VerifierRuntime
 from verifier.views import api, pages, qr_keys, upload
+from verifier.words import paper as paper_words
 from verifier.words import verdict as verdict_words
 
 
@@ -37,6 +38,12 @@ def init_app(app: Flask) -> None:
     @app.template_global()
     def use_copy_lines(certificate: PublicCertificate | None) -> list[str]:
         return verdict_words.use_copy_lines(certificate)
+
+    @app.template_global()
+    def provenance_lines(certificate: PublicCertificate) -> list[str]:
+        """由纸质证书转换, and 档案材料经 … 于 … 核验 (a converted certificate only)."""
+        provenance = certificate.provenance
+        return [] if provenance is None else [paper_words.converted_line(), paper_words.verified_line(provenance)]
 
     app.cli.add_command(verify_command)
     app.cli.add_command(verify_qr_command)

@@ -26,7 +26,16 @@ from ecert.vocab.tokens import normalise_token
 from verifier import status as statuses
 from verifier.status import PublicStatus
 
-__all__ = ["PublicCertificate", "PublicStatus", "PublicUseCopy", "by_number", "by_sha256", "by_token", "by_token_text"]
+__all__ = [
+    "PublicCertificate",
+    "PublicProvenance",
+    "PublicStatus",
+    "PublicUseCopy",
+    "by_number",
+    "by_sha256",
+    "by_token",
+    "by_token_text",
+]
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,28 @@ class PublicUseCopy:
     state: PublicStatus  # the copy's own: valid, expired or withdrawn
     withdrawn_at: datetime | None
     certificate_status: PublicStatus  # the underlying certificate version's, as its own page says
+
+
+@dataclass(frozen=True)
+class PublicProvenance:
+    """A certificate converted from a paper one (``Decision.provenance``): the paper
+    certificate's number and who checked the archive evidence on which day. Every version
+    carries its original's."""
+
+    paper_number: str
+    verified_by: str
+    verified_on: date
+
+
+def provenance_of(stored: Any) -> PublicProvenance | None:
+    """The public part of a decision row's ``provenance`` (never the application's id)."""
+    if not isinstance(stored, dict) or not stored.get("paper_number"):
+        return None
+    try:
+        verified_on = date.fromisoformat(str(stored["verified_on"]))
+    except (KeyError, ValueError):
+        return None
+    return PublicProvenance(str(stored["paper_number"]), str(stored.get("verified_by") or ""), verified_on)
 
 
 @dataclass(frozen=True)
@@ -66,6 +97,8 @@ class PublicCertificate:
     current_token: str | None = None  # token of the current version's page
     # Set when the token or file is a use copy's: ``token`` is then the copy's own.
     use_copy: PublicUseCopy | None = None
+    # Set when the certificate was converted from a paper one; None when born electronic.
+    provenance: PublicProvenance | None = None
 
 
 _COLUMNS = (
@@ -87,6 +120,7 @@ _COLUMNS = (
     Decision.approval_date,
     Decision.approving_body,
     Decision.doc_no,
+    Decision.provenance,
 )
 
 
@@ -234,4 +268,5 @@ def _public(session: Session, row: Row) -> PublicCertificate:
         revocation_doc_no=revoked.revocation_doc_no if revoked is not None else None,
         current_version=current.version if current is not None else None,
         current_token=current.token if current is not None else None,
+        provenance=provenance_of(row.provenance),
     )

@@ -13,10 +13,12 @@ from typing import Any
 from ecert.i18n import EN, ZH
 from ecert.settings import Settings
 from verifier import lookup
-from verifier.lookup import PublicCertificate
+from verifier.lookup import PublicCertificate, PublicProvenance
+from verifier.paper import PaperRecord
 from verifier.pdf.report import Check, PdfVerdict
 from verifier.status import PublicStatus
 from verifier.verdict import verdict_for
+from verifier.words import paper as paper_words
 from verifier.words import pdf as pdf_words
 from verifier.words import verdict as verdict_words
 from verifier.words.verdict import in_lang
@@ -52,6 +54,8 @@ def certificate_json(certificate: PublicCertificate, settings: Settings) -> dict
         ),
         "issuing_office_code": certificate.issuing_office_code,
         "issued_at": timestamp(certificate.issued_at),
+        # Converted from a paper certificate: where from; null when born electronic.
+        "provenance": provenance_json(certificate.provenance),
     }
     if certificate.status is PublicStatus.REVOKED:
         data["revoked_at"] = timestamp(certificate.revoked_at)
@@ -72,6 +76,31 @@ def certificate_json(certificate: PublicCertificate, settings: Settings) -> dict
             **both("annotation", lambda: verdict_words.use_copy_lines(certificate)[0]),
         }
     return data
+
+
+def provenance_json(provenance: PublicProvenance | None) -> dict[str, Any] | None:
+    if provenance is None:
+        return None
+    return {
+        "converted_from": "paper",
+        "paper_number": provenance.paper_number,
+        "verified_by": provenance.verified_by,
+        "verified_on": provenance.verified_on.isoformat(),
+        **both("text", lambda: paper_words.provenance_sentence(provenance)),
+    }
+
+
+def paper_record_json(record: PaperRecord, settings: Settings) -> dict[str, Any]:
+    """A paper certificate on an archive roster, not converted yet: the minimum (no name,
+    ID number, employer or 文号) and whom to ask."""
+    return {
+        "status": record.status,
+        **both("word", paper_words.paper_word),
+        **both("explanation", lambda: paper_words.paper_api_sentence(settings.office_name)),
+        "qualification": record.qualification,
+        "approval_year": record.approval_year,
+        "contact": {"office": settings.office_name, "phone": settings.office_phone or None},
+    }
 
 
 def pdf_verdict_json(verdict: PdfVerdict, settings: Settings) -> dict[str, Any]:

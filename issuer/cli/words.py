@@ -23,6 +23,7 @@ PROBLEM_WORDS: Mapping[str, LazyString] = {
     "required": _l("必须填写"),
     "too_long": _l("超过最大长度 %(max)s 字（现为 %(length)s 字）"),
     "layout.too_long": _l("太长，折成两行、用最小的 %(size)s 磅字号也印不下；请缩短（一般最多 %(max)s 个汉字）"),
+    "provenance.too_long": _l("转换来源（原纸质证书编号、核验单位）太长，用最小的 %(size)s 磅字号也印不下；请缩短"),
     "qr.too_large": _l("太长：二维码所带的签名内容超出 %(max)s 版二维码的容量；请缩短"),
     "qr.public_url_too_long": _l(
         "验证网址（ECERT_PUBLIC_URL）太长，任何证书的二维码都超出 %(max)s 版的容量；请换用较短的网址"

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from ecert.vocab.cells import code_points, control_characters, formula_prefix
 from ecert.vocab.idnumber import birth_date, check_id_number, gender_of, upgrade_15_to_18
@@ -68,6 +69,19 @@ class Provenance:
             "verified_on": self.verified_on.isoformat(),
             "application_id": self.application_id,
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> Provenance | None:
+        """The provenance a decision row stores (``Decision.provenance``), or None for a
+        certificate born electronic: each later version carries its original's."""
+        if not data:
+            return None
+        return cls(
+            paper_number=str(data["paper_number"]),
+            verified_by=str(data["verified_by"]),
+            verified_on=date.fromisoformat(str(data["verified_on"])),
+            application_id=int(data["application_id"]),
+        )
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ ROWS_BESIDE_PHOTO = 4
 PHOTO_X = 150.0  # left edge of the photo; the rows beside it end 5 mm before it
 VALUE_W_FULL = RIGHT_X - VALUE_X - 1
 VALUE_W_BESIDE_PHOTO = PHOTO_X - 5 - VALUE_X - 1
+NOTE_W = RIGHT_X - LABEL_X  # a note across the field block (a converted certificate's provenance)
 
 ONE_LINE_PT = 12.5
 MIN_ONE_LINE_PT = 10.5
@@ -128,3 +129,29 @@ def _word_char(ch: str) -> bool:
 def set_fields(fields: Sequence[tuple[str, str]], measure: Measure) -> list[tuple[str, Setting | None]]:
     """(label, setting) of each body row in page order; None where the value does not fit."""
     return [(label, set_value(value, value_width(i), measure)) for i, (label, value) in enumerate(fields)]
+
+
+def set_note(clauses: Sequence[str], width: float, measure: Measure) -> Setting | None:
+    """A note made of ``clauses`` (a converted certificate's provenance) in ``width`` mm: one
+    line at 10.5 pt down to :data:`MIN_PT`, else two lines broken between two clauses (the
+    later break first: the second line stays the shorter), then anywhere the line-break
+    rules allow; None when even that does not fit."""
+    text = "".join(clauses)
+    size = MAX_TWO_LINE_PT
+    if measure(text, size) <= width:
+        return Setting(size, (text,))
+    fitted = int(size * width / measure(text, size) * 10) / 10
+    if fitted >= MIN_PT:
+        return Setting(fitted, (text,))
+    sizes = [MAX_TWO_LINE_PT - i * _STEP_PT for i in range(int((MAX_TWO_LINE_PT - MIN_PT) / _STEP_PT) + 1)]
+    for size in sizes:
+        for k in range(len(clauses) - 1, 0, -1):
+            first, second = "".join(clauses[:k]), "".join(clauses[k:])
+            if measure(first, size) <= width and measure(second, size) <= width:
+                return Setting(size, (first, second))
+    advances = [measure(ch, 1.0) for ch in text]
+    for size in sizes:
+        lines = wrap_two(text, [a * size for a in advances], width)
+        if lines is not None:
+            return Setting(size, lines)
+    return None

@@ -42,11 +42,13 @@ from issuer import RenderingError
 from issuer.rendering.fitting import (
     LABEL_W,
     LABEL_X,
+    NOTE_W,
     PHOTO_X,
     ROW0_Y,
     ROW_STEP,
     VALUE_X,
     set_fields,
+    set_note,
     value_width,
 )
 from issuer.rendering.fonts import FontSet, default_font_set
@@ -65,6 +67,14 @@ _QR_X, _QR_Y = 25.0, 212.0
 _QR_SYMBOL_MM = 27.0  # printed size of the symbol without its quiet zone
 _ISSUE_BLOCK_RIGHT = 183.0
 _NUMBER_Y = 221.0  # 证书编号, above the seal
+# A certificate converted from paper: 证书编号 one step higher, 原纸质证书编号 where it was.
+_NUMBER_Y_CONVERTED = 216.0
+_PAPER_NUMBER_Y = 222.3
+# The provenance note, across the page between the fields and the QR code: one line on
+# this baseline, or two straddling it (a wrapped last field row ends above 200 mm, the
+# QR code's quiet zone starts at 212 mm, 证书编号 of a converted one rises to 210 mm).
+_NOTE_Y = 205.0
+_NOTE_PITCH = 1.46
 _ISSUE_Y0 = 238.0  # 发证机关, then 发证日期 one step lower, both under the seal
 _ISSUE_STEP = 8.5
 _SEAL_MM = 42.0
@@ -107,6 +117,16 @@ _WS = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
+class PaperOrigin:
+    """Where a converted certificate comes from, as printed: the paper certificate's number,
+    and who checked the archive evidence on which day."""
+
+    paper_number: str
+    verified_by: str
+    verified_on: date
+
+
+@dataclass(frozen=True)
 class CertificateView:
     """Everything printed on one certificate (already validated by the caller)."""
 
@@ -130,10 +150,22 @@ class CertificateView:
     office_name: str
     photo: bytes | None = None
     record: dict[str, Any] = field(default_factory=dict)
-    converted_from_paper: bool = False
+    # Set on a certificate converted from a paper one: printed as 原纸质证书编号 beside the
+    # number and as the provenance note (``provenance_clauses``).
+    provenance: PaperOrigin | None = None
     # A use copy's annotation (仅供 … 使用，有效期至 …): printed across the page and on its
     # own line above the footer (``ecert.vocab.use_copies``); None on a certificate.
     annotation: str | None = None
+
+
+def provenance_clauses(origin: PaperOrigin) -> tuple[str, str, str]:
+    """The provenance note in its three clauses (a wrapped note breaks between two of them):
+    由纸质证书转换，原证书编号 …，档案材料经 … 于 … 核验."""
+    return (
+        "由纸质证书转换，",
+        f"原证书编号{clean_text(origin.paper_number)}，",
+        f"档案材料经{clean_text(origin.verified_by)}于{format_date(origin.verified_on)}核验",
+    )
 
 
 def format_date(d: date) -> str:
@@ -172,12 +204,25 @@ def printed_fields(view: CertificateView) -> list[tuple[str, str]]:
         ("发证日期", format_date(view.issue_date)),
         ("证书编号", view.number),
     ]
+    if view.provenance is not None:
+        rows.append((PAPER_NUMBER_LABEL, view.provenance.paper_number))
+        rows.append((PROVENANCE_LABEL, "".join(provenance_clauses(view.provenance))))
     return [(label, clean_text(value)) for label, value in rows]
 
 
 def body_fields(fields: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The fields printed in the block under the title (the issuing block is printed apart)."""
-    return [f for f in fields if f[0] not in ("发证机关", "发证日期", "证书编号")]
+    return [f for f in fields if f[0] not in _APART]
+
+
+PAPER_NUMBER_LABEL = "原纸质证书编号"
+# Not a label on the page (the note has none): how ``unfit`` and the tests name the note.
+PROVENANCE_LABEL = "转换来源"
+_APART = frozenset(("发证机关", "发证日期", "证书编号", PAPER_NUMBER_LABEL, PROVENANCE_LABEL))
+# The issuing block's values: one line of at most this width (mm), at 11.5 pt or down to the floor.
+_ISSUE_VALUE_W = 78.0
+_ISSUE_VALUE_PT = 11.5
+_ISSUE_VALUE_MIN_PT = 6.5
 
 
 def _placeholder_photo() -> bytes:
@@ -207,8 +252,19 @@ class CertificateRenderer:
         return self.fonts.missing(text)
 
     def unfit(self, view: CertificateView) -> list[str]:
-        """Labels of the printed fields whose values do not fit their place, even wrapped."""
-        return [label for label, setting in set_fields(body_fields(printed_fields(view)), self._measure) if not setting]
+        """Labels of the printed fields whose values do not fit their place, even wrapped
+        (the provenance note is named ``PROVENANCE_LABEL``)."""
+        unfit = [
+            label for label, setting in set_fields(body_fields(printed_fields(view)), self._measure) if not setting
+        ]
+        origin = view.provenance
+        if origin is not None:
+            paper = clean_text(origin.paper_number)
+            if self._measure(paper, _ISSUE_VALUE_MIN_PT) > _ISSUE_VALUE_W:
+                unfit.append(PAPER_NUMBER_LABEL)
+            if set_note(provenance_clauses(origin), NOTE_W, self._measure) is None:
+                unfit.append(PROVENANCE_LABEL)
+        return unfit
 
     def _measure(self, text: str, size: float) -> float:
         return self.fonts.width(text, size) / PT_PER_MM
@@ -339,8 +395,8 @@ class CertificateRenderer:
 
     def _draw_bottom(self, pdf: FPDF, text: TextLayer, view: CertificateView, modules: list[list[bool]]) -> None:
         _, qy, size, _ = qr_box(len(modules))
-        if view.converted_from_paper:
-            text.add(_LABEL_X, qy - 6.0, "本证书由纸质证书转换", 10.5, _RED)
+        if view.provenance is not None:
+            self._draw_provenance(pdf, text, view.provenance)
         draw_qr(pdf, modules, _QR_X, qy, size)
         cx = _QR_X + size / 2
         text.add(cx, qy + size + 4.5, "扫码验证", 10.5, _LABEL, align="C")
@@ -350,13 +406,16 @@ class CertificateRenderer:
         text.add(_QR_X + 2.0, qy + size + 9.5, url, usize, _GREY)
 
         # Issuing block (right): the number above the seal, office and date under it.
+        number_y = _NUMBER_Y if view.provenance is None else _NUMBER_Y_CONVERTED
         rows = [
-            (_NUMBER_Y, "证书编号", clean_text(view.number)),
+            (number_y, "证书编号", clean_text(view.number)),
             (_ISSUE_Y0, "发证机关", clean_text(view.office_name)),
             (_ISSUE_Y0 + _ISSUE_STEP, "发证日期", format_date(view.issue_date)),
         ]
+        if view.provenance is not None:
+            rows.insert(1, (_PAPER_NUMBER_Y, PAPER_NUMBER_LABEL, clean_text(view.provenance.paper_number)))
         for y, label, value in rows:
-            vsize = text.fit(value, 11.5, 78.0, 6.5, label)
+            vsize = text.fit(value, _ISSUE_VALUE_PT, _ISSUE_VALUE_W, _ISSUE_VALUE_MIN_PT, label)
             x_value = _ISSUE_BLOCK_RIGHT - text.width(value, vsize)
             text.add(x_value - 0.5, y, label + "：", 11.0, _LABEL, align="R")
             text.add(x_value, y, value, vsize, INK)
@@ -368,3 +427,20 @@ class CertificateRenderer:
             _GREY,
             align="C",
         )
+
+    def _draw_provenance(self, pdf: FPDF, text: TextLayer, origin: PaperOrigin) -> None:
+        # Calm, like a registrar's note: a small red lozenge, then the note in the labels'
+        # brown across the field block's width, on one line or two.
+        setting = set_note(provenance_clauses(origin), NOTE_W, self._measure)
+        if setting is None:  # validation refuses it; this guards the other callers
+            raise RenderingError("the provenance note is too long to print even on two lines")
+        # Two lines a little apart, so that even their fonts' full boxes (what text
+        # extraction reports) do not touch: 1.46 em from baseline to baseline.
+        first = _NOTE_Y if len(setting.lines) == 1 else _NOTE_Y - 2.0
+        baselines = [first + i * _NOTE_PITCH * setting.size / PT_PER_MM for i in range(len(setting.lines))]
+        d = 1.1
+        cx, cy = _LABEL_X - 3.2, baselines[0] - setting.size / PT_PER_MM * 0.36
+        pdf.set_fill_color(*_RED)
+        pdf.polygon([(cx, cy - d), (cx + d, cy), (cx, cy + d), (cx - d, cy)], style="F")
+        for line, baseline in zip(setting.lines, baselines, strict=True):
+            text.add(_LABEL_X, baseline, line, setting.size, _LABEL)

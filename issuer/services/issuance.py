@@ -38,6 +38,7 @@ from ecert import audit
 from ecert.clock import office_date
 from ecert.models import Certificate, CertificateStatus
 from ecert.vocab.numbering import format_number
+from ecert.vocab.paper_numbers import normalise_paper_number
 from issuer import IssuerError, RenderingError, registry
 from issuer.decisions import Decision, RowError
 from issuer.decisions.fields import snapshot_values
@@ -242,7 +243,8 @@ def _decision_values(decision: Decision, holder_id: int, photo_sha256: str | Non
         "holder_id": holder_id,
         "photo_sha256": photo_sha256,
         "source": "csv" if decision.provenance is None else "legacy",
-        "paper_number": decision.provenance.paper_number if decision.provenance else None,
+        # Folded for the verifier's lookup (``ecert.vocab.paper_numbers``); printed as given.
+        "paper_number": normalise_paper_number(decision.provenance.paper_number) if decision.provenance else None,
         "provenance": decision.provenance.as_json() if decision.provenance else None,
         "created_at": now,
     }

@@ -4,6 +4,9 @@
   文号; earlier versions stay "superseded" and their pages point to the revoked one.
 - ``correct`` re-issues the certificate under the same number as version N+1 with a new
   token, rendered from the corrected decision; version N becomes "superseded by N+1".
+  A certificate converted from paper keeps its provenance (paper number, who checked the
+  archive evidence when) on every version: it is copied from the current version's
+  snapshot, never taken from ``changes`` (it is no column a correction may set).
   Like issuance it reserves, signs outside the transaction, then completes: the old
   version is superseded in the same transaction that makes the new one valid.
 
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from sqlalchemy import select, update
@@ -28,11 +31,12 @@ from ecert.db import Database
 from ecert.models import Certificate, CertificateStatus, Decision, Holder
 from ecert.notifications import Sender, deliver, notify
 from ecert.stored import read_stored
+from ecert.vocab.paper_numbers import normalise_paper_number
 from ecert.vocab.problem import Param
 from ecert.vocab.titles import check_doc_no, normalise_doc_no
 from issuer import IssuerError, registry
 from issuer.decisions import Decision as DecisionRecord
-from issuer.decisions import RowError, validate_record
+from issuer.decisions import Provenance, RowError, validate_record
 from issuer.decisions.fields import record_of, snapshot_values
 from issuer.services.pipeline import Issuance, Reservation, produce, release_reservation, reserve_certificate
 from issuer.services.preflight import print_problems
@@ -211,10 +215,11 @@ def correct(
         previous = (current.id, current.version, decision.identity_key)
         holder_id = holder.id
         now_values = snapshot_values(decision)
+        provenance = Provenance.from_json(decision.provenance)
     validated = validate_record(record, base_dir=issuance.settings.home, today=office_date(now))
     if isinstance(validated, list):
         return validated
-    corrected = validated
+    corrected = replace(validated, provenance=provenance)
     if all(getattr(corrected, name) == now_values.get(name) for name in changes):
         # Compared after normalisation (``[2025]`` is ``〔2025〕``): a version that differs in
         # nothing would still supersede the holder's QR code and stay in the registry forever.
@@ -310,6 +315,8 @@ def _reserve_version(
             **snapshot_values(corrected),
             photo_sha256=photo_sha256,
             source="correction",
+            paper_number=normalise_paper_number(corrected.provenance.paper_number) if corrected.provenance else None,
+            provenance=corrected.provenance.as_json() if corrected.provenance else None,
             created_at=now,
         )
         session.add(snapshot)

@@ -39,7 +39,7 @@ from ecert.vocab.tokens import new_token
 from issuer import registry
 from issuer.decisions import Decision
 from issuer.qr.claims import ClaimSigner
-from issuer.rendering.layout import SEAL_BOX, CertificateView
+from issuer.rendering.layout import SEAL_BOX, CertificateView, PaperOrigin
 
 RECORD_SCHEMA = "https://ecert.invalid/schema/certificate/1"
 
@@ -193,7 +193,11 @@ def certificate_view(
         "doc_no": decision.doc_no,
         "issue_date": issue_date.isoformat(),
         "issuing_office": {"code": settings.office_code, "name": settings.office_name},
+        # A certificate converted from paper says so in its signed record too; null when
+        # it was born electronic.
+        "provenance": _provenance_record(decision),
     }
+    origin = decision.provenance
     return CertificateView(
         number=reservation.number,
         token=reservation.token,
@@ -215,7 +219,22 @@ def certificate_view(
         office_name=settings.office_name,
         photo=photo,
         record=record,
+        provenance=PaperOrigin(origin.paper_number, origin.verified_by, origin.verified_on) if origin else None,
     )
+
+
+def _provenance_record(decision: Decision) -> dict[str, str] | None:
+    """The provenance as the embedded ``certificate.json`` carries it (the application's id
+    stays in the registry: it means nothing outside it)."""
+    origin = decision.provenance
+    if origin is None:
+        return None
+    return {
+        "converted_from": "paper",
+        "paper_number": origin.paper_number,
+        "verified_by": origin.verified_by,
+        "verified_on": origin.verified_on.isoformat(),
+    }
 
 
 def release_reservation(issuance: Issuance, reservation: Reservation, error: Exception, *, action: str) -> bool:

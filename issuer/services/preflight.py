@@ -8,7 +8,10 @@ the renderer's fonts and the page's layout:
 - every character exists in the embedded fonts (``unprintable``);
 - every value fits its place on the page, wrapped onto two lines if need be, at ≥ 9 pt
   (``issuer.rendering.fitting``: the same rule the renderer follows);
-- the verification URL with its signed claim encodes in a QR code of the allowed version.
+- the verification URL with its signed claim encodes in a QR code of the allowed version;
+- a certificate converted from paper: its paper number and the provenance note print and
+  fit (column ``provenance``: the note is not a column of a decisions file, the approval
+  that converts a paper certificate says it in its own words).
 
 The photo was decoded fully by the row check, and is decoded again just before the
 reservation (``issuer.services.issuance``), so a file changed in between is caught there.
@@ -27,7 +30,7 @@ from issuer import RenderingError
 from issuer.decisions import Decision, RowError
 from issuer.decisions.fields import BY_NAME
 from issuer.rendering.fitting import MIN_PT
-from issuer.rendering.layout import CertificateView
+from issuer.rendering.layout import PAPER_NUMBER_LABEL, PROVENANCE_LABEL, CertificateView
 from issuer.rendering.qr import MAX_VERSION, qr_modules
 from issuer.services.pipeline import Issuance, Renderer, Reservation, certificate_view
 
@@ -69,6 +72,11 @@ def print_problems(issuance: Issuance, decision: Decision, *, version: int = 1) 
         return errors
     view = _view(issuance, decision, version)
     for label in issuance.renderer.unfit(view):
+        if label in (PAPER_NUMBER_LABEL, PROVENANCE_LABEL):
+            problem = RowError(decision.row, PROVENANCE_COLUMN, "provenance.too_long", {"size": _pt(MIN_PT)})
+            if problem not in errors:
+                errors.append(problem)
+            continue
         column = _COLUMN_OF_LABEL.get(label, label)
         spec = BY_NAME.get(column)
         errors.append(
@@ -87,6 +95,10 @@ def print_problems(issuance: Issuance, decision: Decision, *, version: int = 1) 
         longest = max(_CLAIM_COLUMNS, key=lambda column: len(getattr(decision, column).encode("utf-8")))
         errors.append(RowError(decision.row, longest, "qr.too_large", {"max": MAX_VERSION}))
     return errors
+
+
+# The column a converted certificate's provenance problems are reported on.
+PROVENANCE_COLUMN = "provenance"
 
 
 class QRTooSmallForURL(RenderingError):
@@ -127,6 +139,12 @@ def unprintable_fields(renderer: Renderer, decision: Decision) -> list[RowError]
         if missing:
             chars = ", ".join(f"U+{ord(ch):04X} ({ch})" for ch in dict.fromkeys(missing))
             errors.append(RowError(decision.row, column, "unprintable", {"chars": chars}))
+    origin = decision.provenance
+    if origin is not None:
+        missing = renderer.unprintable(origin.paper_number + origin.verified_by)
+        if missing:
+            chars = ", ".join(f"U+{ord(ch):04X} ({ch})" for ch in dict.fromkeys(missing))
+            errors.append(RowError(decision.row, PROVENANCE_COLUMN, "unprintable", {"chars": chars}))
     return errors
 
 

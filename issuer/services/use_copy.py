@@ -40,6 +40,7 @@ from ecert.vocab.problem import Param
 from ecert.vocab.tokens import new_token
 from issuer import IssuerError, RenderingError
 from issuer.decisions import Decision as DecisionRecord
+from issuer.decisions import Provenance
 from issuer.rendering.layout import SEAL_BOX, clean_text
 from issuer.services.pipeline import Issuance, Reservation, certificate_view
 
@@ -291,4 +292,5 @@ def _record(decision: Decision, holder: Holder) -> DecisionRecord:
         approval_date=decision.approval_date,
         approving_body=decision.approving_body,
         doc_no=decision.doc_no,
+        provenance=Provenance.from_json(decision.provenance),
     )

@@ -20,6 +20,7 @@ from issuer.rendering.layout import (
     SEAL_BOX,
     CertificateRenderer,
     CertificateView,
+    PaperOrigin,
     format_date,
     normalize_photo,
     printed_fields,
@@ -129,9 +130,13 @@ def test_text_layer_has_every_value_exactly(pdf_path: Path, view: CertificateVie
 
 def test_version_and_converted_lines(renderer: CertificateRenderer, tmp_path: Path) -> None:
     path = tmp_path / "v3.pdf"
-    path.write_bytes(renderer.render(_view(version=3, converted_from_paper=True, name="王𠇔")))
+    origin = PaperOrigin("渝卫高字第0012号", "重庆市大足区人事档案管理中心", date(2026, 11, 10))
+    path.write_bytes(renderer.render(_view(version=3, provenance=origin, name="王𠇔")))
     raw = _run("pdftotext", "-raw", "-enc", "UTF-8", str(path), "-")
     assert "第3版" in raw and "由纸质证书转换" in raw and "王𠇔" in raw
+    joined = raw.replace("\n", "")
+    assert "原纸质证书编号：渝卫高字第0012号" in joined
+    assert "原证书编号渝卫高字第0012号，档案材料经重庆市大足区人事档案管理中心于2026年11月10日核验" in joined
 
 
 def test_qr_decodes_at_150_dpi_with_zxing_and_zbar(pdf_path: Path, tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from verifier.pdf.report import PdfVerdict
 from verifier.runtime import runtime
 from verifier.shapes import pdf_verdict_json
 from verifier.status import EXIT, EXIT_CODES_HELP, EXIT_NOT_VALID, EXIT_UNAVAILABLE
+from verifier.words import paper as paper_words
 from verifier.words import pdf as pdf_words
 
 _MARKS = {True: "✓", False: "✗", None: "–"}
@@ -46,6 +47,8 @@ def verify_command(file: Path, as_json: bool) -> None:
         click.echo(json.dumps(pdf_verdict_json(verdict, settings), ensure_ascii=False, indent=2))
     else:
         click.echo(pdf_words.summary(verdict))
+        if verdict.certificate is not None and verdict.certificate.provenance is not None:
+            click.echo(paper_words.provenance_sentence(verdict.certificate.provenance))
         click.echo("")
         for check in verdict.checks:
             click.echo(f"{_MARKS[check.passed]} {check.code}: {pdf_words.title(check)}")

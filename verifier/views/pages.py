@@ -13,6 +13,12 @@ certificates that exist answer 200 whatever their status, because "revoked" is a
 verdict about an existing certificate, not an error. A token is 120 random bits, so the
 status code tells an enumerator nothing the page's words do not.
 
+A number of another shape than ours may be a pre-2021 paper certificate's
+(``verifier.paper``): with the right name the lookup shows the certificate converted from
+it, or "纸质证书存档记录存在，尚未转换为电子证书" (``verifier/_paper_record.html``) when an
+archive roster lists it; otherwise the number's format error, as before, counted as a miss
+of the name's budget (it was looked up).
+
 Rate limits (per client address, Flask-Limiter), from ``Settings.ratelimits``: ``page``
 (default 30/minute) for the landing page and ``lookup`` (default 10/minute) for lookup
 submissions.
@@ -37,13 +43,15 @@ from ecert.vocab.names import name_problem
 from ecert.vocab.numbering import parse_number
 from ecert.vocab.tokens import normalise_token
 from ecert.web import limiter
-from verifier import lookup
+from verifier import lookup, paper
 from verifier.lookup import PublicCertificate
+from verifier.paper import PaperRecord
 from verifier.qr.check import claim_status, load_published_keyset
 from verifier.runtime import runtime
 from verifier.verdict import verdict_for
 from verifier.views import name_budget
 from verifier.words import claim as claim_words
+from verifier.words import paper as paper_words
 from verifier.words import verdict as verdict_words
 from verifier.words.name import name_paused_text, name_problem_text
 from verifier.words.number import number_problem
@@ -88,10 +96,17 @@ class LookupForm(FlaskForm):
     number = StringField(validators=[InputRequired(_l("请填写此项")), Length(max=64, message=_l("内容过长"))])
     name = StringField(validators=[InputRequired(_l("请填写此项")), Length(max=64, message=_l("内容过长"))])
 
+    # The format error of a number that may be a paper certificate's: said only when no
+    # paper certificate of that number and name is found either.
+    number_problem: str | None = None
+
     def validate_number(self, field: StringField) -> None:
         try:
             parse_number(field.data or "")
         except NumberFormatError as error:
+            if paper.may_be_paper_number(error) and paper.paper_number_forms(field.data or ""):
+                self.number_problem = number_problem(error)
+                return
             raise ValidationError(number_problem(error)) from None
 
     def validate_name(self, field: StringField) -> None:
@@ -116,12 +131,18 @@ def lookup_page() -> Response:
             response.headers["Retry-After"] = str(paused)
             return response
         with kernel().db.read() as session:
-            certificate = lookup.by_number_text_and_name(session, form.number.data, form.name.data)
-        if certificate is None:
+            answer = paper.by_number_text_and_name(session, form.number.data, form.name.data)
+        if answer is None:
             name_budget.charge_miss(form.name.data)
+            if form.number_problem is not None:  # no paper certificate either: the typo it looked like
+                form.number.errors = [form.number_problem]
+                return _no_store(render_template("verifier/lookup.html", form=form), 400)
+        if isinstance(answer, PaperRecord):  # names no certificate: nothing to record in a history
+            context = _paper_context(answer)
         else:
-            runtime().record(certificate.token, "lookup")
-        context = _verdict_context(certificate)
+            if answer is not None:
+                runtime().record(answer.token, "lookup")
+            context = _verdict_context(answer)
         # The result shows the masked name; the full name is not echoed back, so a
         # screenshot or a shared screen keeps the mask.
         form.name.data = ""
@@ -189,6 +210,19 @@ def _verdict_context(certificate: PublicCertificate | None) -> dict[str, Any]:
         )
         context["grant_date"] = format_date(certificate.grant_date)
     return context
+
+
+def _paper_context(record: PaperRecord) -> dict[str, Any]:
+    """What ``verifier/_paper_record.html`` needs."""
+    office = kernel().settings.office_name
+    return {
+        "paper_record": record,
+        "paper_colour": paper_words.PAPER_RECORD_COLOUR,
+        "verdict_word": paper_words.paper_word(),
+        "paper_sentence": paper_words.paper_sentence(office),
+        "approval_year": paper_words.approval_year_text(record),
+        "checked_at": format_datetime(kernel().clock()),
+    }
 
 
 def _no_store(html: str, status: int) -> Response:

@@ -4,6 +4,9 @@ Untrusted sizes: the body is parsed once (:func:`batch_body`: the rate-limit cos
 view both need it); nesting too deep for the parser is ``400 invalid_json``; numbers
 echoed in results are cut to ``MAX_ECHO`` characters and over-long numbers or names are a
 per-item ``too_long``.
+
+An item whose number is a pre-2021 paper certificate's on an archive roster, not converted
+yet, has ``status`` ``on_record_not_converted`` and ``paper_record`` (``verifier.paper``).
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from ecert.i18n import _
 from ecert.settings import Settings
 from ecert.vocab.names import name_problem
 from ecert.vocab.numbering import parse_number
-from verifier import lookup
+from verifier import paper
+from verifier.paper import PaperRecord
 from verifier.runtime import runtime
-from verifier.shapes import certificate_json
+from verifier.shapes import certificate_json, paper_record_json
 from verifier.status import PublicStatus
 from verifier.views import name_budget
 from verifier.views.api.errors import ApiError
@@ -89,6 +93,7 @@ def batch_result(session: Session, settings: Settings, index: int, item: Any) ->
         "number": number[:MAX_ECHO] if isinstance(number, str) else None,
         "status": "error",
         "certificate": None,
+        "paper_record": None,
         "error": None,
     }
     name = item.get("name") if isinstance(item, dict) else None
@@ -102,26 +107,34 @@ def batch_result(session: Session, settings: Settings, index: int, item: Any) ->
         result["error"] = error_detail("too_long", _("证书编号或姓名超过 %(max)s 个字符", max=MAX_FIELD))
     elif (problem := name_problem(name)) is not None:
         result["error"] = error_detail("invalid_name", name_problem_text(problem))
-    elif (problem_text := _number_problem(number)) is not None:
-        result["error"] = error_detail("invalid_number", problem_text)
+    elif (typo := _number_problem(number)) is not None and not typo[1]:
+        result["error"] = error_detail("invalid_number", typo[0])
     elif (paused := name_budget.retry_after(name)) is not None:
         # Counted per item: a batch of many numbers for one name spends its budget like
         # as many single lookups, and the rest of the batch is refused item by item.
         result["error"] = error_detail("name_rate_limited", name_paused_text(paused))
     else:
-        certificate = lookup.by_number_text_and_name(session, number, name)
-        if certificate is None:
+        answer = paper.by_number_text_and_name(session, number, name)
+        if answer is None:
             name_budget.charge_miss(name)
+            if typo is not None:  # no paper number we hold either: the typo it looked like
+                result["error"] = error_detail("invalid_number", typo[0])
+                return result
+            result["status"] = PublicStatus.UNKNOWN.value
+        elif isinstance(answer, PaperRecord):  # names no certificate: nothing to record
+            result["status"] = answer.status
+            result["paper_record"] = paper_record_json(answer, settings)
         else:
-            runtime().record(certificate.token, "api")
-        result["status"] = certificate.status.value if certificate else PublicStatus.UNKNOWN.value
-        result["certificate"] = certificate_json(certificate, settings) if certificate else None
+            runtime().record(answer.token, "api")
+            result["status"] = answer.status.value
+            result["certificate"] = certificate_json(answer, settings)
     return result
 
 
-def _number_problem(number: str) -> str | None:
+def _number_problem(number: str) -> tuple[str, bool] | None:
+    """What is wrong with ``number`` as ours, and whether it may still be a paper number."""
     try:
         parse_number(number)
     except NumberFormatError as error:
-        return number_problem(error)
+        return number_problem(error), paper.may_be_paper_number(error) and bool(paper.paper_number_forms(number))
     return None

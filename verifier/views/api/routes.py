@@ -3,6 +3,12 @@
 As on the pages, an unknown number, a wrong name and an unknown or malformed token
 give the same ``404 not_found``: the API cannot be used to learn that a number exists.
 
+A number of another shape than ours may be a pre-2021 paper certificate's
+(``verifier.paper``): with the right name the answer is the certificate converted from it,
+or ``200 {"certificate": null, "paper_record": {...}}`` when an archive roster lists it and
+nothing was converted yet; otherwise the ``400 invalid_number`` it always was, counted as a
+miss of the name's budget (it was looked up).
+
 Rate limits per client address (``Settings.ratelimits``): ``api`` (60/minute) for single
 lookups, ``api_batch`` (300/minute) for batches, counted per *item* (a batch of 100 costs
 100; a batch refused as a whole costs 1), and ``api_verify`` (10/minute) for PDF checks.
@@ -34,10 +40,11 @@ from ecert.kernel import kernel
 from ecert.vocab.names import name_problem
 from ecert.vocab.numbering import parse_number
 from ecert.web import csrf, limiter
-from verifier import lookup
+from verifier import lookup, paper
+from verifier.paper import PaperRecord
 from verifier.pdf.report import RETRY_AFTER_SECONDS
 from verifier.runtime import runtime
-from verifier.shapes import certificate_json, pdf_verdict_json
+from verifier.shapes import certificate_json, paper_record_json, pdf_verdict_json
 from verifier.views import intake, name_budget
 from verifier.views.api import keys
 from verifier.views.api.batch import batch_cost, batch_items, batch_result
@@ -80,22 +87,29 @@ def certificate_by_number(number: str) -> Response:
     problem = name_problem(name)
     if problem is not None:  # a name the issuer refuses is no holder's: say why, as for a number
         raise ApiError(400, "invalid_name", name_problem_text(problem))
+    malformed = None
     try:
         parse_number(number)
     except NumberFormatError as error:
-        raise ApiError(400, "invalid_number", number_problem(error)) from None
+        if not (paper.may_be_paper_number(error) and paper.paper_number_forms(number)):
+            raise ApiError(400, "invalid_number", number_problem(error)) from None
+        malformed = number_problem(error)
     paused = name_budget.retry_after(name)
     if paused is not None:
         response = error_response(429, "name_rate_limited", name_paused_text(paused))
         response.headers["Retry-After"] = str(paused)
         return response
     with kernel().db.read() as session:
-        certificate = lookup.by_number_text_and_name(session, number, name)
-    if certificate is None:
+        answer = paper.by_number_text_and_name(session, number, name)
+    if answer is None:
         name_budget.charge_miss(name)
+        if malformed is not None:
+            raise ApiError(400, "invalid_number", malformed)
         raise not_found()
-    runtime().record(certificate.token, "api")
-    return json_response({"certificate": certificate_json(certificate, kernel().settings)})
+    if isinstance(answer, PaperRecord):  # names no certificate: nothing to record in a history
+        return json_response({"certificate": None, "paper_record": paper_record_json(answer, kernel().settings)})
+    runtime().record(answer.token, "api")
+    return json_response({"certificate": certificate_json(answer, kernel().settings)})
 
 
 @bp.get("/tokens/<path:token>")
