@@ -67,7 +67,7 @@ STATUS_WORDS = {
     "draft": _l("草稿（未提交）"),
     "submitted": _l("已提交，等待审查"),
     "recommended": _l("审查中（已初审通过，等待审批）"),
-    "returned": _l("退回补正"),
+    "returned": _l("已退回补正"),
     "approved": _l("已通过，电子证书已签发"),
     "rejected": _l("未通过"),
     "withdrawn": _l("已撤回"),

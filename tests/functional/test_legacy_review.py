@@ -585,14 +585,15 @@ def test_the_detail_page_sets_claim_beside_roster_and_marks_what_differs(app: An
         issuance, account_id, id_number,
         roster={"name": "王晓明", "qualification": "主治医师", "doc_no": "渝卫职改(2003)12号", "paper_number": "渝卫0300123",
                 "approval_date": datetime(2003, 7, 1).date(), "id_number": id_number},
-        findings=[{"code": "roster.differs", "severity": 2, "params": {"fields": "name"}}],
+        findings=[{"code": "roster.differs", "severity": 2, "params": {
+            "roster_id": 1, "source": "档案馆 2003", "row": 7, "field": "name", "claimed": "王小明", "roster": "王晓明"}}],
     )  # fmt: skip
     reviewer = staff_client(app, "li.reviewer", "reviewer")
     page = reviewer.get(f"/console/conversions/{one}").get_data(as_text=True)
     rows = {label: changed for changed, label in re.findall(r'<tr( class="changed")?><th scope="row">([^<]+)', page)}
     assert rows["姓名"] == ' class="changed"' and rows["文号"] == "" and rows["资格名称"] == ""
     assert "王晓明" in page and "档案馆 2003 · 2003.xlsx · Sheet1 · 7" in page
-    assert "roster.differs" in page and id_number in page  # the fallback words: the code itself
+    assert "姓名与档案名册（档案馆 2003 第 7 行）不一致：申请为 王小明，名册为 王晓明" in page and id_number in page
     assert "/console/conversions/evidence/" in page and "无预览" not in page
     assert events(issuance, "legacy.viewed")[-1].actor.startswith("account:")
 

@@ -535,7 +535,7 @@ def test_the_words_read_in_english_for_an_english_reader() -> None:
         )
         duplicate = {"kind": "report_form", "application_id": 4, "how": "near_image", "distance": 3}
         assert describe("evidence.duplicate_other", duplicate) == (
-            "The evidence determination report form (《考核确定职称呈报表》) is a near-identical image of evidence in "
+            "The evidence Title determination report form (考核确定职称呈报表) is a near-identical image of evidence in "
             "another applicant's application (no. 4) (perceptual hashes 3 bits apart)"
         )
         assert str(SEVERITY_LABELS[HIGH]) == "High"
