@@ -28,6 +28,7 @@ from typing import Any
 from ecert.vocab.cells import code_points, control_characters, formula_prefix
 from ecert.vocab.idnumber import birth_date, check_id_number, gender_of, normalise_id_number, upgrade_15_to_18
 from ecert.vocab.names import check_name, normalise_name
+from ecert.vocab.paper_numbers import normalise_paper_number
 from ecert.vocab.problem import Param, Problem
 from ecert.vocab.titles import HAN, check_doc_no, normalise_doc_no, normalise_series
 from issuer.decisions.fields import ROSTER_FIELDS, ROSTER_HEADER_NAMES, normalise_gender
@@ -215,7 +216,8 @@ def normalise_row(
         "qualification": text["qualification"],
         "approving_body": text["approving_body"],
         "doc_no": normalise_doc_no(text["doc_no"]) if text["doc_no"] else "",
-        "paper_number": _SPACES.sub("", unicodedata.normalize("NFKC", text["paper_number"])),
+        # Folded as every paper number is kept (the verifier and the conversion look them up so).
+        "paper_number": normalise_paper_number(text["paper_number"]),
     }
     for name in REQUIRED:
         if not clean[name]:
