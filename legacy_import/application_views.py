@@ -16,7 +16,6 @@ Another account's application is 404 everywhere; staff get 404 on these pages.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
@@ -43,11 +42,11 @@ from legacy_import.application_words import (
     GENDER_WORDS,
     GRANT_ROUTE_WORDS,
     REFUSAL_WORDS,
-    REFUSED_OTHERWISE,
     STATUS_WORDS,
     STEP_WORDS,
 )
 from legacy_import.applications import Application, Incomplete
+from legacy_import.evidence_words import refusal_message
 
 PREFIX = "/my/paper-certificates"
 bp = Blueprint("paper", __name__, url_prefix=PREFIX, template_folder="templates")
@@ -55,7 +54,7 @@ bp = Blueprint("paper", __name__, url_prefix=PREFIX, template_folder="templates"
 MB = 1024 * 1024
 # One file per request, read no further than one byte past the limit; the request may
 # carry the claim's fields besides (a few kilobytes) — anything larger is refused whole.
-MAX_FILE_BYTES: int = int(getattr(evidence, "MAX_BYTES", 10 * MB))
+MAX_FILE_BYTES: int = evidence.MAX_BYTES
 MAX_REQUEST_BYTES = MAX_FILE_BYTES + 256 * 1024
 FORM_KEY_SECONDS = 24 * 3600
 PENDING_COOKIE = "ecert_paper_pending"
@@ -264,24 +263,11 @@ def _upload(form: ApplicationForm, account_id: int, application_id: int) -> str 
 
 
 def _refusal_words(code: str, params: dict[str, Any]) -> str:
-    """Why an upload was refused, in the page's language: the evidence work's own words
-    (``legacy_import.evidence_words.refusal_message``) where that module is present, else ours."""
-    if code not in _OWN_REFUSALS:
-        try:
-            words_module: Any = importlib.import_module("legacy_import.evidence_words")
-        except ImportError:
-            words_module = None
-        refusal_message = getattr(words_module, "refusal_message", None)
-        if refusal_message is not None:
-            return str(refusal_message(evidence.RefusedEvidence(code, params)))
-    words = REFUSAL_WORDS.get(code)
-    if words is None:
-        return str(REFUSED_OTHERWISE)
-    return str(words) % {"mb": MAX_FILE_BYTES // MB, "n": applications.MAX_FILES}
-
-
-# Refusals of this page, not of the file's content.
-_OWN_REFUSALS = frozenset({"no_file", "no_kind", "too_many_files"})
+    """Why an upload was refused, in the page's language: the page's own refusals here, the
+    file's in the evidence check's words (``legacy_import.evidence_words``)."""
+    if code in REFUSAL_WORDS:
+        return str(REFUSAL_WORDS[code]) % {"n": applications.MAX_FILES}
+    return refusal_message(evidence.RefusedEvidence(code, params))
 
 
 def _refused(account_id: int, application_id: int, form: ApplicationForm, refusal: str) -> Response:

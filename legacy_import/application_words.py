@@ -73,28 +73,12 @@ STATUS_WORDS = {
     "withdrawn": _l("已撤回"),
 }
 
-# Why an upload was refused (legacy_import.evidence's codes); the lead may replace this with
-# legacy_import.evidence_words.refusal_message when both branches meet.
+# Refusals of the upload form itself; the file's own are ``legacy_import.evidence_words``.
 REFUSAL_WORDS = {
-    "empty": _l("所选文件是空的，请重新选择"),
-    "too_large": _l("文件太大（超过 %(mb)s MB），请压缩或分页扫描后再上传"),
-    "unsupported_type": _l("只能上传 PDF、JPEG、PNG 或 TIFF 文件（按文件内容判断，不看文件名）"),
-    "unreadable": _l("文件已损坏或无法读取，请重新扫描或导出后再上传"),
-    "too_many_pixels": _l("图片像素过多，请缩小后再上传"),
-    "too_many_pages": _l("PDF 页数过多，请只上传相关的几页"),
-    "encrypted": _l("PDF 设有密码或加密，无法查看；请上传未加密的文件"),
-    "javascript": _l("PDF 含有脚本（JavaScript），出于安全原因不能接收；请打印为新的 PDF 或上传图片"),
-    "open_action": _l("PDF 含有打开时自动运行的动作，出于安全原因不能接收；请打印为新的 PDF 或上传图片"),
-    "launch": _l("PDF 含有启动其他程序的动作，出于安全原因不能接收；请打印为新的 PDF 或上传图片"),
-    "embedded_files": _l("PDF 内嵌了其他文件，出于安全原因不能接收；请只上传 PDF 本身或图片"),
-    "xfa": _l("PDF 是 XFA 动态表单，无法接收；请打印为普通 PDF 后再上传"),
-    "too_complex": _l("文件过于复杂或结构异常，无法安全处理；请重新扫描或打印为新的 PDF 后上传"),
-    "unavailable": _l("系统暂时无法检查文件，这不是文件的问题；请稍后再上传一次"),
     "no_file": _l("请先选择要上传的文件"),
     "no_kind": _l("请选择这份材料是什么"),
     "too_many_files": _l("每份申请最多上传 %(n)s 个文件；请先删除不需要的文件"),
 }
-REFUSED_OTHERWISE = _l("文件无法接收，请换一个文件（PDF、JPEG、PNG 或 TIFF）")
 
 STEP_WORDS = {
     "submit": _l("提交"),

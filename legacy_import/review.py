@@ -24,7 +24,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import has_app_context
@@ -42,6 +42,7 @@ from ecert.notifications import deliver, notify
 from ecert.vocab.names import normalise_name
 from ecert.vocab.titles import normalise_doc_no
 from legacy_import import NotAllowed, workflow
+from legacy_import.checks import parse_date
 from legacy_import.claim import CLAIM_FIELDS
 
 log = logging.getLogger(__name__)
@@ -266,9 +267,24 @@ def compare(claim: Mapping[str, str], roster: RosterEntry | None) -> list[Compar
             continue
         value = getattr(roster, name)
         shown = value.isoformat() if hasattr(value, "isoformat") else str(value or "")
-        differs = bool(claimed and shown) and _comparable(name, claimed) != _comparable(name, shown)
+        if name == "approval_date":
+            differs = bool(claimed and value) and not _same_day(claimed, value, roster.approval_date_precision)
+        else:
+            differs = bool(claimed and shown) and _comparable(name, claimed) != _comparable(name, shown)
         rows.append(Compared(name, claimed, shown, differs))
     return rows
+
+
+def _same_day(claimed: str, roster_day: date, precision: str | None) -> bool:
+    """``1996年12月20日`` is 1996-12-20; a roster that has only the month agrees with any day
+    of it, and a claim of only the month with any day of that month."""
+    parsed = parse_date(claimed)
+    if parsed is None:
+        return False
+    day, claimed_precision = parsed
+    if "month" in (precision, claimed_precision):
+        return (day.year, day.month) == (roster_day.year, roster_day.month)
+    return day == roster_day
 
 
 def _comparable(name: str, text: str) -> str:

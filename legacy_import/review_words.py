@@ -9,6 +9,7 @@ from typing import Any
 from ecert.i18n import _, _l
 from issuer.cli.words import column_label
 from legacy_import import workflow
+from legacy_import.application_words import GRANT_ROUTE_WORDS
 from legacy_import.claim import INCOMPLETE, INTACT, LOST
 
 STATUS_WORDS: Mapping[str, Any] = {
@@ -58,6 +59,13 @@ def field_label(name: str) -> str:
     if name == "paper_number":
         return _("原证书编号")
     return column_label(name)
+
+
+def claim_value(name: str, value: str | None) -> str:
+    """A claimed or roster value as staff read it: the grant route's word, not its code."""
+    if name == "grant_route" and value:
+        return str(GRANT_ROUTE_WORDS.get(value, value))
+    return value or ""
 
 
 def status_word(status: str) -> str:

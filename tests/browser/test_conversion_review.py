@@ -35,8 +35,10 @@ def test_a_reviewer_recommends_and_an_approver_issues(app: Any, issuance: Issuan
         issuance, account_id, id_number, evidence=2,
         roster={"name": "王晓明", "qualification": "主治医师", "doc_no": "渝卫职改〔2003〕12号", "paper_number": "渝卫0300123",
                 "approval_date": date(2003, 7, 1), "id_number": id_number},
-        findings=[{"code": "roster.differs", "severity": 2, "params": {"fields": "name"}},
-                  {"code": "ocr.name_found", "severity": 0, "params": {}}],
+        findings=[{"code": "roster.differs", "severity": 2, "params": {
+                      "roster_id": 1, "source": "档案馆 2003", "row": 7, "field": "name", "claimed": "王小明",
+                      "roster": "王晓明"}},
+                  {"code": "ocr.found", "severity": 0, "params": {"fields": "姓名"}}],
     )  # fmt: skip
     reviewer = secret_of(create(app, "li.reviewer", "--role", "reviewer", "--name", "李审查", "--with-totp").output)
     approver = secret_of(create(app, "wang.approver", "--role", "approver", "--name", "王审批", "--with-totp").output)
