@@ -33,11 +33,12 @@ translations: $(STAMP)
 catalogues: $(STAMP)
 	$(BIN)/pybabel compile -d translations --statistics
 
-# Migrated database, development PKI and demo certificates under $ECERT_HOME.
+# Migrated database, development PKI, demo certificates and a demo archive roster under $ECERT_HOME.
 setup: system-deps $(STAMP) $(AXE) catalogues
 	$(BIN)/ecert db upgrade
 	$(BIN)/ecert pki init
 	$(BIN)/ecert issue examples/decisions.csv --out $(ECERT_HOME)/demo-certificates
+	$(BIN)/ecert legacy import-roster examples/roster.csv --source "演示档案名册（大足区档案馆）"
 
 run: setup
 	@echo
@@ -49,6 +50,8 @@ run: setup
 	@echo "  演示账号 (demo logins)：我的证书 http://127.0.0.1:8000/my/ · 工作人员控制台 http://127.0.0.1:8000/console/"
 	@$(BIN)/ecert users demo | sed 's/^/    /'
 	@echo "    新注册的验证码 (one-time codes) 见 $(ECERT_HOME)/outbox/；激活码：$(BIN)/ecert users activation-code <身份证号码>"
+	@echo "  纸质证书转换 (paper-certificate conversion)：档案名册 examples/roster.csv 已导入；以名册中的人注册，"
+	@echo "    如 陈淑芬 500225196503140026，在 我的证书 → 纸质证书转换申请 登记；审查用 demo.reviewer，审批用 demo.approver"
 	@echo
 	$(BIN)/ecert run --host 127.0.0.1 --port 8000
 
