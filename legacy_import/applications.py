@@ -31,6 +31,7 @@ from ecert.settings import SandboxLimits
 from ecert.storage import BlobStore
 from legacy_import import IllegalTransition, claim, workflow
 from legacy_import.checking import check_application, max_severity, read_missing_texts
+from legacy_import.checks import ELECTRONIC_SINCE, parse_date
 from legacy_import.evidence import CleanEvidence
 
 MAX_FILES = 10  # evidence files per application: enough for a form of several pages
@@ -95,6 +96,9 @@ class Incomplete:
     fields: tuple[str, ...]
     evidence: tuple[tuple[str, ...], ...]
     commitment: bool
+    # The approval date typed is no date (``unreadable``) or one of the electronic era
+    # (``electronic_era``: titles from 2021 on were issued as electronic certificates).
+    date_problem: str | None = None
 
 
 class TooManyFiles(IllegalTransition):
@@ -292,8 +296,9 @@ def submit(
             claim.missing_fields(row.case, row.claim),
             claim.missing_evidence(row.case, kinds),
             commitment != COMMITMENT_TEXT,
+            _date_problem(str(row.claim.get("approval_date", "") or "")),
         )
-        if missing.fields or missing.evidence or missing.commitment:
+        if missing.fields or missing.evidence or missing.commitment or missing.date_problem:
             return missing
         row.status = new_status
         row.commitment_text, row.commitment_accepted_at = COMMITMENT_TEXT, now
@@ -307,6 +312,17 @@ def submit(
         payload = {"case": row.case, "commitment_version": COMMITMENT_VERSION, "max_severity": row.max_severity}
         _audit(session, row, action_name, payload, now)
         return _application(row, _evidence_of(session, row.id))
+
+
+def _date_problem(typed: str) -> str | None:
+    """What keeps the approval date typed from being submitted (an empty one is a missing
+    field, a month without its day is fine: staff complete it from the archive)."""
+    if not typed.strip():
+        return None
+    parsed = parse_date(typed)
+    if parsed is None:
+        return "unreadable"
+    return "electronic_era" if parsed[0] >= ELECTRONIC_SINCE else None
 
 
 def withdraw(db: Database, *, account_id: int, application_id: int, now: datetime) -> bool:

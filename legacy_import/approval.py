@@ -16,8 +16,12 @@ Order, for crash safety:
    (``identity_confirmed_by`` ``legacy_review``), the audit event ``legacy.approved`` and
    the holder's notice.
 
-A signer or timestamp failure in 2 leaves the application ``recommended`` (``SigningFailed``,
-the issuer has released the number); nothing in 3 is written.
+Between 1 and 2 the application is held (``approving``, in its own transaction, the claim
+still the one checked): nobody returns, rejects or corrects what is being signed. A signer
+or timestamp failure in 2 puts it back to ``recommended`` (``SigningFailed``, the issuer
+has released the number); nothing in 3 is written. A crash in 2 leaves it ``approving``: the
+same approver signs again, or after ``HELD_FOR`` another one (the identity key finds what
+was issued).
 
 Exceptions (besides ``IllegalTransition`` and ``NotAllowed``)::
 
@@ -30,7 +34,7 @@ Exceptions (besides ``IllegalTransition`` and ``NotAllowed``)::
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +56,8 @@ from issuer.services.issuance import IssuanceFailed, IssueOutcome, issue_decisio
 from issuer.services.pipeline import Issuance
 from issuer.services.preflight import print_problems
 from legacy_import import IllegalTransition, LegacyImportError, NotAllowed, workflow
-from legacy_import.review import check_may, locked, staff_actor
+from legacy_import.checks import parse_date
+from legacy_import.review import check_may, locked, same_person, staff_actor
 
 # A claim has no photo column: no path is ever resolved against this.
 _NO_FILES = Path("/nonexistent-legacy-claims")
@@ -69,6 +74,15 @@ class ClaimInvalid(ApprovalError):
     def __init__(self, errors: list[RowError]) -> None:
         super().__init__(", ".join(f"{error.column}: {error.code}" for error in errors))
         self.errors = errors
+
+
+class DateIncomplete(ApprovalError):
+    """The claimed approval date has no day (``1996年12月``): a certificate prints one, so
+    staff complete it from the archive material first."""
+
+    def __init__(self, typed: str) -> None:
+        super().__init__(f"approval date {typed!r} has no day")
+        self.typed = typed
 
 
 class AlreadyCertified(ApprovalError):
@@ -96,6 +110,11 @@ def decision_of(
     """The decision the claim makes, checked by the issuer's rules, with its provenance."""
     values = {name: str(application.claim.get(name, "") or "") for name in _FROM_CLAIM}
     values["id_number"] = application.id_number
+    parsed = parse_date(values.get("approval_date", ""))
+    if parsed is not None and parsed[1] == "month":
+        raise DateIncomplete(values["approval_date"])
+    if parsed is not None:  # any way the holder may write a day (二〇〇三年七月一日, 2003.7.1 …)
+        values["approval_date"] = parsed[0].isoformat()
     checked = validate_record(values, base_dir=_NO_FILES, today=today)
     if isinstance(checked, list):
         return checked
@@ -113,31 +132,94 @@ def approve(issuance: Issuance, notifier: Notifier | None, application_id: int, 
     today = office_date(now)
     with issuance.db.read() as session:
         application = locked(session, application_id, lock=False)
-        check_may(session, application, staff_id, workflow.APPROVE)
-        if application.reviewer_id == staff_id:
-            raise NotAllowed("same_person")
+        _check_approver(session, application, staff_id, now)
         paper_number = str(application.claim.get("paper_number", "") or "")
         if not paper_number and application.roster_entry_id:
             roster = session.get(RosterEntry, application.roster_entry_id)
             paper_number = (roster.paper_number or "") if roster else ""
         decision = decision_of(application, paper_number, verified_by=issuance.settings.office_name, today=today)
+        seen = dict(application.claim)
     if isinstance(decision, list):
         raise ClaimInvalid(decision)
     signing = replace(issuance, actor=staff_actor(staff_id))
     problems = print_problems(signing, decision)
     if problems:
         raise ClaimInvalid(problems)
-    outcome = _issue(signing, decision)
-    with issuance.db.read() as session:
-        existing = session.scalar(select(DecisionRow).where(DecisionRow.identity_key == decision.identity_key))
-        origin = (existing.provenance or {}).get("application_id") if existing is not None else None
-    if origin != application_id:
-        # The same title (ID number, qualification, 文号, date) was issued from a decisions
-        # file or another application: nothing new was issued, and this one is not its origin.
-        raise AlreadyCertified(outcome.number)
+    _hold(issuance, application_id, staff_id, seen)
+    try:
+        outcome = _issue(signing, decision)
+        with issuance.db.read() as session:
+            existing = session.scalar(select(DecisionRow).where(DecisionRow.identity_key == decision.identity_key))
+            origin = (existing.provenance or {}).get("application_id") if existing is not None else None
+        if origin != application_id:
+            # The same title (ID number, qualification, 文号, date) was issued from a decisions
+            # file or another application: nothing new was issued, and this one is not its origin.
+            raise AlreadyCertified(outcome.number)
+    except ApprovalError as failed:
+        _release(issuance, application_id, staff_id, type(failed).__name__)
+        raise
     done = _mark_approved(issuance, notifier, application_id, staff_id=staff_id, outcome=outcome)
     audit.anchor_batch_end(issuance.db, at=issuance.clock())  # the issuance's events, pinned outside the database
     return done
+
+
+# An approval held longer than this was interrupted (signing takes seconds): another
+# approver may take it over and sign it again (the identity key finds what was issued).
+HELD_FOR = timedelta(minutes=10)
+
+
+def _check_approver(session: Any, application: LegacyApplication, staff_id: int, now: datetime) -> None:
+    """The approver may sign this one off: the role, not the applicant, not the reviewer
+    (nor another account of the reviewer's), and nobody else is signing it right now."""
+    held_by_another = application.status == workflow.APPROVING and application.approver_id != staff_id
+    if held_by_another and application.updated_at > now - HELD_FOR:
+        raise NotAllowed("in_progress")
+    staff = check_may(session, application, staff_id, workflow.APPROVE)
+    if application.reviewer_id == staff_id:
+        raise NotAllowed("same_person")
+    reviewer = session.get(Account, application.reviewer_id) if application.reviewer_id else None
+    if reviewer is not None and same_person(reviewer, staff):
+        raise NotAllowed("same_person")
+
+
+def _hold(issuance: Issuance, application_id: int, staff_id: int, seen: dict[str, Any]) -> None:
+    """``recommended`` → ``approving`` in one transaction, the claim still the one checked:
+    from here nobody returns, rejects or changes what is being signed."""
+    now = issuance.clock()
+    with issuance.db.write() as session:
+        row = locked(session, application_id)
+        _check_approver(session, row, staff_id, now)
+        if dict(row.claim) != seen:  # changed between the check and now: check it again
+            raise workflow_refusal(row.status)
+        before = row.status
+        row.status = workflow.next_status(workflow.RECOMMENDED, workflow.APPROVE)
+        row.approver_id, row.updated_at = staff_id, now
+        audit.append(
+            session,
+            actor=staff_actor(staff_id),
+            action="legacy.approval_started",
+            subject=f"legacy:{row.id}",
+            payload={"from": before},
+            at=now,
+        )
+
+
+def _release(issuance: Issuance, application_id: int, staff_id: int, reason: str) -> None:
+    """Back to ``recommended`` after a failed signing: nothing was issued for it."""
+    now = issuance.clock()
+    with issuance.db.write() as session:
+        row = locked(session, application_id)
+        if row.status != workflow.APPROVING or row.approver_id != staff_id:
+            return
+        row.status, row.approver_id, row.updated_at = workflow.RECOMMENDED, None, now
+        audit.append(
+            session,
+            actor=staff_actor(staff_id),
+            action="legacy.approval_released",
+            subject=f"legacy:{row.id}",
+            payload={"reason": reason},
+            at=now,
+        )
 
 
 def workflow_refusal(status: str) -> IllegalTransition:
@@ -167,15 +249,12 @@ def _mark_approved(
     now = issuance.clock()
     with issuance.db.write() as session:
         row = locked(session, application_id)
-        if row.status != workflow.RECOMMENDED:
-            # Another approver finished it meanwhile (with the same certificate: the
-            # identity key), or someone returned it: nothing is written twice.
+        if row.status != workflow.APPROVING or row.approver_id != staff_id:
+            # Another approver took over an interrupted signing and finished it (with the
+            # same certificate: the identity key): nothing is written twice.
             if row.status == workflow.APPROVED and row.certificate_number == outcome.number:
                 return Approved(row.id, outcome.number, False)
             raise workflow_refusal(row.status)
-        check_may(session, row, staff_id, workflow.APPROVE)
-        if row.reviewer_id == staff_id:
-            raise NotAllowed("same_person")
         row.status = workflow.next_status(row.status, workflow.APPROVE)
         row.approver_id, row.decided_at, row.updated_at = staff_id, now, now
         row.certificate_number = outcome.number

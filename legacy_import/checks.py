@@ -22,6 +22,7 @@ from datetime import date
 
 from ecert.vocab import titles
 from ecert.vocab.idnumber import birth_date, check_id_number, normalise_id_number
+from ecert.vocab.problem import Problem
 from legacy_import.claim import missing_evidence
 from legacy_import.findings import HIGH, INFO, LOW, MEDIUM, Finding
 from legacy_import.matching import (
@@ -38,6 +39,7 @@ from legacy_import.matching import (
 
 # The OCR hint rule lives in ocr_hints; re-exported so that every rule is reachable from here.
 from legacy_import.ocr_hints import OCR_FIELDS, check_ocr, ocr_normal  # noqa: F401
+from legacy_import.roster_dates import parse_roster_date
 
 ELECTRONIC_SINCE = date(2021, 1, 1)
 MIN_AGE, MAX_AGE = 18, 70
@@ -70,21 +72,16 @@ def check_id_number_rule(id_number: str, account_login: str | None, *, today: da
 
 # --- dates ---------------------------------------------------------------------------------
 
-_DATE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})(?:\s*[-./月]\s*(\d{1,2})\s*日?|\s*月?)?")
-
 
 def parse_date(text: str) -> tuple[date, str] | None:
-    """``2003-07-01``, ``2003.7.1``, ``2003年7月1日`` → (date, "day"); ``2003-07``,
-    ``2003年7月`` → (the 1st, "month"); anything else (or no such day) → None."""
-    value = text.strip().translate({code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)})
-    match = _DATE.fullmatch(value)
-    if not match:
+    """(date, "day" or "month") of a claimed date, read as the rosters' dates are
+    (``legacy_import.roster_dates``: ``2003-07-01``, ``2003.7.1``, ``2003年7月1日``,
+    ``20030701``, ``二〇〇三年七月一日``; ``2003年7月`` is the 1st, "month"); None when it is
+    no date, or none a title was granted on (before 1949-10-01)."""
+    parsed = parse_roster_date(text, today=date.max, serials=False)
+    if isinstance(parsed, Problem):
         return None
-    year, month, day = int(match[1]), int(match[2]), match[3]
-    try:
-        return (date(year, month, int(day)), "day") if day else (date(year, month, 1), "month")
-    except ValueError:
-        return None
+    return parsed[0], parsed[1]
 
 
 def check_approval_date(text: str) -> list[Finding]:
@@ -94,9 +91,12 @@ def check_approval_date(text: str) -> list[Finding]:
     parsed = parse_date(text)
     if parsed is None:
         return [Finding("approval_date.unreadable", MEDIUM, {"value": text.strip()})]
-    when, _precision = parsed
+    when, precision = parsed
     if when >= ELECTRONIC_SINCE:
         return [Finding("approval_date.electronic_era", HIGH, {"date": when.isoformat()})]
+    if precision == "month":
+        # The certificate prints a day: staff complete it from the archive before approving.
+        return [Finding("approval_date.month_only", MEDIUM, {"value": text.strip()})]
     return []
 
 

@@ -58,6 +58,9 @@ _WORDS: Mapping[str, LazyString] = {
     "id_number.not_account": _l("申请中的身份证号码与登录账号的身份证号码不一致"),
     "approval_date.absent": _l("未填写审批时间"),
     "approval_date.unreadable": _l("审批时间 %(value)s 不是可识别的日期"),
+    "approval_date.month_only": _l(
+        "审批时间只到月（%(value)s）；签发电子证书需要具体日期，请按档案材料在“更正申请数据”中补全到日"
+    ),
     "approval_date.electronic_era": _l(
         "审批时间 %(date)s 不早于 2021 年 1 月 1 日：此后取得的职称已发电子证书，无纸质证书可转换"
     ),

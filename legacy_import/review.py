@@ -35,7 +35,7 @@ from accounts.notifier import Notifier
 from accounts.roles import may
 from ecert import audit
 from ecert.db import Database
-from ecert.i18n import force_locale
+from ecert.i18n import _, force_locale
 from ecert.models import Account, LegacyApplication, LegacyEvidence, RosterEntry
 from ecert.notice_words import notice_text
 from ecert.notifications import deliver, notify
@@ -85,7 +85,9 @@ class QueueRow:
 
 def queue(session: Session, chosen: QueueFilter, *, now: datetime, limit: int = 500) -> list[QueueRow]:
     """The applications ``chosen``, the longest waiting first."""
-    query = select(LegacyApplication).where(LegacyApplication.status.in_(sorted(chosen.statuses & VISIBLE)))
+    query = select(LegacyApplication).where(
+        LegacyApplication.status.in_(sorted(chosen.statuses & VISIBLE)), LegacyApplication.submitted_at.is_not(None)
+    )
     if chosen.waited_days > 0:
         query = query.where(LegacyApplication.submitted_at <= now - timedelta(days=chosen.waited_days))
     if chosen.min_severity > 0:
@@ -114,7 +116,9 @@ def counts(session: Session) -> dict[str, int]:
     """Applications per status staff see (every status, zeros included)."""
     found = dict(
         session.execute(
-            select(LegacyApplication.status, func.count(LegacyApplication.id)).group_by(LegacyApplication.status)
+            select(LegacyApplication.status, func.count(LegacyApplication.id))
+            .where(LegacyApplication.submitted_at.is_not(None))
+            .group_by(LegacyApplication.status)
         ).all()
     )
     return {status: int(found.get(status, 0)) for status in workflow.STATUSES if status in VISIBLE}
@@ -181,7 +185,7 @@ def viewed(db: Database, application_id: int, *, actor: str, now: datetime) -> D
     """The application as staff read it (its ID number, the evidence list), that reading audited."""
     with db.write() as session:
         row = session.get(LegacyApplication, application_id)
-        if row is None or row.status not in VISIBLE:
+        if row is None or not staff_see(row):
             return None
         audit.append(
             session,
@@ -215,7 +219,8 @@ def _detail(session: Session, row: LegacyApplication) -> Detail:
         claim=claim,
         compared=compare(claim, roster),
         roster_source=(
-            f"{roster.source_label} · {roster.source_file}{' · ' + roster.sheet if roster.sheet else ''} · {roster.source_row}"
+            f"{roster.source_label} · {roster.source_file}{' · ' + roster.sheet if roster.sheet else ''} · "
+            + _("第 %(row)s 行", row=roster.source_row)
             if roster
             else None
         ),
@@ -313,7 +318,7 @@ def evidence_viewed(db: Database, evidence_id: int, part: str, *, actor: str, no
         if row is None or row.deleted_at is not None:
             return None
         application = session.get_one(LegacyApplication, row.application_id)
-        if application.status not in VISIBLE:
+        if not staff_see(application):
             return None
         sha256 = row.sha256 if part == "file" else row.thumbnail_sha256
         if sha256 is None:
@@ -336,9 +341,23 @@ def evidence_viewed(db: Database, evidence_id: int, part: str, *, actor: str, no
 def locked(session: Session, application_id: int, *, lock: bool = True) -> LegacyApplication:
     """The application staff may act on (``NotAllowed("not_found")`` else), locked for a write."""
     row = session.get(LegacyApplication, application_id, with_for_update=lock)
-    if row is None or row.status not in VISIBLE:
+    if row is None or not staff_see(row):
         raise NotAllowed("not_found")
     return row
+
+
+def staff_see(application: LegacyApplication) -> bool:
+    """Staff see an application once it was submitted: never a draft, nor one withdrawn
+    before it ever was (it is the holder's own business, evidence included)."""
+    return application.status in VISIBLE and application.submitted_at is not None
+
+
+def same_person(one: Account, other: Account) -> bool:
+    """Two staff accounts of one person, as far as the accounts tell (staff carry no ID
+    number): the same name, or the same mobile."""
+    if normalise_name(one.name) == normalise_name(other.name):
+        return True
+    return bool(one.mobile and other.mobile and one.mobile == other.mobile)
 
 
 def check_may(session: Session, application: LegacyApplication, staff_id: int, action: str) -> Account:
@@ -465,7 +484,7 @@ def correct_claim(
         raise NotAllowed("message_required")
     with db.write() as session:
         row = locked(session, application_id)
-        if row.status not in workflow.IN_QUEUE:
+        if row.status not in workflow.STAFF_EDITABLE:
             # Only while staff hold it: the same refusal as any step from a status without it.
             workflow.next_status(row.status, "correct")
         staff = session.get(Account, staff_id)

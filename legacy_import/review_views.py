@@ -26,7 +26,7 @@ from ecert.web import private_page
 from issuer.cli.words import row_error_text
 from issuer.runtime import runtime as issuer_runtime
 from legacy_import import IllegalTransition, NotAllowed, review, workflow
-from legacy_import.approval import AlreadyCertified, ClaimInvalid, SigningFailed, approve
+from legacy_import.approval import AlreadyCertified, ClaimInvalid, DateIncomplete, SigningFailed, approve
 from legacy_import.finding_words import SEVERITY_LABELS, describe
 from legacy_import.review_forms import ChangeForm, RejectForm, ReturnForm, StepForm
 from legacy_import.review_words import (
@@ -242,6 +242,12 @@ def approve_step(application_id: int) -> BaseResponse:
     issuance = issuer_runtime(current_app).issuance(actor=_actor())
     try:
         done = approve(issuance, accounts_runtime().notifier, application_id, staff_id=current_user.account_id)
+    except DateIncomplete as incomplete:
+        problem = _(
+            "审批时间只有年月（%(value)s），电子证书须印具体日期：请在下方“更正申请数据”中按档案材料补全（如 1996年12月20日）。",
+            value=incomplete.typed,
+        )
+        return _page(application_id, problems=[problem], status=400)
     except ClaimInvalid as invalid:
         problems = [_("签发前核对未通过，请先更正申请数据：")] + [row_error_text(error) for error in invalid.errors]
         return _page(application_id, problems=problems, status=400)
@@ -326,6 +332,8 @@ def _page(
     roles = current_user.roles
     reviewer_steps = found.status == workflow.SUBMITTED and may(roles, "review")
     approver_steps = found.status == workflow.RECOMMENDED and may(roles, "approve")
+    # An interrupted signing (``approving``) is signed again; nothing else is offered then.
+    signing_again = found.status == workflow.APPROVING and may(roles, "approve")
     done = request.args.get("done", "") if status == 200 else ""
     html = render_template(
         "legacy_import/review_application.html",
@@ -334,10 +342,10 @@ def _page(
         done=DONE_WORDS[done]() if done in DONE_WORDS else "",
         number=request.args.get("number", "")[:32] if done == "approve" else "",
         may_recommend=reviewer_steps,
-        may_approve=approver_steps and found.reviewer_id != current_user.account_id,
+        may_approve=(approver_steps or signing_again) and found.reviewer_id != current_user.account_id,
         approve_blocked=approver_steps and found.reviewer_id == current_user.account_id,
         may_close=reviewer_steps or approver_steps,
-        may_change=found.status in workflow.IN_QUEUE,
+        may_change=found.status in workflow.STAFF_EDITABLE,
         step_form=StepForm(formdata=None),
         return_form=return_form or ReturnForm(formdata=None),
         reject_form=reject_form or RejectForm(formdata=None),

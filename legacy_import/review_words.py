@@ -17,6 +17,7 @@ STATUS_WORDS: Mapping[str, Any] = {
     workflow.SUBMITTED: _l("待审查"),
     workflow.RETURNED: _l("已退回补正"),
     workflow.RECOMMENDED: _l("已审查，待审批"),
+    workflow.APPROVING: _l("已批准，正在签发"),
     workflow.APPROVED: _l("已批准"),
     workflow.REJECTED: _l("不予转换"),
     workflow.WITHDRAWN: _l("已撤回"),
@@ -44,6 +45,7 @@ ACTION_WORDS: Mapping[str, Any] = {
 
 # Why a staff member may not take a step (``legacy_import.NotAllowed.code``).
 REFUSAL_WORDS: Mapping[str, Any] = {
+    "in_progress": _l("另一名审批人正在签发此申请的电子证书，请稍后刷新查看。"),
     "same_person": _l("审查人与审批人须为两名不同的工作人员（谁审查、谁签字、谁负责）：您已审查此申请，不能再审批。"),
     "applicant": _l("您与申请人同名或手机号码相同，须回避（利益冲突）：请由其他工作人员处理。"),
     "role": _l("您的角色不能执行此操作。"),

@@ -40,11 +40,14 @@ EXCEL_1900 = date(1899, 12, 30)  # serial 1 is 1900-01-01 (with Lotus's 29 Febru
 EXCEL_1904 = date(1904, 1, 1)
 
 
-def parse_roster_date(value: Any, *, today: date, epoch: date = EXCEL_1900) -> tuple[date, str, str] | Problem:
+def parse_roster_date(
+    value: Any, *, today: date, epoch: date = EXCEL_1900, serials: bool = True
+) -> tuple[date, str, str] | Problem:
     """(date, precision, text as written) of a date cell: an Excel date, an Excel serial
     number (as a number or as its digits), ``2003-07-01``, ``2003/7/1``, ``2003.7.1``,
     ``2003年7月1日``, ``20030701``, ``二〇〇三年七月一日``; a month (``2003年7月``,
-    ``2003.7``, ``2003-07``) is the 1st with precision ``month``."""
+    ``2003.7``, ``2003-07``) is the 1st with precision ``month``. ``serials=False``: text
+    a person typed (a claim), where five digits are no Excel serial."""
     if isinstance(value, datetime | date):
         given = value.date() if isinstance(value, datetime) else value
         return _checked(given, DAY, given.isoformat(), today)
@@ -61,7 +64,7 @@ def parse_roster_date(value: Any, *, today: date, epoch: date = EXCEL_1900) -> t
         if chinese.group(3) is None:
             return _made(year, month, 1, MONTH, written, today)
         return _made(year, month, _cn_number(chinese.group(3)), DAY, written, today)
-    serial = _SERIAL.fullmatch(typed)
+    serial = _SERIAL.fullmatch(typed) if serials else None
     if serial:
         return _serial(int(serial.group(1)), written, today, epoch)
     for pattern in _DAY_PATTERNS:

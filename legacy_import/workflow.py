@@ -2,7 +2,7 @@
 
 ::
 
-    draft ──submit──▶ submitted ──recommend (reviewer)──▶ recommended ──approve (approver)──▶ approved
+    draft ──submit──▶ submitted ──recommend (reviewer)──▶ recommended ──approve (approver)──▶ approving ─▶ approved
       │                 │  ▲                                  │
       │                 │  └──────────resubmit── returned ◀───┤ return (reviewer / approver: 补正)
       │                 ├──return (reviewer)──▶ returned       │
@@ -21,11 +21,16 @@ from typing import Final
 from legacy_import import IllegalTransition
 
 DRAFT, SUBMITTED, RETURNED, RECOMMENDED = "draft", "submitted", "returned", "recommended"
+# The approver's sign-off is being signed: held, so that nobody returns, rejects or changes
+# what is being signed into the certificate (``legacy_import.approval``).
+APPROVING = "approving"
 APPROVED, REJECTED, WITHDRAWN = "approved", "rejected", "withdrawn"
-STATUSES: Final = (DRAFT, SUBMITTED, RETURNED, RECOMMENDED, APPROVED, REJECTED, WITHDRAWN)
+STATUSES: Final = (DRAFT, SUBMITTED, RETURNED, RECOMMENDED, APPROVING, APPROVED, REJECTED, WITHDRAWN)
 FINAL: Final = frozenset({APPROVED, REJECTED, WITHDRAWN})
 # Waiting for staff: the review queue's default filter.
-IN_QUEUE: Final = frozenset({SUBMITTED, RECOMMENDED})
+IN_QUEUE: Final = frozenset({SUBMITTED, RECOMMENDED, APPROVING})
+# Staff may correct the claim only here: never while what it says is being signed.
+STAFF_EDITABLE: Final = frozenset({SUBMITTED, RECOMMENDED})
 # The holder may edit the claim and the evidence only here.
 EDITABLE: Final = frozenset({DRAFT, RETURNED})
 
@@ -44,7 +49,8 @@ TRANSITIONS: Final[dict[tuple[str, str], tuple[str, str]]] = {
     (SUBMITTED, RECOMMEND): (RECOMMENDED, REVIEWER),
     (SUBMITTED, RETURN): (RETURNED, REVIEWER),
     (SUBMITTED, REJECT): (REJECTED, REVIEWER),
-    (RECOMMENDED, APPROVE): (APPROVED, APPROVER),
+    (RECOMMENDED, APPROVE): (APPROVING, APPROVER),  # held while it is signed ...
+    (APPROVING, APPROVE): (APPROVED, APPROVER),  # ... then approved (or signed again after a crash)
     (RECOMMENDED, RETURN): (RETURNED, APPROVER),
     (RECOMMENDED, REJECT): (REJECTED, APPROVER),
 }

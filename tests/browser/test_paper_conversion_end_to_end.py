@@ -79,12 +79,12 @@ def test_a_lost_paper_certificate_becomes_an_electronic_one(
     page.get_by_label("纸质证书遗失或损毁").check()
     page.get_by_role("button", name="开始填写").click()
     for label, value in (
-        ("资格名称", "主治医师"), ("系列", "卫生"), ("专业", "内科"), ("取得资格时间", "1996年12月20日"),
+        ("资格名称", "主治医师"), ("系列", "卫生"), ("专业", "内科"), ("审批时间", "1996年12月20日"),
         ("审批机关", "重庆市卫生系列中级职称评审委员会"), ("审批文号", DOC_NO), ("纸质证书编号", PAPER_NUMBER),
         ("当时工作单位", "大足县人民医院"),
     ):  # fmt: skip
         page.get_by_label(label, exact=True).fill(value)
-    page.get_by_label("级别").select_option("中级")
+    page.get_by_label("层级").select_option("中级")
     page.get_by_label("取得方式").select_option("evaluation")
     page.get_by_label("材料类别").select_option("review_form")
     page.get_by_label("选择文件").set_input_files(str(review_form))
@@ -105,6 +105,7 @@ def test_a_lost_paper_certificate_becomes_an_electronic_one(
     visit.check("queue")
     page.get_by_role("link", name=f"申请 {application.id}").click()
     assert page.locator("tr.changed").count() == 0  # the claim agrees with the roster row beside it
+    assert "evaluation" not in page.content() and "评审" in page.locator("table").first.inner_text()
     visit.check("review")
     page.get_by_label("需要申请人补正的内容").fill("请补充上传《考核确定职称呈报表》")
     page.get_by_role("button", name="退回补正").click()
@@ -150,7 +151,9 @@ def test_a_lost_paper_certificate_becomes_an_electronic_one(
         decision = session.get(Decision, certificate.decision_id)
         assert decision is not None and decision.source == "legacy"
         assert decision.approval_date.isoformat() == "1996-12-20"
-        assert certificate.number.startswith(f"ZC500111-{office_date(issuance.clock()).year}-")  # the year of conversion
+        assert certificate.number.startswith(
+            f"ZC500111-{office_date(issuance.clock()).year}-"
+        )  # the year of conversion
     page.goto(f"{served}/v/{certificate.token}")
     assert page.locator(".verdict .word").inner_text() == "有效"
     assert page.get_by_text("由纸质证书转换").first.is_visible()

@@ -592,7 +592,7 @@ def test_the_detail_page_sets_claim_beside_roster_and_marks_what_differs(app: An
     page = reviewer.get(f"/console/conversions/{one}").get_data(as_text=True)
     rows = {label: changed for changed, label in re.findall(r'<tr( class="changed")?><th scope="row">([^<]+)', page)}
     assert rows["姓名"] == ' class="changed"' and rows["文号"] == "" and rows["资格名称"] == ""
-    assert "王晓明" in page and "档案馆 2003 · 2003.xlsx · Sheet1 · 7" in page
+    assert "王晓明" in page and "档案馆 2003 · 2003.xlsx · Sheet1 · 第 7 行" in page
     assert "姓名与档案名册（档案馆 2003 第 7 行）不一致：申请为 王小明，名册为 王晓明" in page and id_number in page
     assert "/console/conversions/evidence/" in page and "无预览" not in page
     assert events(issuance, "legacy.viewed")[-1].actor.startswith("account:")
@@ -753,3 +753,71 @@ def test_the_review_pages_speak_one_language(app: Any, issuance: Issuance, lang:
             words = {w for line in lines for w in re.findall(r"[A-Za-z]{3,}", line)}
             # "Sheet1": the roster's sheet name, data.
             assert not {w for w in words - LATIN_ALLOWED - {"Sheet"} if not w.isupper()}, (label, words)
+
+
+# --- approval holds the application while it is signed --------------------------------------
+
+
+def test_while_it_is_signed_nobody_returns_rejects_or_changes_it(issuance: Issuance, monkeypatch: Any) -> None:
+    from legacy_import import approval
+
+    reviewer = staff(issuance, "li.reviewer", "reviewer", "李审查")
+    approver = staff(issuance, "wang.approver", "approver", "王审批")
+    other = staff(issuance, "zhao.approver", "approver", "赵审批")
+    account_id, id_number = applicant(issuance)
+    one = application(issuance, account_id, id_number)
+    review.recommend(issuance.db, one, staff_id=reviewer, now=NOW)
+    real_issue, refused = approval._issue, []
+
+    def meddling_while_signing(signing: Any, decision: Any) -> Any:
+        # A second approver or the reviewer acting while the signer works: each refused.
+        assert status_of(issuance, one).status == workflow.APPROVING
+        attempts = {
+            "reject": lambda: review.reject(issuance.db, None, one, staff_id=other, reason="不符", now=NOW),
+            "return": lambda: review.return_for_correction(
+                issuance.db, None, one, staff_id=reviewer, message="补", now=NOW
+            ),
+            "correct": lambda: review.correct_claim(
+                issuance.db, one, staff_id=reviewer, field_name="employer", value="另一单位", reason="据档案", now=NOW
+            ),
+            "approve": lambda: approve(issuance, None, one, staff_id=other),
+        }
+        for name, attempt in attempts.items():
+            with pytest.raises((IllegalTransition, NotAllowed)):
+                attempt()
+            refused.append(name)
+        return real_issue(signing, decision)
+
+    monkeypatch.setattr(approval, "_issue", meddling_while_signing)
+    done = approve(issuance, None, one, staff_id=approver)
+    assert refused == ["reject", "return", "correct", "approve"]
+    row = status_of(issuance, one)
+    assert (row.status, row.approver_id, row.certificate_number) == ("approved", approver, done.number)
+    assert row.claim["employer"] != "另一单位"  # what was signed is what the application says
+    assert [e.action for e in events(issuance, "legacy.approval_started")] == ["legacy.approval_started"]
+
+
+def test_a_failed_signing_gives_it_back_and_another_account_of_the_reviewer_cannot_approve(
+    issuance: Issuance, monkeypatch: Any
+) -> None:
+    from legacy_import import approval
+
+    reviewer = staff(issuance, "zhang.r", "reviewer", "张伟", mobile="13900000009")
+    twin = staff(issuance, "zhang.a", "approver", "张伟")  # the same person's second account
+    approver = staff(issuance, "wang.approver", "approver", "王审批")
+    account_id, id_number = applicant(issuance)
+    one = application(issuance, account_id, id_number)
+    review.recommend(issuance.db, one, staff_id=reviewer, now=NOW)
+    with pytest.raises(NotAllowed) as refused:
+        approve(issuance, None, one, staff_id=twin)
+    assert refused.value.code == "same_person"
+
+    def failing(signing: Any, decision: Any) -> Any:
+        raise approval.SigningFailed("TSA 503")
+
+    monkeypatch.setattr(approval, "_issue", failing)
+    with pytest.raises(approval.SigningFailed):
+        approve(issuance, None, one, staff_id=approver)
+    row = status_of(issuance, one)
+    assert (row.status, row.approver_id, row.certificate_number) == ("recommended", None, None)
+    assert events(issuance, "legacy.approval_released")[-1].payload == {"reason": "SigningFailed"}

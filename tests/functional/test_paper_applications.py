@@ -197,7 +197,7 @@ def test_submitting_names_the_missing_fields_and_needs_the_commitment(app, a) ->
     refused = send(a, application_id, "submit", name="王丽", gender="女", qualification="工程师")
     html = refused.get_data(as_text=True)
     assert refused.status_code == 400
-    assert "请填写：系列、级别、取得资格时间、审批机关、纸质证书编号" in html
+    assert "请填写：系列、层级、审批时间、审批机关、纸质证书编号" in html
     assert "请阅读并勾选诚信承诺与真实保证" in html
     without = send(a, application_id, "submit", **{**LOST_CLAIM, "paper_number": "川职00123"})
     assert without.status_code == 400 and "请阅读并勾选诚信承诺与真实保证" in without.get_data(as_text=True)

@@ -480,7 +480,7 @@ def test_every_finding_code_the_rules_make_has_words() -> None:
 
     made = {
         "id_number.invalid", "id_number.not_account", "approval_date.absent", "approval_date.unreadable",
-        "approval_date.electronic_era", "age.too_young", "age.too_old", "doc_no.absent", "doc_no.format",
+        "approval_date.electronic_era", "approval_date.month_only", "age.too_young", "age.too_old", "doc_no.absent", "doc_no.format",
         "doc_no.year_mismatch", "qualification.mismatch", "qualification.no_such_level", "level.unknown",
         "qualification.series_unlisted", "evidence.missing", "evidence.duplicate_other", "evidence.duplicate_own", "evidence.same_layout",
         "certificate.exists", "certificate.paper_converted", "certificate.paper_converted_other", "roster.exact",

@@ -11,7 +11,8 @@ from legacy_import import workflow as wf
         (wf.RETURNED, wf.RESUBMIT, wf.SUBMITTED),
         (wf.SUBMITTED, wf.RECOMMEND, wf.RECOMMENDED),
         (wf.SUBMITTED, wf.RETURN, wf.RETURNED),
-        (wf.RECOMMENDED, wf.APPROVE, wf.APPROVED),
+        (wf.RECOMMENDED, wf.APPROVE, wf.APPROVING),
+        (wf.APPROVING, wf.APPROVE, wf.APPROVED),
         (wf.RECOMMENDED, wf.REJECT, wf.REJECTED),
         (wf.SUBMITTED, wf.WITHDRAW, wf.WITHDRAWN),
     ],
@@ -28,6 +29,10 @@ def test_allowed_transitions(status: str, action: str, expected: str) -> None:
         (wf.DRAFT, wf.RESUBMIT),
         (wf.RETURNED, wf.RECOMMEND),  # staff wait for the holder's answer
         (wf.RECOMMENDED, wf.WITHDRAW),  # once recommended the holder waits for the approver
+        # While the certificate is signed nobody returns or rejects what is being signed.
+        (wf.APPROVING, wf.RETURN),
+        (wf.APPROVING, wf.REJECT),
+        (wf.APPROVING, wf.WITHDRAW),
         *[(final, action) for final in wf.FINAL for action in (wf.SUBMIT, wf.RETURN, wf.APPROVE, wf.WITHDRAW)],
     ],
 )
