@@ -93,9 +93,15 @@ def _poster_key() -> str:
 
 
 def _no_file(*_args: object) -> bool:
-    # Only posts that may carry a file count (cleaning one costs a confined child's time):
-    # saving the claim is never refused, so what is typed is never lost to the limit.
-    return (request.content_length or 0) < 16 * 1024  # the claim alone is a few kilobytes
+    # Only posts that carry a file count (cleaning one costs a confined child's time), however
+    # small and however sent (chunked, without a length): saving the claim is never refused,
+    # so what is typed is never lost to the limit.
+    if request.method != "POST":
+        return True
+    try:
+        return not any(upload.filename for upload in request.files.values())
+    except RequestEntityTooLarge:
+        return False
 
 
 @bp.errorhandler(429)

@@ -242,7 +242,9 @@ def add_evidence(
 
 def remove_evidence(db: Database, *, account_id: int, application_id: int, evidence_id: int, now: datetime) -> bool:
     """Remove one file of an editable application; False when there is no such file of the
-    account's. The blob stays (content-addressed, maybe shared); the row goes."""
+    account's. The blob stays (content-addressed, maybe shared). A draft's row goes; once
+    the application was submitted, staff have seen the file: its row stays, marked deleted,
+    so that the page still lists it and the same-file check still knows it."""
     with db.write() as session:
         row = _locked(session, account_id, application_id)
         evidence = session.get(LegacyEvidence, evidence_id)
@@ -251,7 +253,10 @@ def remove_evidence(db: Database, *, account_id: int, application_id: int, evide
         if row.status not in workflow.EDITABLE:
             raise IllegalTransition(row.status, "remove_evidence")
         payload = {"evidence_id": evidence.id, "kind": evidence.kind, "sha256": evidence.sha256}
-        session.delete(evidence)
+        if row.submitted_at is None:
+            session.delete(evidence)
+        else:
+            evidence.deleted_at = now
         row.updated_at = now
         _audit(session, row, "legacy.evidence_removed", payload, now)
         return True
@@ -291,7 +296,13 @@ def submit(
         new_status = workflow.next_status(row.status, action)  # IllegalTransition: nothing changes
         if typed is not None:
             _keep_claim(session, row, typed, now)
-        kinds = set(session.scalars(select(LegacyEvidence.kind).where(LegacyEvidence.application_id == row.id)))
+        kinds = set(
+            session.scalars(
+                select(LegacyEvidence.kind).where(
+                    LegacyEvidence.application_id == row.id, LegacyEvidence.deleted_at.is_(None)
+                )
+            )
+        )
         missing = Incomplete(
             claim.missing_fields(row.case, row.claim),
             claim.missing_evidence(row.case, kinds),

@@ -15,10 +15,13 @@ import unicodedata
 
 MAX_LENGTH = 64  # the columns' length
 _SPACES = re.compile(r"\s+")
+_NOT_TEXT = frozenset({"Cc", "Cs", "Co", "Cn"})
 
 
 def normalise_paper_number(text: str) -> str:
-    """``text`` folded as stored; empty when nothing is left (or control characters are in it)."""
-    if any(unicodedata.category(ch) == "Cc" for ch in text.strip()):
+    """``text`` folded as stored; empty when nothing is left, or when it holds control
+    characters or code points no text has (a lone surrogate, a private-use or unassigned
+    one: no database stores those, and the lookup must answer "not found", not fail)."""
+    if any(unicodedata.category(ch) in _NOT_TEXT for ch in text.strip()):
         return ""
     return _SPACES.sub("", unicodedata.normalize("NFKC", text)).upper()

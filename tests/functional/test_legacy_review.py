@@ -821,3 +821,18 @@ def test_a_failed_signing_gives_it_back_and_another_account_of_the_reviewer_cann
     row = status_of(issuance, one)
     assert (row.status, row.approver_id, row.certificate_number) == ("recommended", None, None)
     assert events(issuance, "legacy.approval_released")[-1].payload == {"reason": "SigningFailed"}
+
+
+def test_a_control_character_in_staff_text_is_said_at_its_field(app: Any, issuance: Issuance) -> None:
+    account_id, id_number = applicant(issuance)
+    one = application(issuance, account_id, id_number)
+    reviewer = staff_client(app, "li.reviewer", "reviewer")
+    for step, data in (
+        ("return", {"message": "请补正\x00"}),
+        ("reject", {"reason": "不符\x07"}),
+        ("changes", {"field": "employer", "value": "单位\x00", "reason": "据档案"}),
+    ):
+        answer = staff_post(reviewer, one, step, **data)
+        assert answer.status_code == 400, step
+        assert "含有不可见的控制字符" in answer.get_data(as_text=True), step
+    assert status_of(issuance, one).status == workflow.SUBMITTED

@@ -467,13 +467,13 @@ def test_uploads_are_limited_per_account_and_saving_never_is(issuance: Issuance,
     a = holder(app, issuance, "王丽", ID_A, "13800138001")
     application_id = start(a, "lost")
     key = form_key(a, application_id)
-    big = png_bytes() + b"\0" * 20_000  # past the size that counts; still a PNG to Pillow
+    small = png_bytes()  # a small file counts as much as a large one: each costs a confined child
     statuses = [
-        send(a, application_id, "upload", (io.BytesIO(big), "p.png"), key=key, kind="review_form").status_code
+        send(a, application_id, "upload", (io.BytesIO(small), "p.png"), key=key, kind="review_form").status_code
         for _ in range(3)
     ]
     assert statuses == [302, 302, 429]
-    refused = send(a, application_id, "upload", (io.BytesIO(big), "p.png"), key=key, kind="review_form")
+    refused = send(a, application_id, "upload", (io.BytesIO(small), "p.png"), key=key, kind="review_form")
     assert "上传过于频繁" in refused.get_data(as_text=True)
     assert send(a, application_id, key=key, **LOST_CLAIM).status_code == 302  # saving goes on
     assert row(app, application_id).claim == LOST_CLAIM
@@ -519,3 +519,23 @@ def test_the_kept_form_fits_in_one_cookie_at_its_longest(app, a) -> None:  # typ
     cookie = late.headers["Set-Cookie"]
     assert late.status_code == 302 and cookie.startswith("ecert_paper_pending=")
     assert len(cookie) < 4000, len(cookie)  # browsers keep cookies up to 4096 bytes
+
+
+def test_a_file_staff_have_seen_stays_on_record_when_the_holder_removes_it(app, a) -> None:  # type: ignore[no-untyped-def]
+    application_id = start(a, "lost")
+    assert send(a, application_id, "upload", png("评审表.png"), kind="review_form", **LOST_CLAIM).status_code == 302
+    assert send(a, application_id, "submit", commitment="y", **LOST_CLAIM).status_code == 302
+    with kernel(app).db.write() as session:  # staff return it for 补正
+        session.get_one(LegacyApplication, application_id).status = "returned"
+    first = evidence_of(app, application_id)[0]
+    removed = a.post(
+        f"/my/paper-certificates/{application_id}/evidence/{first.id}/remove",
+        data={"csrf_token": csrf(a, f"/my/paper-certificates/{application_id}")},
+    )
+    assert removed.status_code == 302
+    kept = evidence_of(app, application_id)
+    assert [(e.id, e.deleted_at is not None) for e in kept] == [(first.id, True)]  # marked, not erased
+    page = a.get(f"/my/paper-certificates/{application_id}").get_data(as_text=True)
+    assert "评审表.png" not in page  # gone from the holder's list
+    resubmitted = send(a, application_id, "resubmit", commitment="y", **LOST_CLAIM)
+    assert resubmitted.status_code == 400  # a removed file is no evidence any more

@@ -6,6 +6,7 @@ number gives. Roster rows are added directly (the roster importer is its own wor
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -301,3 +302,13 @@ def test_the_console_correction_keeps_the_provenance_and_has_no_field_for_it(app
         client.get(f"/api/v1/certificates/{issued.number}", query_string={"name": "李晓芸"}), CERT
     )["certificate"]
     assert current["version"] == 2 and current["provenance"]["paper_number"] == PAPER
+
+
+def test_a_number_with_code_points_no_text_has_answers_as_unknown_not_500(issuance: Issuance, client) -> None:  # type: ignore[no-untyped-def]
+    roster_row(issuance, name="王建国", paper_number=PAPER)
+    hostile = [{"number": f"AB{ch}CD", "name": "王建国"} for ch in ("\ud800", "\ue000", "\x00")]
+    # As a client sends them: JSON escapes (\\ud800), which decode to a lone surrogate.
+    body = json.dumps({"items": hostile}, ensure_ascii=True)
+    results = client.post("/api/v1/batch", data=body, content_type="application/json")
+    assert results.status_code == 200
+    assert {item["error"]["code"] for item in assert_openapi(results, BATCH, "post")["results"]} == {"invalid_number"}

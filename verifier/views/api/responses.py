@@ -9,10 +9,11 @@ from flask import Response, current_app
 
 
 def json_response(data: Any, status: int = 200) -> Response:
-    # UTF-8 as it is: Chinese stays readable in logs and curl (RFC 8259: JSON is UTF-8).
-    response = current_app.response_class(
-        json.dumps(data, ensure_ascii=False, separators=(",", ":")), status=status, mimetype="application/json"
-    )
+    # UTF-8 as it is: Chinese stays readable in logs and curl (RFC 8259: JSON is UTF-8). A
+    # lone surrogate a client sent as \ud800 and we echo has no UTF-8: it goes back escaped.
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    body = text.encode("utf-8", "backslashreplace")
+    response = current_app.response_class(body, status=status, mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
     return response
 
