@@ -40,17 +40,44 @@ def postgres_server() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A migrated, empty database: each test runs on both backends."""
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite database migrated to the latest revision, once per session: each test
+    gets a byte-for-byte copy of it (the same as migrating its own, ~0.2 s less)."""
     from ecert.migrate import upgrade
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ecert.sqlite3'}"
-    else:
-        url = postgres.fresh_database(request.getfixturevalue("postgres_server"))
+    path = tmp_path_factory.mktemp("migrated") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    assert not path.with_name(path.name + "-wal").exists(), "the migration left a write-ahead log behind"
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres_server: str) -> str:
+    """The name of an empty PostgreSQL database migrated to the latest revision, once per
+    session: each test's database is created from it as a template (a file copy on the
+    server, the same schema as migrating each one)."""
+    from ecert.migrate import upgrade
+
+    url = postgres.fresh_database(postgres_server)
     upgrade(url)
-    return url
+    return url.rsplit("/", 1)[1]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database: each test runs on both backends."""
+    if request.param == "sqlite":
+        path = tmp_path / "ecert.sqlite3"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        yield f"sqlite:///{path}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = postgres.fresh_database(server, template=request.getfixturevalue("migrated_postgres"))
+    yield url
+    # Dropped at once rather than left for the cluster's removal at the end (hundreds of
+    # databases: a long wait after the last test, and gigabytes on disk meanwhile).
+    postgres.drop_database(server, url)
 
 
 # --- issuing: one PKI, renderer, seal and signer per test session (they are slow to build) ---
