@@ -20,6 +20,11 @@ from tests import postgres
 def pytest_configure(config: pytest.Config) -> None:
     """Compile the message catalogues, so that pytest run on its own (not only through
     ``make test``) sees the English of every message."""
+    config.addinivalue_line(
+        "markers",
+        "postgres_sample(n): of a parametrised test, every case on SQLite and only the first n on PostgreSQL"
+        " (the cases differ before any SQL runs: the same queries on the server)",
+    )
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
@@ -28,6 +33,24 @@ def pytest_configure(config: pytest.Config) -> None:
             catalog = read_po(source, locale=po_path.parents[1].name)
         with po_path.with_suffix(".mo").open("wb") as target:
             write_mo(target, catalog)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``postgres_sample(n)``: keep the first n PostgreSQL cases of each marked test."""
+    kept, dropped, counts = [], [], dict[str, int]()
+    for item in items:
+        mark = item.get_closest_marker("postgres_sample")
+        callspec = getattr(item, "callspec", None)
+        if mark is not None and callspec is not None and callspec.params.get("database_url") == "postgresql":
+            name = item.nodeid.split("[", 1)[0]
+            counts[name] = counts.get(name, 0) + 1
+            if counts[name] > mark.args[0]:
+                dropped.append(item)
+                continue
+        kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")
