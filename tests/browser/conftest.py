@@ -4,16 +4,17 @@ distinct page, at phone and desktop width.
 
 Each flow runs once, at phone width (360 × 740: where a control is likeliest to be covered,
 cut off or out of reach, so Playwright's clicks test it there). Every page it lands on is
-also looked at desktop width (1280 × 900) by resizing the same page: a screenshot, axe-core,
+also shown at desktop width (1280 × 900) by resizing the same page: a screenshot, axe-core,
 and the same controls visible. The layout is fluid (one ``max-width`` media query, which a
 resize applies), so this is what a desktop browser shows, without running the flow twice.
 
 axe-core runs once per distinct page, width and media across the session: a page whose
-elements (tags, classes, ids, roles, attribute names, states such as ``aria-invalid``, which
-elements hold text) were already checked at that width is not checked again. The same
-template with other data (another certificate, another name) has the same elements; a page
-with a mistake said at its field, another verdict, another language or another list has
-other elements, so it is checked."""
+kinds of element (tag, classes, id, attribute names; the values of inline styles such as a
+verdict's colour, of label and description references, of roles and states such as
+``aria-invalid``; whether it holds text) were all already checked at that width is not
+checked again. The same template with other data (another certificate, another name, more
+rows of the same kind) is not checked twice; a mistake said at its field, another verdict,
+another language, another template is a new page."""
 
 from __future__ import annotations
 
@@ -32,8 +33,9 @@ DESKTOP = {"width": 1280, "height": 900}
 
 # What axe-core looks at, without the data: one string per kind of element on the page.
 _SHAPE = """() => {
-  const kept = ['role', 'type', 'lang', 'dir', 'aria-invalid', 'aria-hidden', 'aria-current',
-                'aria-expanded', 'disabled', 'hidden', 'open', 'tabindex', 'scope'];
+  const kept = ['style', 'role', 'type', 'lang', 'dir', 'for', 'aria-describedby', 'aria-labelledby',
+                'aria-invalid', 'aria-hidden', 'aria-current', 'aria-expanded', 'disabled', 'hidden', 'open',
+                'tabindex', 'scope'];
   const kinds = new Set();
   for (const e of document.querySelectorAll('*')) {
     const names = [...e.attributes].map(a => a.name).filter(n => n !== 'class').sort();
