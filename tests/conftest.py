@@ -7,6 +7,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -87,20 +88,32 @@ def migrated_postgres(postgres_server: str) -> str:
     return url.rsplit("/", 1)[1]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty database: each test runs on both backends."""
-    if request.param == "sqlite":
-        path = tmp_path / "ecert.sqlite3"
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def migrated_database(request: pytest.FixtureRequest, backend: str, folder: Path) -> Iterator[str]:
+    """A migrated, empty database on ``backend`` ("sqlite": a file in ``folder``), dropped
+    afterwards on PostgreSQL (rather than left for the cluster's removal at the end: hundreds
+    of databases, a long wait after the last test and gigabytes on disk meanwhile)."""
+    if backend == "sqlite":
+        path = folder / "ecert.sqlite3"
         shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
         yield f"sqlite:///{path}"
         return
     server = request.getfixturevalue("postgres_server")
     url = postgres.fresh_database(server, template=request.getfixturevalue("migrated_postgres"))
-    yield url
-    # Dropped at once rather than left for the cluster's removal at the end (hundreds of
-    # databases: a long wait after the last test, and gigabytes on disk meanwhile).
-    postgres.drop_database(server, url)
+    try:
+        yield url
+    finally:
+        postgres.drop_database(server, url)
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database: each test runs on both backends."""
+    with migrated_database(request, request.param, tmp_path) as url:
+        yield url
 
 
 # --- issuing: one PKI, renderer, seal and signer per test session (they are slow to build) ---
@@ -200,16 +213,22 @@ def issuance(database_url: str, tmp_path: Path, pki_home: Path, renderer, signer
     made.db.dispose()
 
 
-@pytest.fixture
-def app(issuance, renderer, signer, seal_png):  # type: ignore[no-untyped-def]
-    """The whole app on the issuance fixture's database and home, sharing the session's
-    renderer and signer; rate limits off (tests that check them turn them on)."""
+def make_app(issuance, renderer, signer, seal_png):  # type: ignore[no-untyped-def]
+    """The whole app on ``issuance``'s database and home, sharing the session's renderer and
+    signer; rate limits off (tests that check them turn them on)."""
     from ecert.app import create_app
     from issuer.runtime import runtime
 
     app = create_app(replace(issuance.settings, ratelimits=RateLimits(enabled=False)))
     app.testing = True
     runtime(app).__dict__.update(renderer=renderer, signer=signer, seal_png=seal_png)
+    return app
+
+
+@pytest.fixture
+def app(issuance, renderer, signer, seal_png):  # type: ignore[no-untyped-def]
+    """The whole app on the issuance fixture's database and home (``make_app``)."""
+    app = make_app(issuance, renderer, signer, seal_png)
     yield app
     app.extensions["ecert"].db.dispose()
 
