@@ -7,6 +7,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,11 @@ from tests import postgres
 def pytest_configure(config: pytest.Config) -> None:
     """Compile the message catalogues, so that pytest run on its own (not only through
     ``make test``) sees the English of every message."""
+    config.addinivalue_line(
+        "markers",
+        "postgres_sample(n): of a parametrised test, every case on SQLite and only the first n on PostgreSQL"
+        " (the cases differ before any SQL runs: the same queries on the server)",
+    )
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
@@ -28,6 +34,24 @@ def pytest_configure(config: pytest.Config) -> None:
             catalog = read_po(source, locale=po_path.parents[1].name)
         with po_path.with_suffix(".mo").open("wb") as target:
             write_mo(target, catalog)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``postgres_sample(n)``: keep the first n PostgreSQL cases of each marked test."""
+    kept, dropped, counts = [], [], dict[str, int]()
+    for item in items:
+        mark = item.get_closest_marker("postgres_sample")
+        callspec = getattr(item, "callspec", None)
+        if mark is not None and callspec is not None and callspec.params.get("database_url") == "postgresql":
+            name = item.nodeid.split("[", 1)[0]
+            counts[name] = counts.get(name, 0) + 1
+            if counts[name] > mark.args[0]:
+                dropped.append(item)
+                continue
+        kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")
@@ -40,17 +64,56 @@ def postgres_server() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A migrated, empty database: each test runs on both backends."""
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite database migrated to the latest revision, once per session: each test
+    gets a byte-for-byte copy of it (the same as migrating its own, ~0.2 s less)."""
     from ecert.migrate import upgrade
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ecert.sqlite3'}"
-    else:
-        url = postgres.fresh_database(request.getfixturevalue("postgres_server"))
+    path = tmp_path_factory.mktemp("migrated") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    assert not path.with_name(path.name + "-wal").exists(), "the migration left a write-ahead log behind"
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres_server: str) -> str:
+    """The name of an empty PostgreSQL database migrated to the latest revision, once per
+    session: each test's database is created from it as a template (a file copy on the
+    server, the same schema as migrating each one)."""
+    from ecert.migrate import upgrade
+
+    url = postgres.fresh_database(postgres_server)
     upgrade(url)
-    return url
+    return url.rsplit("/", 1)[1]
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def migrated_database(request: pytest.FixtureRequest, backend: str, folder: Path) -> Iterator[str]:
+    """A migrated, empty database on ``backend`` ("sqlite": a file in ``folder``), dropped
+    afterwards on PostgreSQL (rather than left for the cluster's removal at the end: hundreds
+    of databases, a long wait after the last test and gigabytes on disk meanwhile)."""
+    if backend == "sqlite":
+        path = folder / "ecert.sqlite3"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        yield f"sqlite:///{path}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = postgres.fresh_database(server, template=request.getfixturevalue("migrated_postgres"))
+    try:
+        yield url
+    finally:
+        postgres.drop_database(server, url)
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database: each test runs on both backends."""
+    with migrated_database(request, request.param, tmp_path) as url:
+        yield url
 
 
 # --- issuing: one PKI, renderer, seal and signer per test session (they are slow to build) ---
@@ -150,16 +213,22 @@ def issuance(database_url: str, tmp_path: Path, pki_home: Path, renderer, signer
     made.db.dispose()
 
 
-@pytest.fixture
-def app(issuance, renderer, signer, seal_png):  # type: ignore[no-untyped-def]
-    """The whole app on the issuance fixture's database and home, sharing the session's
-    renderer and signer; rate limits off (tests that check them turn them on)."""
+def make_app(issuance, renderer, signer, seal_png):  # type: ignore[no-untyped-def]
+    """The whole app on ``issuance``'s database and home, sharing the session's renderer and
+    signer; rate limits off (tests that check them turn them on)."""
     from ecert.app import create_app
     from issuer.runtime import runtime
 
     app = create_app(replace(issuance.settings, ratelimits=RateLimits(enabled=False)))
     app.testing = True
     runtime(app).__dict__.update(renderer=renderer, signer=signer, seal_png=seal_png)
+    return app
+
+
+@pytest.fixture
+def app(issuance, renderer, signer, seal_png):  # type: ignore[no-untyped-def]
+    """The whole app on the issuance fixture's database and home (``make_app``)."""
+    app = make_app(issuance, renderer, signer, seal_png)
     yield app
     app.extensions["ecert"].db.dispose()
 

@@ -68,11 +68,20 @@ def cluster() -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def fresh_database(server_url: str) -> str:
-    """Create an empty database on the cluster and return its URL."""
+def fresh_database(server_url: str, template: str | None = None) -> str:
+    """Create an empty database on the cluster (a copy of database ``template``, which no one
+    may be connected to, when given) and return its URL."""
     name = f"ecert_{uuid.uuid4().hex[:12]}"
     engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     engine.dispose()
     return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(server_url: str, url: str) -> None:
+    """Drop the database at ``url`` (made by ``fresh_database``), ending any connection left to it."""
+    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    engine.dispose()

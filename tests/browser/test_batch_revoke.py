@@ -1,7 +1,8 @@
 """Two people in two browsers: approver A revokes by approval 文号 (form, a mistaken 文号 said
 at its field, the preview listing exactly the certificates, the proposal), admin B logs in
 in a separate browser context and confirms; the act's page says what was done and the
-public page says 已撤销. Screenshots at 360 and 1280 px; axe-core on every new page."""
+public page says 已撤销. Screenshots and axe-core at 360 and 1280 px
+(tests/browser/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,34 +10,13 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import pyotp
 import pytest
 
 from issuer.services.issuance import Issuance, issue_decision
 from tests import factories
-from tests.browser.conftest import Visit
+from tests.browser.conftest import Visit, new_visit, staff_signed_in
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-PASSWORD = "staff password 2026"
-
-
-def made(app: Any, username: str, role: str) -> str:
-    result = app.test_cli_runner().invoke(
-        args=["users", "create", username, "--role", role, "--with-totp"], input=PASSWORD + "\n"
-    )
-    secret = re.search(r"TOTP 密钥：([A-Z2-7]+)", result.output)
-    assert secret, result.output
-    return secret.group(1)
-
-
-def log_in(visit: Visit, served: str, username: str, secret: str) -> None:
-    page = visit.page
-    page.goto(f"{served}/console/")
-    page.get_by_label("身份证号码或用户名").fill(username)
-    page.get_by_label("密码", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_label("动态验证码").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="登录").click()
 
 
 def test_two_staff_revoke_by_doc_no(app: Any, issuance: Issuance, served: str, visit: Visit, browser: Any) -> None:
@@ -46,9 +26,7 @@ def test_two_staff_revoke_by_doc_no(app: Any, issuance: Issuance, served: str, v
         other = pool.submit(
             issue_decision, issuance, factories.decision(name="赵六", doc_no="渝卫职改〔2025〕13号")
         ).result()
-    secret_a, secret_b = made(app, "wang.approver", "approver"), made(app, "zhao.admin", "admin")
-
-    log_in(visit, served, "wang.approver", secret_a)
+    staff_signed_in(app, visit, served, "wang.approver", "approver")
     page = visit.page
     page.get_by_role("link", name="按批准文号批量撤销").click()
     visit.check("form")
@@ -72,11 +50,9 @@ def test_two_staff_revoke_by_doc_no(app: Any, issuance: Issuance, served: str, v
     visit.check("proposed")
     act_url = page.url
 
-    size = page.viewport_size
-    context = browser.new_context(viewport=size, bypass_csp=True)
+    context, second = new_visit(browser, visit.folder / "second-person")
     try:
-        second = Visit(context.new_page(), visit.folder / "second-person")
-        log_in(second, served, "zhao.admin", secret_b)
+        staff_signed_in(app, second, served, "zhao.admin", "admin")
         second.page.get_by_role("link", name="待确认的双人操作").click()
         second.check("pending")
         second.page.get_by_role("link", name=re.compile(r"操作 \d+")).first.click()

@@ -4,15 +4,13 @@ revoked); axe-core on both pages, at phone and desktop width."""
 
 from __future__ import annotations
 
-import re
 import urllib.error
 import urllib.request
 from typing import Any
 
-import pyotp
 import pytest
 
-from tests.browser.conftest import Visit
+from tests.browser.conftest import Visit, staff_signed_in
 from tests.functional.test_api_keys import UNKNOWN, bearer, create_key
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -27,18 +25,8 @@ def test_an_admin_sees_the_keys_and_their_usage(app: Any, served: str, visit: Vi
             urllib.request.urlopen(urllib.request.Request(served + UNKNOWN, headers=bearer(key)), timeout=10)
         except urllib.error.HTTPError as answer:
             assert answer.code == 404
-    made = app.test_cli_runner().invoke(
-        args=["users", "create", "zhou.admin", "--role", "admin", "--with-totp"], input="staff password 2026\n"
-    )
-    secret = re.search(r"TOTP 密钥：([A-Z2-7]+)", made.output)
-    assert secret, made.output
+    staff_signed_in(app, visit, served, "zhou.admin", "admin")
     page = visit.page
-    page.goto(f"{served}/console/")
-    page.get_by_label("身份证号码或用户名").fill("zhou.admin")
-    page.get_by_label("密码", exact=True).fill("staff password 2026")
-    page.get_by_role("button", name="登录").click()
-    page.get_by_label("动态验证码").fill(pyotp.TOTP(secret.group(1)).now())
-    page.get_by_role("button", name="登录").click()
     visit.check("console")
     page.get_by_role("link", name="API 密钥及其用量").click()
     visit.check("api-keys")

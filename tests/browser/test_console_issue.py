@@ -8,12 +8,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pyotp
 import pytest
 
 from issuer.services.issuance import Issuance
 from tests import factories
-from tests.browser.conftest import Visit
+from tests.browser.conftest import Visit, staff_signed_in
 from tests.unit.csv_rows import csv_file, row
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -36,18 +35,8 @@ def _rows(n: int) -> list[dict[str, str]]:
 def test_an_approver_uploads_a_csv_and_sees_the_issued_list(
     app: Any, issuance: Issuance, served: str, visit: Visit
 ) -> None:
-    made = app.test_cli_runner().invoke(
-        args=["users", "create", "wang.approver", "--role", "approver", "--with-totp"], input="staff password 2026\n"
-    )
-    secret = re.search(r"TOTP 密钥：([A-Z2-7]+)", made.output)
-    assert secret, made.output
+    staff_signed_in(app, visit, served, "wang.approver", "approver")
     page = visit.page
-    page.goto(f"{served}/console/")
-    page.get_by_label("身份证号码或用户名").fill("wang.approver")
-    page.get_by_label("密码", exact=True).fill("staff password 2026")
-    page.get_by_role("button", name="登录").click()
-    page.get_by_label("动态验证码").fill(pyotp.TOTP(secret.group(1)).now())
-    page.get_by_role("button", name="登录").click()
     page.get_by_role("link", name="上传审批结果签发证书").click()
     visit.check("upload-form")
 

@@ -11,13 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pikepdf
-import pyotp
 import pytest
 
 from accounts.notifier import OutboxNotifier
 from issuer.services.issuance import Issuance, issue_decision
 from tests import factories
-from tests.browser.conftest import Visit
+from tests.browser.conftest import Visit, staff_signed_in
 from tests.functional.test_corrections import png_bytes
 from tests.functional.test_portal import activation_code, code_in, outbox, post, register
 
@@ -39,17 +38,6 @@ def _log_in(page: Any, served: str, login: str, password: str) -> None:
     page.goto(f"{served}/account/login")
     page.get_by_label("身份证号码或用户名").fill(login)
     page.get_by_label("密码", exact=True).fill(password)
-    page.get_by_role("button", name="登录").click()
-
-
-def _staff(app: Any, page: Any, served: str, username: str, role: str) -> None:
-    made = app.test_cli_runner().invoke(
-        args=["users", "create", username, "--role", role, "--with-totp"], input="staff password 2026\n"
-    )
-    secret = re.search(r"TOTP 密钥：([A-Z2-7]+)", made.output)
-    assert secret, made.output
-    _log_in(page, served, username, "staff password 2026")
-    page.get_by_label("动态验证码").fill(pyotp.TOTP(secret.group(1)).now())
     page.get_by_role("button", name="登录").click()
 
 
@@ -109,7 +97,7 @@ def test_recovery_correction_answer_and_outbox(app: Any, issuance: Issuance, ser
     page.get_by_role("button", name="退出登录").click()
 
     # A reviewer answers.
-    _staff(app, page, served, "li.reviewer", "reviewer")
+    staff_signed_in(app, visit, served, "li.reviewer", "reviewer")
     page.get_by_role("link", name="更正申请").click()
     visit.check("queue")
     page.get_by_role("link", name=re.compile(r"更正申请 \d+")).click()
@@ -126,7 +114,7 @@ def test_recovery_correction_answer_and_outbox(app: Any, issuance: Issuance, ser
     page.get_by_role("button", name="退出登录").click()
 
     # An admin reads the outbox: the answer's notice is at the top.
-    _staff(app, page, served, "zhao.admin", "admin")
+    staff_signed_in(app, visit, served, "zhao.admin", "admin")
     page.get_by_role("link", name="开发环境发件箱").click()
     assert page.get_by_text("开发环境：短信未真正发出。").is_visible()
     assert "更正申请已有答复" in page.locator("ul.versions li").first.inner_text()

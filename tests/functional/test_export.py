@@ -46,6 +46,9 @@ def test_exports_the_latest_version_by_default_and_any_version_on_request(  # ty
     assert (tmp_path / "v1.pdf").read_bytes() == issuance.store.get(v1_sha256)
 
 
+@pytest.mark.postgres_sample(
+    3
+)  # the first three are the queries: unknown number, unknown number and version, unknown version
 @pytest.mark.parametrize(
     ("args", "lang", "message"),
     [

@@ -41,6 +41,7 @@ def _counts(app) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
     return int(certificates or 0), int(decisions or 0), int(numbers or 0)
 
 
+@pytest.mark.postgres_sample(1)  # the names are compared in Python, after the same query
 @pytest.mark.parametrize("other", OTHER_NAMES)
 def test_the_same_id_number_under_another_name_in_one_file_is_refused(app, tmp_path: Path, other: str) -> None:  # type: ignore[no-untyped-def]
     path = _file(tmp_path, row(), row(name=other, **OTHER_DECISION))
@@ -74,6 +75,7 @@ def test_skip_invalid_issues_the_first_name_and_skips_the_other(app, tmp_path: P
     assert _counts(app) == (1, 1, 1)
 
 
+@pytest.mark.postgres_sample(1)  # the names are compared in Python, after the same query
 @pytest.mark.parametrize("other", OTHER_NAMES)
 def test_an_id_number_issued_under_one_name_is_refused_under_another(app, tmp_path: Path, other: str) -> None:  # type: ignore[no-untyped-def]
     assert invoke(app, "issue", _file(tmp_path, row(), name="first.csv")).exit_code == 0

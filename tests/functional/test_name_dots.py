@@ -14,7 +14,15 @@ STORED = f"阿依古丽{NAME_DOT}买买提"
 VARIANTS = [NAME_DOT, *NAME_DOTS]
 
 
-@pytest.mark.parametrize("dot", VARIANTS, ids=[f"U+{ord(dot):04X}" for dot in VARIANTS])
+# Every dot on SQLite. The dots are folded in Python before the query (normalise_name), so on
+# PostgreSQL every variant sends the same SQL: the stored dot and one folded one stand for all.
+DOT_CASES = [pytest.param("sqlite", dot, id=f"sqlite-U+{ord(dot):04X}") for dot in VARIANTS] + [
+    pytest.param("postgresql", dot, id=f"postgresql-U+{ord(dot):04X}", marks=pytest.mark.postgres)
+    for dot in (NAME_DOT, "\u30fb")
+]
+
+
+@pytest.mark.parametrize(("database_url", "dot"), DOT_CASES, indirect=["database_url"])
 def test_every_middle_dot_finds_the_certificate(issuance: Issuance, client, dot: str) -> None:  # type: ignore[no-untyped-def]
     issued = issue_decision(issuance, factories.decision(name=STORED))
     typed = f" 阿依古丽{dot}买买提 "

@@ -30,6 +30,7 @@ REFUSED = {
 }
 
 
+@pytest.mark.postgres_sample(1)  # variants are folded in Python: the same query
 @pytest.mark.parametrize("typed", list(VARIANTS.values()), ids=list(VARIANTS))
 def test_a_variant_of_the_stored_name_finds_the_certificate(issuance: Issuance, client, typed: str) -> None:  # type: ignore[no-untyped-def]
     issued = issue_decision(issuance, factories.decision(name=STORED))

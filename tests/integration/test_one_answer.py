@@ -12,17 +12,20 @@ Three certificates, each tried on every path:
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import zxingcpp
+from flask import Flask
 from PIL import Image
 
 from ecert.cli import main
 from issuer.services.issuance import Issuance, issue_decision
 from issuer.services.lifecycle import correct
 from tests import factories
+from tests.conftest import BACKENDS, make_app, make_home, make_issuance, migrated_database
 from tests.functional.test_pages import verdict_section
 from tests.functional.test_upload import upload as post_pdf
 
@@ -54,8 +57,35 @@ def _qr_url(pdf: bytes, tmp_path: Path, name: str) -> str:
     return found[0].text
 
 
+# The certificates are issued once per backend for the whole module: the tests only read them
+# (pages, API, upload, CLI checks), none changes a certificate.
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared(  # type: ignore[no-untyped-def]
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pki_home: Path, renderer, signer, seal_png
+) -> Iterator[tuple[Issuance, Flask]]:
+    folder = tmp_path_factory.mktemp("one-answer")
+    with migrated_database(request, request.param, folder) as url:
+        issuance = make_issuance(url, make_home(folder, pki_home), renderer, signer, seal_png)
+        app = make_app(issuance, renderer, signer, seal_png)
+        yield issuance, app
+        app.extensions["ecert"].db.dispose()
+        issuance.db.dispose()
+
+
 @pytest.fixture
-def cases(issuance: Issuance, tmp_path: Path) -> list[Case]:
+def issuance(shared: tuple[Issuance, Flask]) -> Issuance:
+    return shared[0]
+
+
+@pytest.fixture
+def app(shared: tuple[Issuance, Flask]) -> Flask:
+    return shared[1]
+
+
+@pytest.fixture(scope="module")
+def cases(shared: tuple[Issuance, Flask], tmp_path_factory: pytest.TempPathFactory) -> list[Case]:
+    issuance, tmp_path = shared[0], tmp_path_factory.mktemp("qr")
+
     def corrected(name: str) -> tuple[object, object]:
         old = issue_decision(issuance, factories.decision(name=name, employer="重庆市大足区中医院"))
         new = correct(issuance, old.number, {"employer": "重庆市大足区人民医院"}, reason="工作单位填写错误")

@@ -32,9 +32,9 @@ def run(issuance: Issuance, *args: str, lang: str | None = None) -> subprocess.C
     )
 
 
+# One run as a real process is enough; the CLI runner test covers PostgreSQL.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_exit_codes_and_json(issuance: Issuance, tmp_path: Path) -> None:
-    if not issuance.settings.database_url.startswith("sqlite"):
-        pytest.skip("one run as a real process is enough; the CLI runner test covers PostgreSQL")
     decision = factories.decision(name="王小明")
     issued = issue_decision(issuance, decision)
     good = tmp_path / "good.pdf"
