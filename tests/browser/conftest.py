@@ -105,7 +105,7 @@ class Visit:
 def new_visit(browser: Any, folder: Path) -> tuple[Any, Visit]:
     """A fresh browser context at phone width (no cookies) and its Visit: ``(context, visit)``."""
     # The pages allow no script (CSP): axe is injected with the page's CSP bypassed.
-    context = browser.new_context(viewport=PHONE, bypass_csp=True, accept_downloads=True)
+    context = browser.new_context(viewport=PHONE, bypass_csp=True, accept_downloads=True, locale="zh-CN")
     return context, Visit(context.new_page(), folder)
 
 
