@@ -155,9 +155,15 @@ def _index_page(found: list[Application], form: StartForm, status: int) -> Respo
     return private_page(html, status)
 
 
-@bp.get("/<int:application_id>")
-@login_required
+@bp.route("/<int:application_id>", methods=["GET", "POST"])
+@limiter.limit(_upload_limit, key_func=_poster_key, exempt_when=_no_file)
 def application(application_id: int) -> BaseResponse:
+    """The application's page (GET) and its one form (POST). One rule for both: with two
+    rules on one path, a POST to an id beyond the database's would answer 405, not 404."""
+    if request.method == "POST":
+        return _post_application(application_id)
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
     account_id = _account_id()
     k = kernel()
     restored = _restore(account_id, application_id)
@@ -186,9 +192,7 @@ def _notice(restored: bool | None) -> str | None:
     return None
 
 
-@bp.post("/<int:application_id>")
-@limiter.limit(_upload_limit, key_func=_poster_key, exempt_when=_no_file)
-def post_application(application_id: int) -> BaseResponse:
+def _post_application(application_id: int) -> BaseResponse:
     """Save, upload or submit; CSRF is the signed ``form_key`` (see the module docstring)."""
     request.max_content_length = MAX_REQUEST_BYTES
     try:
@@ -475,4 +479,4 @@ def _certificate_id(found: Application) -> int | None:
 
 # The application page's POST proves itself with its signed form key, so that a form posted
 # after the session ended can still be recognised and kept (see the module docstring).
-csrf.exempt(post_application)
+csrf.exempt(application)
