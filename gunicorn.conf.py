@@ -10,6 +10,7 @@ file only says how the server runs it. Overrides, all optional:
 - ``ECERT_WEB_TIMEOUT``: seconds a request may take before its worker is replaced (default 60).
 - ``ECERT_ACCESS_LOG``: where gunicorn writes its access log (default ``-``, standard output;
   empty: none, when the proxy's log is the one kept).
+- ``ECERT_CONTROL_SOCKET``: path of gunicorn's control socket (default: none).
 """
 
 from __future__ import annotations
@@ -57,6 +58,12 @@ accesslog = os.environ.get("ECERT_ACCESS_LOG", "-") or None
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms pid=%(p)s'
 errorlog = "-"
 loglevel = "info"
+
+# Recent gunicorn's control socket (gunicornc) defaults to one path in the user's home, shared by every
+# instance on the machine (an issuer and a verifier, two test runs): off unless
+# ECERT_CONTROL_SOCKET names this instance's own path. Signals (HUP, TERM, TTIN) still work.
+control_socket = os.environ.get("ECERT_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
 
 # The heartbeat file of each worker on a memory file system, where there is one (a container's
 # disk-backed /tmp can stall the heartbeat and get healthy workers killed).

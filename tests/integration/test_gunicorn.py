@@ -113,3 +113,4 @@ def test_two_gunicorn_workers_answer_health_and_readiness(
             _, errors = server.communicate()
     assert server.returncode == 0, errors[-3000:]
     assert "Traceback" not in errors, errors[-3000:]
+    assert "Control socket listening" not in errors  # none shared in the home by every instance
