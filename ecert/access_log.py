@@ -4,9 +4,9 @@ A QR URL is ``/v/<token>?c=<claim>``; the claim is the signed summary of a certi
 and has no place in a log that operators, log shippers and backups all read.  The
 development server (``ecert run``, Werkzeug) logs each request line: this filter blanks
 the value of every ``c`` query parameter in it.  A production WSGI server writes its own
-access log: configure it to log the path without the query (gunicorn
-``--access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s'``, nginx ``$uri`` instead of
-``$request``), as the README's deployment notes say.
+access log: configure it to log the path without the query (``gunicorn.conf.py`` logs
+``%(U)s``, never ``%(r)s`` or ``%(q)s``; nginx ``$uri`` instead of ``$request``), as the
+README's deployment notes say.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from flask import Flask, render_template
 from ecert.api_keys.commands import api_keys_group
 from ecert.audit import AuditTrail
 from ecert.db import connect
+from ecert.health import init_health
 from ecert.i18n import init_i18n
 from ecert.kernel import Kernel
 from ecert.settings import Settings
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     init_i18n(app)
     init_web(app, settings)
+    init_health(app)  # /healthz, /readyz; features add their readiness probes in init_app
     app.cli.add_command(api_keys_group)  # the kernel's keys: the API checks them, the console shows them
 
     # Features are imported here, never at module level, so the kernel stays independent.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from ecert.health import add_probe
 from ecert.kernel import kernel
 from issuer.cli import (
     correct_command,
@@ -14,12 +15,16 @@ from issuer.cli import (
     revoke_command,
     use_copies_group,
 )
-from issuer.runtime import IssuerRuntime, anchor_stamper
+from issuer.runtime import IssuerRuntime, anchor_stamper, signer_probe, tsa_probe
 
 
 def init_app(app: Flask) -> None:
     app_kernel = kernel(app)
-    app.extensions["issuer"] = IssuerRuntime(app_kernel)
+    issuer_runtime = IssuerRuntime(app_kernel)
+    app.extensions["issuer"] = issuer_runtime
+    # /readyz (ecert.health): this process can sign, and its timestamp authority answers.
+    add_probe(app, "signer", signer_probe(issuer_runtime))
+    add_probe(app, "tsa", tsa_probe(app_kernel.settings))
     # The kernel's audit log anchors its head with a timestamp from the issuer's authority.
     app_kernel.db.audit.stamper = anchor_stamper(app_kernel.settings)
     for command in (

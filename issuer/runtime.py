@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from flask import Flask
 
+from ecert.health import Cached, Check, Probe, http_reachable
 from ecert.kernel import Kernel
 from ecert.settings import Settings
 from issuer.services.pipeline import Issuance
@@ -81,6 +82,33 @@ def anchor_stamper(settings: Settings) -> Callable[[bytes], bytes]:
         return DevelopmentPKI.load_or_create(settings.pki_dir, settings.office_name, settings.public_url)
 
     return build_anchor_stamper(tsa_url=settings.tsa_url, pki_loader=development_pki, production=settings.is_production)
+
+
+def signer_probe(issuer_runtime: IssuerRuntime, retry_seconds: float = 10.0) -> Probe:
+    """``/readyz``'s signer: loaded (built on the first probe, as the first issuance would,
+    then kept); a verifier-only deployment (``ECERT_SIGNER=none``) has none to load, which is
+    no failure. A signer that fails to load is tried again after ``retry_seconds``."""
+    if issuer_runtime.kernel.settings.signer == "none":
+        return lambda: Check(True, "not configured")
+
+    def loaded() -> Check:
+        with issuer_runtime._lock:  # as issuance() does: one signer (one token session) per process
+            issuer_runtime.signer  # noqa: B018 - the cached property builds it once, then keeps it
+        return Check(True, "loaded")
+
+    return Cached(loaded, retry_seconds)
+
+
+def tsa_probe(settings: Settings, *, cache_seconds: float = 5.0, timeout: float = 2.0) -> Probe:
+    """``/readyz``'s timestamp authority: an HTTP one (``ECERT_TSA_URL``) answers within
+    ``timeout`` (asked at most once per ``cache_seconds``); the development in-process one
+    is always there; a deployment with neither timestamps nothing."""
+    url = settings.tsa_url
+    if url:
+        return Cached(lambda: http_reachable(url, timeout), cache_seconds)
+    if settings.is_production:
+        return lambda: Check(True, "not configured")
+    return lambda: Check(True, "in-process")
 
 
 def runtime(app: Flask) -> IssuerRuntime:

@@ -57,6 +57,10 @@ def _expected(world: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[st
     return {
         ("/", "GET"): ("/", ALL_200),
         ("/.well-known/ecert-qr-keys.json", "GET"): ("/.well-known/ecert-qr-keys.json", ALL_200),
+        # --- load balancer checks (ecert.health): everyone, no login, nothing to hide ---
+        ("/healthz", "GET"): ("/healthz", ALL_200),
+        ("/readyz", "GET"): ("/readyz", ALL_200),
+        # --- end of load balancer checks ---
         ("/static/<path:filename>", "GET"): ("/static/nothing.css", dict.fromkeys(PEOPLE, 404)),
         ("/account/login", "GET"): ("/account/login", ALL_200),
         ("/account/register", "GET"): ("/account/register", ALL_200),
