@@ -628,7 +628,9 @@ def test_evidence_is_served_safely_to_staff_only_each_view_audited_and_404_once_
         session.get_one(LegacyEvidence, first_id).deleted_at = NOW
     assert reviewer.get(f"/console/conversions/evidence/{first_id}").status_code == 404
     assert reviewer.get(f"/console/conversions/evidence/{first_id}/thumbnail.png").status_code == 404
-    assert "文件已删除（申请人补正时撤下，或已过保存期限）" in reviewer.get(f"/console/conversions/{one}").get_data(as_text=True)
+    assert "文件已删除（申请人补正时撤下，或已过保存期限）" in reviewer.get(f"/console/conversions/{one}").get_data(
+        as_text=True
+    )
 
 
 def test_through_the_pages_return_recommend_and_approve_by_two_people_and_it_appears_in_my_certificates(
