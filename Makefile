@@ -66,9 +66,12 @@ test: setup lint
 	$(BIN)/pytest -q
 
 # Not a test: a genuine client's PDF-check latency while another attacks, against a baseline
-# of the same run (scripts/bench_pdfcheck.py); figures in $(ECERT_HOME)/bench.json.
+# of the same run (scripts/bench_pdfcheck.py); figures in $(ECERT_HOME)/bench.json. Then the
+# cost of issuing a certificate against pyHanko signing alone (scripts/bench_issuance.py);
+# figures in $(ECERT_HOME)/bench-issuance.json.
 bench: setup
 	$(BIN)/python scripts/bench_pdfcheck.py
+	$(BIN)/python scripts/bench_issuance.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .cache screenshots
