@@ -14,10 +14,11 @@ from typing import Final
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, StringField
-from wtforms.validators import AnyOf, InputRequired, Length, ValidationError
+from wtforms.validators import AnyOf, InputRequired, Length
 
 from ecert.i18n import _l
 from legacy_import import claim
+from legacy_import.text_fields import one_line
 
 # The longest text each field keeps: the roster's columns (ecert.models.RosterEntry).
 MAX_LENGTHS: Final[dict[str, int]] = {
@@ -34,18 +35,11 @@ MAX_LENGTHS: Final[dict[str, int]] = {
     "paper_number": 64,
     "employer": 200,
 }
-_FORBIDDEN = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
-
-
-def _plain_text(_form: FlaskForm, field: StringField) -> None:
-    text = field.data or ""
-    if any((not ch.isprintable()) or ch in _FORBIDDEN for ch in text):
-        raise ValidationError(_l("含有不可见的控制字符，请删除后重新输入"))
 
 
 def _claim_field(name: str) -> StringField:
     most = MAX_LENGTHS[name]
-    return StringField(validators=[Length(max=most, message=_l("最多 %(max)d 个字")), _plain_text])
+    return StringField(validators=[Length(max=most, message=_l("最多 %(max)d 个字")), one_line])
 
 
 class StartForm(FlaskForm):

@@ -112,11 +112,8 @@ def display_name(name: str | None) -> str:
     """The upload's name as data: its last path segment, control and bidi characters
     removed, at most ``MAX_NAME`` characters. Never used as a path (blobs are named by hash)."""
     text = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    text = "".join(ch for ch in text if ch.isprintable() and ch not in _BIDI).strip()
+    text = "".join(ch for ch in text if ch.isprintable()).strip()  # bidirectional controls do not print
     return text[:MAX_NAME] or "未命名"
-
-
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 
 
 def gender_of(id_number: str) -> str:

@@ -8,6 +8,7 @@ from wtforms.validators import AnyOf, InputRequired, Length, ValidationError
 
 from ecert.i18n import _l
 from legacy_import.review import CORRECTABLE, MAX_MESSAGE, MAX_VALUE
+from legacy_import.text_fields import lines
 
 _TOO_LONG = _l("最多 %(max)d 个字")
 
@@ -21,16 +22,6 @@ def _stripped_required(message: object) -> object:
     return check
 
 
-_LINE_BREAKS = frozenset("\n\r\t")
-
-
-def plain_text(_form: FlaskForm, field: StringField) -> None:
-    """No control characters but line breaks: they print as nothing, and NUL is refused by
-    PostgreSQL (a staff member's paste must get a message, not an error page)."""
-    if any(not (ch.isprintable() or ch in _LINE_BREAKS) for ch in field.data or ""):
-        raise ValidationError(str(_l("含有不可见的控制字符，请删除后重新输入")))
-
-
 class StepForm(FlaskForm):
     """Recommend, approve: no fields, the CSRF token is the form."""
 
@@ -40,7 +31,7 @@ class ReturnForm(FlaskForm):
         validators=[
             _stripped_required(_l("请写明需要申请人补正的内容")),
             Length(max=MAX_MESSAGE, message=_TOO_LONG),
-            plain_text,
+            lines,
         ]
     )
 
@@ -50,7 +41,7 @@ class RejectForm(FlaskForm):
         validators=[
             _stripped_required(_l("请写明不予转换的原因")),
             Length(max=MAX_MESSAGE, message=_TOO_LONG),
-            plain_text,
+            lines,
         ]
     )
 
@@ -60,11 +51,11 @@ class ChangeForm(FlaskForm):
     field = StringField(
         validators=[InputRequired(_l("请选择要更正的项目")), AnyOf(CORRECTABLE, message=_l("请选择要更正的项目"))]
     )
-    value = StringField(validators=[Length(max=MAX_VALUE, message=_TOO_LONG), plain_text])
+    value = StringField(validators=[Length(max=MAX_VALUE, message=_TOO_LONG), lines])
     reason = TextAreaField(
         validators=[
             _stripped_required(_l("请写明更正的依据（例如档案材料的哪一页）")),
             Length(max=MAX_MESSAGE, message=_TOO_LONG),
-            plain_text,
+            lines,
         ]
     )

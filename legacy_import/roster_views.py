@@ -25,10 +25,10 @@ from console.views import staff_actor, staff_may
 from ecert.i18n import _, _l
 from ecert.kernel import kernel
 from ecert.web import private_page
-from legacy_import.review_forms import plain_text
 from legacy_import.roster import RosterFileProblem, RosterProblem
 from legacy_import.roster_words import column_text, describe, file_problem_text
 from legacy_import.rosters import MAX_LABEL, RosterImport, import_roster, sources
+from legacy_import.text_fields import lines
 
 # An archive's roster is ~150 bytes a row in CSV, less in XLSX: 10 MB is tens of thousands
 # of rows, and within the app's request limit (ECERT_MAX_REQUEST_BYTES, 16 MB by default).
@@ -39,7 +39,7 @@ bp = Blueprint("legacy_rosters", __name__, url_prefix="/console/rosters", templa
 
 class RosterForm(FlaskForm):
     file = FileField(validators=[FileRequired(_l("请选择名册文件（CSV 或 XLSX）"))])
-    source = StringField(validators=[Length(max=MAX_LABEL, message=_l("来源最多 %(max)d 个字")), plain_text])
+    source = StringField(validators=[Length(max=MAX_LABEL, message=_l("来源最多 %(max)d 个字")), lines])
     skip_invalid = BooleanField()
 
 
