@@ -11,6 +11,7 @@ from issuer.cli.words import column_label
 from legacy_import import workflow
 from legacy_import.application_words import GRANT_ROUTE_WORDS
 from legacy_import.claim import INCOMPLETE, INTACT, LOST
+from legacy_import.finding_words import EVIDENCE_LABELS, FIELD_LABELS
 
 STATUS_WORDS: Mapping[str, Any] = {
     workflow.DRAFT: _l("草稿"),
@@ -29,12 +30,8 @@ CASE_WORDS: Mapping[str, Any] = {
     INCOMPLETE: _l("证书信息不全"),
 }
 
-EVIDENCE_WORDS: Mapping[str, Any] = {
-    "paper_certificate": _l("纸质证书扫描件"),
-    "review_form": _l("《职称申报评审表》"),
-    "report_form": _l("《考核确定职称呈报表》"),
-    "archive_letter": _l("档案部门证明"),
-}
+# The staff pages name fields and evidence as the findings beside them do: one table.
+EVIDENCE_WORDS: Mapping[str, Any] = EVIDENCE_LABELS
 
 ACTION_WORDS: Mapping[str, Any] = {
     workflow.RECOMMEND: _l("审查通过，提请审批"),
@@ -57,10 +54,8 @@ REFUSAL_WORDS: Mapping[str, Any] = {
 
 
 def field_label(name: str) -> str:
-    """The claim field as staff know it (the decisions file's Chinese column names)."""
-    if name == "paper_number":
-        return _("原证书编号")
-    return column_label(name)
+    """The claim field as staff know it: the findings' word, else the decisions file's column name."""
+    return str(FIELD_LABELS.get(name) or column_label(name))
 
 
 def claim_value(name: str, value: str | None) -> str:
