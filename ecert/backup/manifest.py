@@ -66,7 +66,8 @@ def hash_file(path: Path) -> tuple[int, str]:
 
 
 def copy_hashed(source: Path, target: Path, mode: int) -> tuple[int, str]:
-    """Copy ``source`` to a new file ``target`` (``mode``), hashing the bytes written."""
+    """Copy ``source`` to a new file ``target`` (``mode``), hashing the bytes written. Not
+    synced one by one (that costs 4-10x here): the caller syncs once when all are written."""
     digest, size = hashlib.sha256(), 0
     descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     with source.open("rb") as reader, os.fdopen(descriptor, "wb") as writer:
@@ -74,8 +75,6 @@ def copy_hashed(source: Path, target: Path, mode: int) -> tuple[int, str]:
             digest.update(chunk)
             writer.write(chunk)
             size += len(chunk)
-        writer.flush()
-        os.fsync(writer.fileno())
     os.chmod(target, mode)  # O_CREAT's mode is masked by the umask
     return size, digest.hexdigest()
 

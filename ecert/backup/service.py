@@ -131,6 +131,7 @@ def take_backup(
         files=tuple(writer.files),
         dirs=writer.dirs,
     )
+    os.sync()  # every file on disk before the manifest says the backup is whole
     manifest_sha256 = write_manifest(directory, manifest)
     with db.write() as session:
         event = audit.append(
@@ -245,6 +246,7 @@ def restore_backup(
         written += 1
     for folder, mode in _folder_targets(settings, manifest):
         os.chmod(folder, mode)
+    os.sync()  # the files on disk before the database that names them appears
 
     event_seq = 0
 
