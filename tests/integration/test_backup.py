@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import stat
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -59,22 +62,30 @@ def source_app(issuance: Issuance) -> Flask:
     return app
 
 
-@pytest.fixture
-def empty_instance(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> Iterator[Flask]:
+@contextmanager
+def new_machine(request: pytest.FixtureRequest, database_url: str, folder: Path) -> Iterator[Flask]:
     """A new machine: an ECERT_HOME that does not exist yet and an empty database (no tables)
     on the same backend as the source."""
     if database_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'new-machine' / 'db' / 'ecert.sqlite3'}"
+        url = f"sqlite:///{folder / 'db' / 'ecert.sqlite3'}"
     else:
         server = request.getfixturevalue("postgres_server")
         url = postgres.fresh_database(server)
-    settings = Settings(home=tmp_path / "new-machine" / "home", database_url=url, ratelimits=RateLimits(enabled=False))
+    settings = Settings(home=folder / "home", database_url=url, ratelimits=RateLimits(enabled=False))
     app = create_app(settings)
     app.testing = True
-    yield app
-    app.extensions["ecert"].db.dispose()
-    if not database_url.startswith("sqlite"):
-        postgres.drop_database(request.getfixturevalue("postgres_server"), url)
+    try:
+        yield app
+    finally:
+        app.extensions["ecert"].db.dispose()
+        if not database_url.startswith("sqlite"):
+            postgres.drop_database(request.getfixturevalue("postgres_server"), url)
+
+
+@pytest.fixture
+def empty_instance(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    with new_machine(request, database_url, tmp_path / "new-machine") as app:
+        yield app
 
 
 def restored_issuance(app: Flask, source: Issuance) -> Issuance:
@@ -224,3 +235,52 @@ def test_backup_and_restore_refuse_to_overwrite(  # type: ignore[no-untyped-def]
         == f"{folder / 'manifest.json'} does not exist: not a backup folder, or a backup that never finished"
     )
     app.extensions["ecert"].db.dispose()
+
+
+def test_backups_taken_while_certificates_are_issued_restore_consistent(  # type: ignore[no-untyped-def]
+    request: pytest.FixtureRequest, issuance: Issuance, database_url: str, tmp_path: Path
+) -> None:
+    """The service keeps issuing (PDF blob, rows, audit events, an anchor per batch) while
+    backups are taken: each restores to an instance whose audit log, anchors, registry and
+    blobs agree."""
+    stop, errors = threading.Event(), list[BaseException]()
+
+    def keep_issuing() -> None:
+        try:
+            for _n in range(12):
+                if stop.is_set():
+                    return
+                issue_decision(issuance, factories.decision())
+        except BaseException as error:  # reported by the test below
+            errors.append(error)
+
+    issue_decision(issuance, factories.decision())
+    writer = threading.Thread(target=keep_issuing)
+    writer.start()
+    folders = []
+
+    def certificates() -> int:
+        with issuance.db.read() as session:
+            return len(session.scalars(select(Certificate.id)).all())
+
+    try:
+        for n in range(3):
+            seen, deadline = certificates(), time.monotonic() + 60
+            while n and certificates() == seen and time.monotonic() < deadline:
+                time.sleep(0.1)  # a backup after at least one more certificate
+            folders.append(tmp_path / f"backup-{n}")
+            backup(issuance, folders[-1])
+    finally:
+        stop.set()
+        writer.join()
+    assert not errors, errors
+    counts = [json.loads((f / "manifest.json").read_text(encoding="utf-8"))["certificates"] for f in folders]
+    assert counts[0] < counts[-1], counts  # certificates were issued between the backups
+    for folder in (folders[0], folders[-1]):
+        with new_machine(request, database_url, tmp_path / f"machine-{folder.name}") as app:
+            runner = app.test_cli_runner()
+            assert runner.invoke(main, ["restore", str(folder)]).exit_code == 0
+            audit = runner.invoke(main, ["audit", "verify"])
+            assert audit.exit_code == 0, audit.output
+            blobs = runner.invoke(main, ["db", "verify-blobs"])
+            assert blobs.exit_code == 0, blobs.output
