@@ -50,6 +50,8 @@ def backup_command(directory: Path) -> None:
         )
     except BackupError as error:
         raise Failure(error_text(error)) from None
+    except OSError as error:  # a folder not writable, a disk full: the file named, no traceback
+        raise Failure(_("无法读写 %(path)s：%(reason)s", path=error.filename, reason=error.strerror or error)) from None
     manifest = result.manifest
     click.echo(
         _(
@@ -90,6 +92,8 @@ def restore_command(directory: Path) -> None:
         for problem in error.problems:
             click.echo(problem_text(problem), err=True)
         raise Failure(error_text(error)) from None
+    except OSError as error:
+        raise Failure(_("无法读写 %(path)s：%(reason)s", path=error.filename, reason=error.strerror or error)) from None
     app_kernel.db.dispose()  # connections opened before the database was in place
     click.echo(
         _(

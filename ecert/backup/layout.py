@@ -11,7 +11,7 @@ key files live elsewhere (the same environment variables, other paths).
 Left out: the database files (the database part copies them consistently), and what the
 instance rebuilds or only passes through — the upload spool, the development outbox of
 one-time codes (minutes long), the demo PDFs ``make setup`` writes (copies of blobs),
-benchmark figures, lock and temporary files.
+benchmark figures, lock and temporary files, and earlier backups kept under home.
 """
 
 from __future__ import annotations
@@ -105,10 +105,11 @@ class StateFile:
     path: Path
 
 
-def state_files(settings: Settings) -> Iterator[StateFile]:
-    """Every file of every part that exists, each under the most specific part that holds it."""
+def state_files(settings: Settings, *, besides: Path | None = None) -> Iterator[StateFile]:
+    """Every file of every part that exists, each under the most specific part that holds it;
+    never inside ``besides`` (the backup folder itself, which may lie inside home)."""
     all_parts = parts(settings)
-    claimed = {p.path for p in all_parts}
+    claimed = {p.path for p in all_parts} | ({besides.absolute()} if besides is not None else set())
     skipped = database_files(settings.database_url)
     for part in all_parts:
         if part.kind == "file":
@@ -124,6 +125,7 @@ def state_files(settings: Settings) -> Iterator[StateFile]:
                 for name in subfolders
                 if here / name not in claimed
                 and not (part.name == HOME and here == part.path and name in SKIPPED_IN_HOME)
+                and not _is_backup(here / name)
             )
             for name in sorted(files):
                 path = here / name
@@ -131,6 +133,11 @@ def state_files(settings: Settings) -> Iterator[StateFile]:
                     continue
                 if path.is_file():  # a regular file, or a link to one (its content is taken)
                     yield StateFile(part, path.relative_to(part.path).as_posix(), path)
+
+
+def _is_backup(folder: Path) -> bool:
+    # An earlier backup kept under home: taken again, every backup would hold all the older ones.
+    return (folder / "manifest.json").is_file() and (folder / "database").is_dir()
 
 
 def _is_bench(part: Part, path: Path) -> bool:

@@ -107,7 +107,7 @@ def take_backup(
     directory.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
     os.chmod(directory, PRIVATE_DIR)
     writer = _Writer(directory)
-    for state in list(state_files(settings)):  # anchors first (see the module docstring)
+    for state in list(state_files(settings, besides=directory)):  # anchors first (see the module docstring)
         if state.part.name == "audit-anchors":
             writer.add(state)
     dump = writer.folder(PurePosixPath(DATABASE)) / db_copy.dump_name(kind)
@@ -117,7 +117,9 @@ def take_backup(
         snapshot = db_copy.dump_postgres(settings.database_url, dump, settings.pg_bin_dir)
     size, sha256 = hash_file(dump)
     writer.files.append(FileEntry(path=f"{DATABASE}/{dump.name}", size=size, sha256=sha256, mode=PRIVATE_FILE))
-    for state in list(state_files(settings)):  # listed anew: files appear while the database is copied
+    for state in list(
+        state_files(settings, besides=directory)
+    ):  # listed anew: files appear while the database is copied
         if state.part.name != "audit-anchors":
             writer.add(state)
     manifest = Manifest(
@@ -185,7 +187,7 @@ def _plan(settings: Settings, manifest: Manifest, directory: Path) -> list[_Plan
     targets = {p.target for p in planned}
     others = [
         str(s.path)
-        for s in state_files(settings)
+        for s in state_files(settings, besides=directory)
         if s.path.absolute() not in targets and not (s.part.name == HOME and s.relative == DEVELOPMENT_SECRET)
     ]
     if others:

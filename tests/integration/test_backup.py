@@ -284,3 +284,15 @@ def test_backups_taken_while_certificates_are_issued_restore_consistent(  # type
             assert audit.exit_code == 0, audit.output
             blobs = runner.invoke(main, ["db", "verify-blobs"])
             assert blobs.exit_code == 0, blobs.output
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_backup_kept_under_home_is_not_taken_into_the_next(issuance: Issuance, issued: list[Issued]) -> None:
+    first, second = issuance.settings.home / "backups" / "first", issuance.settings.home / "backups" / "second"
+    backup(issuance, first)
+    backup(issuance, second)
+    paths = [entry["path"] for entry in json.loads((second / "manifest.json").read_text(encoding="utf-8"))["files"]]
+    assert not [path for path in paths if "backups/" in path]
+    assert (
+        len(paths) == len(json.loads((first / "manifest.json").read_text(encoding="utf-8"))["files"]) + 1
+    )  # its anchor
