@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -63,7 +64,7 @@ def source_app(issuance: Issuance) -> Flask:
 
 
 @contextmanager
-def new_machine(request: pytest.FixtureRequest, database_url: str, folder: Path) -> Iterator[Flask]:
+def new_machine(request: pytest.FixtureRequest, database_url: str, folder: Path, **settings_: Any) -> Iterator[Flask]:
     """A new machine: an ECERT_HOME that does not exist yet and an empty database (no tables)
     on the same backend as the source."""
     if database_url.startswith("sqlite"):
@@ -71,7 +72,7 @@ def new_machine(request: pytest.FixtureRequest, database_url: str, folder: Path)
     else:
         server = request.getfixturevalue("postgres_server")
         url = postgres.fresh_database(server)
-    settings = Settings(home=folder / "home", database_url=url, ratelimits=RateLimits(enabled=False))
+    settings = Settings(home=folder / "home", database_url=url, ratelimits=RateLimits(enabled=False), **settings_)
     app = create_app(settings)
     app.testing = True
     try:
@@ -296,3 +297,23 @@ def test_a_backup_kept_under_home_is_not_taken_into_the_next(issuance: Issuance,
     assert (
         len(paths) == len(json.loads((first / "manifest.json").read_text(encoding="utf-8"))["files"]) + 1
     )  # its anchor
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_each_part_goes_where_the_restoring_settings_place_it(  # type: ignore[no-untyped-def]
+    request: pytest.FixtureRequest, issuance: Issuance, issued: list[Issued], database_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "backup"
+    backup(issuance, folder)
+    key_file, anchors = tmp_path / "etc" / "audit.key", tmp_path / "worm" / "anchors"
+    with new_machine(
+        request, database_url, tmp_path / "elsewhere", audit_key_file=key_file, audit_anchor_dir=anchors
+    ) as app:
+        runner = app.test_cli_runner()
+        assert runner.invoke(main, ["restore", str(folder)]).exit_code == 0
+        assert key_file.read_bytes() == (issuance.settings.home / "audit-key").read_bytes()
+        assert not (app.extensions["ecert"].settings.home / "audit-key").exists()
+        # The backup's anchors plus one of its own each: the source's of backup.taken, this one's of backup.restored.
+        assert len(list(anchors.glob("anchor-*.json"))) == len(list(issuance.settings.audit_anchor_path.glob("*.json")))
+        audit = runner.invoke(main, ["audit", "verify"])
+        assert audit.exit_code == 0, audit.output
