@@ -317,3 +317,57 @@ def test_each_part_goes_where_the_restoring_settings_place_it(  # type: ignore[n
         assert len(list(anchors.glob("anchor-*.json"))) == len(list(issuance.settings.audit_anchor_path.glob("*.json")))
         audit = runner.invoke(main, ["audit", "verify"])
         assert audit.exit_code == 0, audit.output
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_restore_refuses_another_schema_database_or_an_unplaced_part(  # type: ignore[no-untyped-def]
+    issuance: Issuance, issued: list[Issued], empty_instance: Flask, tmp_path: Path
+) -> None:
+    import hashlib
+
+    from ecert.migrate import head_revision
+
+    folder = tmp_path / "backup"
+    backup(issuance, folder)
+    manifest_path = folder / "manifest.json"
+    original = json.loads(manifest_path.read_text(encoding="utf-8"))
+    runner = empty_instance.test_cli_runner()
+
+    def refused(manifest: dict[str, Any]) -> str:
+        manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+        result = runner.invoke(main, ["--lang", "en", "restore", str(folder)])
+        assert result.exit_code == 1, result.output
+        return result.output.strip()
+
+    assert refused({**original, "schema_revision": "0001"}) == (
+        f"the backup's database schema is at revision 0001, this program's at {head_revision()}; "
+        f"restore it with ecert {original['ecert_version']}, which made it, then run ecert db upgrade"
+    )
+    assert refused({**original, "database": {**original["database"], "dialect": "postgresql"}}) == (
+        "the backup holds a postgresql database and this instance is configured for sqlite; "
+        "a backup restores onto the same kind of database only"
+    )
+    # As a production backup holds it: the pinned roots from ECERT_TRUST_ROOTS, unset here.
+    roots = (issuance.settings.pki_dir / "root-ca.cert.pem").read_bytes()
+    (folder / "trust-roots").mkdir()
+    (folder / "trust-roots" / "roots.pem").write_bytes(roots)
+    entry = {
+        "path": "trust-roots/roots.pem",
+        "size": len(roots),
+        "sha256": hashlib.sha256(roots).hexdigest(),
+        "mode": 0o644,
+    }
+    with_roots = {
+        **original,
+        "parts": {**original["parts"], "trust-roots": {"kind": "file", "source": "/etc/ecert/roots.pem"}},
+        "files": [*original["files"], entry],
+    }
+    assert (
+        refused(with_roots)
+        == "the backup holds trust-roots, but ECERT_TRUST_ROOTS is not set here: nowhere to write it"
+    )
+    assert refused({**original, "files": [{**entry, "path": "../outside"}]}) == (
+        "the path ../outside in the backup manifest points outside the backup; refused"
+    )
+    home = empty_instance.extensions["ecert"].settings.home
+    assert [p.name for p in home.iterdir()] == ["development-secret-key"]  # nothing written
