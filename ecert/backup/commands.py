@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import getpass
 import time
-from importlib.metadata import version
 from pathlib import Path
 
 import click
@@ -46,7 +45,6 @@ def backup_command(directory: Path) -> None:
             directory,
             at=app_kernel.clock(),
             actor=_actor(),
-            ecert_version=version("ecert"),
         )
     except BackupError as error:
         raise Failure(error_text(error)) from None

@@ -108,9 +108,14 @@ def _libpq(database_url: str) -> tuple[str, dict[str, str]]:
     return conninfo, environment
 
 
+def require_tool(kind: str, pg_bin: Path, name: str) -> None:
+    """Checked before anything is written: a missing pg_dump found halfway leaves a half backup."""
+    if kind == "postgresql" and not (pg_bin / name).exists():
+        raise BackupError("backup.tool_missing", tool=name, dir=str(pg_bin))
+
+
 def _run(tool: Path, arguments: list[str], environment: dict[str, str]) -> None:
-    if not tool.exists():
-        raise BackupError("backup.tool_missing", tool=tool.name, dir=str(tool.parent))
+    require_tool("postgresql", tool.parent, tool.name)
     done = subprocess.run([str(tool), *arguments], env=environment, capture_output=True, text=True)
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip()]

@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from importlib.metadata import version
 from pathlib import Path, PurePosixPath
 
 from ecert import audit
@@ -97,15 +99,7 @@ def _mode(path: Path) -> int:
     return path.stat().st_mode & 0o777
 
 
-def take_backup(
-    settings: Settings, db: Database, directory: Path, *, at: datetime, actor: str, ecert_version: str
-) -> BackupResult:
-    kind = db_copy.dialect(settings.database_url)
-    directory = directory.absolute()
-    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
-        raise BackupError("backup.target_not_empty", dir=str(directory))
-    directory.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-    os.chmod(directory, PRIVATE_DIR)
+def _copy_parts(settings: Settings, directory: Path, kind: str, at: datetime) -> Manifest:
     writer = _Writer(directory)
     for state in list(state_files(settings, besides=directory)):  # anchors first (see the module docstring)
         if state.part.name == "audit-anchors":
@@ -117,14 +111,13 @@ def take_backup(
         snapshot = db_copy.dump_postgres(settings.database_url, dump, settings.pg_bin_dir)
     size, sha256 = hash_file(dump)
     writer.files.append(FileEntry(path=f"{DATABASE}/{dump.name}", size=size, sha256=sha256, mode=PRIVATE_FILE))
-    for state in list(
-        state_files(settings, besides=directory)
-    ):  # listed anew: files appear while the database is copied
+    # Listed anew: files appear while the database is copied.
+    for state in list(state_files(settings, besides=directory)):
         if state.part.name != "audit-anchors":
             writer.add(state)
-    manifest = Manifest(
+    return Manifest(
         created_at=at.isoformat(),
-        ecert_version=ecert_version,
+        ecert_version=version("ecert"),
         schema_revision=snapshot.revision,
         database={"dialect": kind, "path": f"{DATABASE}/{dump.name}"},
         audit_head={"seq": snapshot.head_seq, "hash": snapshot.head_hash},
@@ -133,6 +126,27 @@ def take_backup(
         files=tuple(writer.files),
         dirs=writer.dirs,
     )
+
+
+def take_backup(settings: Settings, db: Database, directory: Path, *, at: datetime, actor: str) -> BackupResult:
+    kind = db_copy.dialect(settings.database_url)
+    db_copy.require_tool(kind, settings.pg_bin_dir, "pg_dump")
+    directory = directory.absolute()
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise BackupError("backup.target_not_empty", dir=str(directory))
+    directory.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    os.chmod(directory, PRIVATE_DIR)
+    try:
+        manifest = _copy_parts(settings, directory, kind, at)
+    except BaseException:
+        # A half backup is worse than none (it could be taken for one): what this call wrote
+        # goes, the folder was new or empty.
+        for child in list(directory.iterdir()):
+            if child.is_dir():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+        raise
     os.sync()  # every file on disk before the manifest says the backup is whole
     manifest_sha256 = write_manifest(directory, manifest)
     with db.write() as session:
@@ -146,9 +160,9 @@ def take_backup(
                 "directory": str(directory),
                 "files": len(manifest.files),
                 "bytes": manifest.total_bytes,
-                "schema_revision": snapshot.revision,
-                "audit_head_seq": snapshot.head_seq,
-                "certificates": snapshot.certificates,
+                "schema_revision": manifest.schema_revision,
+                "audit_head_seq": manifest.audit_head["seq"],
+                "certificates": manifest.certificates,
             },
             at=at,
         )
@@ -226,6 +240,7 @@ def restore_backup(
     kind = db_copy.dialect(settings.database_url)
     if manifest.database.get("dialect") != kind:
         raise BackupError("restore.dialect", backup=manifest.database.get("dialect", "?"), target=kind)
+    db_copy.require_tool(kind, settings.pg_bin_dir, "pg_restore")
     planned = _plan(settings, manifest, directory)
     tables = db_copy.table_count(settings.database_url)
     if tables:
