@@ -83,7 +83,7 @@ def main() -> int:
             times["cp_backup"].append(copy_and_sync(source, work / f"cp-{n}"))
             folder = work / f"backup-{n}"
             started = time.perf_counter()
-            result = take_backup(settings, db, folder, at=dt.datetime.now(dt.UTC), actor="bench", ecert_version="bench")
+            result = take_backup(settings, db, folder, at=dt.datetime.now(dt.UTC), actor="bench")
             times["backup"].append(time.perf_counter() - started)
             size, files = result.manifest.total_bytes, len(result.manifest.files)
             times["cp_restore"].append(copy_and_sync(folder, work / f"cp-backup-{n}"))
