@@ -1,7 +1,7 @@
 """Benchmark (not a test): ``ecert backup`` / ``ecert restore`` against a plain copy of the same
 bytes, measured in the same run.
 
-    .venv/bin/python scripts/bench_backup.py [--rounds 5] [--blobs 1000] [--blob-kb 110]
+    .venv/bin/python scripts/bench_backup.py [--rounds 9] [--blobs 1000] [--blob-kb 110]
 
 Copies an instance (default ``$ECERT_HOME``, i.e. the demo instance ``make setup`` made) into
 a throw-away folder, adds ``--blobs`` synthetic blobs of ``--blob-kb`` KB (a certificate PDF is
@@ -60,7 +60,7 @@ def add_blobs(home: Path, count: int, size: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--blobs", type=int, default=1000)
     parser.add_argument("--blob-kb", type=int, default=110)
     home = Path(os.environ.get("ECERT_HOME", ROOT / "instance"))
