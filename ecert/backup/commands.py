@@ -75,16 +75,32 @@ def backup_command(directory: Path) -> None:
 
 @click.command("restore")
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--check", "check_only", is_flag=True, help="Only check the backup against its manifest; write nothing.")
 @with_appcontext
-def restore_command(directory: Path) -> None:
+def restore_command(directory: Path, check_only: bool) -> None:
     """Restore a backup onto an empty ECERT_HOME and an empty database (never overwrites; checks every file first)."""
     from ecert.backup import BackupError
+    from ecert.backup.manifest import check_backup
     from ecert.backup.service import restore_backup
     from ecert.backup.words import error_text, problem_text
 
     app_kernel = kernel()
     started = time.monotonic()
     try:
+        if check_only:
+            manifest, sha256 = check_backup(directory)
+            click.echo(
+                _(
+                    "备份完好：%(files)s 个文件，共 %(size)s，备份于 %(created)s，数据库结构版本 %(revision)s，证书版本 %(certificates)s 个；清单 SHA-256 %(sha256)s",
+                    files=len(manifest.files),
+                    size=_size(manifest.total_bytes),
+                    created=manifest.created_at,
+                    revision=manifest.schema_revision,
+                    certificates=manifest.certificates,
+                    sha256=sha256,
+                )
+            )
+            return
         result = restore_backup(app_kernel.settings, directory, at=app_kernel.clock(), actor=_actor())
     except BackupError as error:
         for problem in error.problems:

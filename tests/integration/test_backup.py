@@ -130,6 +130,8 @@ def test_a_restored_instance_verifies_every_certificate_and_its_audit_log(  # ty
     assert taken.action == "backup.taken" and taken.payload["files"] == len(manifest["files"])
 
     runner = empty_instance.test_cli_runner()
+    checked = runner.invoke(main, ["--lang", "en", "restore", "--check", str(folder)])
+    assert checked.exit_code == 0 and checked.output.startswith("the backup is intact: "), checked.output
     restored = runner.invoke(main, ["restore", str(folder)])
     assert restored.exit_code == 0, restored.output
 
@@ -196,8 +198,11 @@ def test_a_damaged_or_partial_backup_is_refused_naming_the_file(  # type: ignore
     home = empty_instance.extensions["ecert"].settings.home
     before = sorted(p.name for p in home.iterdir())
 
-    result = empty_instance.test_cli_runner().invoke(main, ["--lang", "en", "restore", str(folder)])
+    runner = empty_instance.test_cli_runner()
+    checked = runner.invoke(main, ["--lang", "en", "restore", "--check", str(folder)])
+    result = runner.invoke(main, ["--lang", "en", "restore", str(folder)])
 
+    assert checked.exit_code == 1 and checked.output == result.output
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     lines = result.output.splitlines()
