@@ -9,10 +9,10 @@
 
 ``BackupError`` is the package's one exception: a code and its parameters (``words`` says
 them). Codes: ``backup.target_not_empty`` (dir), ``backup.unsupported_database`` (url),
-``backup.tool_failed`` (tool, reason), ``backup.tool_missing`` (tool, dir),
+``backup.no_database`` (file), ``backup.tool_failed`` (tool, reason), ``backup.tool_missing`` (tool, dir),
 ``restore.no_manifest`` (file), ``restore.manifest_unreadable`` (file, reason),
 ``restore.format`` (version), ``restore.bad_path`` (file), ``restore.damaged`` (problems:
-each a ``Problem`` naming its file), ``restore.schema`` (backup, revision, ecert_version),
+each a ``Problem`` ``restore.missing`` / ``.size`` / ``.altered`` / ``.unreadable`` naming its file), ``restore.schema`` (backup, revision, ecert_version),
 ``restore.dialect`` (backup, target), ``restore.home_not_empty`` (home, files),
 ``restore.database_not_empty`` (tables), ``restore.exists_different`` (path),
 ``restore.no_target`` (part, setting).
