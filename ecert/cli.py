@@ -16,6 +16,7 @@ from ecert.audit import AuditError
 from ecert.audit.commands import audit_group
 from ecert.audit.commands import verify_command as audit_verify_command
 from ecert.audit.words import error_text as audit_error_text
+from ecert.backup.commands import backup_command, restore_command
 from ecert.command import Failure
 from ecert.i18n import CLI_META_KEY, _
 from ecert.kernel import kernel
@@ -82,6 +83,8 @@ def main() -> None:
 
 
 main.add_command(run_command)
+main.add_command(backup_command)
+main.add_command(restore_command)
 
 
 @main.group("db")

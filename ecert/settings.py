@@ -143,6 +143,8 @@ class Settings:
     # months), and staff can still compare a new application with the old scans; scans of
     # archive forms are personal data that should not outlive their use.
     legacy_evidence_retention_days: int = 365  #: ECERT_LEGACY_EVIDENCE_RETENTION_DAYS
+    # pg_dump / pg_restore for ``ecert backup`` and ``ecert restore`` on PostgreSQL.
+    pg_bin_dir: Path = Path("/usr/lib/postgresql/15/bin")  #: ECERT_PG_BIN
 
     @property
     def is_production(self) -> bool:
@@ -262,6 +264,7 @@ class Settings:
                 max_jobs=_count(env, "ECERT_SANDBOX_WORKERS", SandboxLimits.max_jobs),
                 queue=_count(env, "ECERT_SANDBOX_QUEUE", SandboxLimits.queue),
             ),
+            pg_bin_dir=Path(env.get("ECERT_PG_BIN") or Settings.pg_bin_dir),
             max_pdf_bytes=_count(env, "ECERT_MAX_PDF_BYTES", Settings.max_pdf_bytes),
             max_request_bytes=_count(env, "ECERT_MAX_REQUEST_BYTES", Settings.max_request_bytes),
         )
