@@ -120,13 +120,25 @@ def crls_at(pki: DevelopmentPKI, now: dt.datetime) -> list[asn1_crl.CertificateL
         if (folder / key_file).is_file():
             cert = x509.load_pem_x509_certificate((folder / cert_file).read_bytes())
             key = serialization.load_pem_private_key((folder / key_file).read_bytes(), None)
-            if isinstance(key, rsa.RSAPrivateKey) and cert.not_valid_after_utc > now:
+            if isinstance(key, rsa.RSAPrivateKey) and cert.not_valid_after_utc > now and _vouches(pki, cert, now):
                 issuers.append((cert, key))
     number = int(now.timestamp())  # grows with the moment: a later CRL has a larger number
     return [
         asn1_crl.CertificateList.load(make_crl(cert, key, now, number).public_bytes(serialization.Encoding.DER))
         for cert, key in issuers
     ]
+
+
+def _vouches(pki: DevelopmentPKI, ca: x509.Certificate, now: dt.datetime) -> bool:
+    """Whether a replaced CA issued a signer or TSA certificate still valid at ``now``: only
+    then is its CRL of any use. (A CRL issued after a certificate expired says nothing about
+    it, yet pyHanko's time slide would take it as fresh revocation data for it.)"""
+    for cert in (*history_certificates(pki.directory), pki.signing_cert, pki.tsa_cert):
+        if cert.ca or cert.issuer.dump() != ca.subject.public_bytes():
+            continue
+        if cert["tbs_certificate"]["validity"]["not_after"].native > now:
+            return True
+    return False
 
 
 def _der(pem: bytes) -> bytes:

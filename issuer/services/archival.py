@@ -22,10 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from asn1crypto import cms
 from asn1crypto import crl as asn1_crl
+from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator import ValidationContext
 
 from ecert.clock import Clock
@@ -111,6 +114,7 @@ def _facts(signed_data: Any) -> TimestampFacts:
 
 
 CRLSource = Callable[[dt.datetime], Sequence[asn1_crl.CertificateList]]
+OCSPSource = Callable[[dt.datetime], Sequence[asn1_ocsp.OCSPResponse]]
 
 
 class Archiver:
@@ -123,6 +127,7 @@ class Archiver:
         trust_roots: Sequence[asn1_x509.Certificate],
         other_certs: Sequence[asn1_x509.Certificate] = (),
         crls: CRLSource | None = None,
+        ocsps: OCSPSource | None = None,
         allow_fetching: bool = False,
         clock: Clock,
         vc_max_age: dt.timedelta = dt.timedelta(minutes=10),
@@ -132,6 +137,8 @@ class Archiver:
         self.trust_roots = list(trust_roots)
         self.other_certs = list(other_certs)
         self._crls = crls
+        self._ocsps = ocsps
+        self._extra: list[asn1_ocsp.OCSPResponse] = []
         self._allow_fetching = allow_fetching
         self.clock = clock
         self._vc_max_age = vc_max_age
@@ -146,10 +153,12 @@ class Archiver:
         # embeds stale revocation data (NOTES.md). A clock that jumps builds a new one.
         if self._vc is not None and dt.timedelta(0) <= now - self._vc[1] < self._vc_max_age:
             return self._vc[0]
+        self._extra = list(self._ocsps(now)) if self._ocsps is not None else []
         vc = ValidationContext(
             trust_roots=self.trust_roots,
             other_certs=self.other_certs,
             crls=list(self._crls(now)) if self._crls is not None else [],
+            ocsps=self._extra,
             allow_fetching=self._allow_fetching,
             revocation_mode="require",
             moment=now,
@@ -157,11 +166,23 @@ class Archiver:
         self._vc = (vc, now)
         return vc
 
+    def _with_revocation_data(self, pdf: bytes) -> bytes:
+        """``pdf`` with this moment's OCSP responses for the signer and TSA certificates added
+        to its DSS, in a revision of its own that the new timestamp then covers: the proof,
+        for later past validation, that they were not revoked while still valid."""
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        DocumentSecurityStore.supply_dss_in_writer(writer, None, ocsps=self._extra)
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+
     def renew(self, pdf: bytes) -> bytes:
         """``pdf`` with the validation data of its newest timestamp and a new document timestamp."""
         with self._lock:
             try:
                 vc = self._validation_context(self.clock())
+                if self._extra:
+                    pdf = self._with_revocation_data(pdf)
                 reader = PdfFileReader(io.BytesIO(pdf), strict=False)
                 out = signers.PdfTimeStamper(self.timestamper).update_archival_timestamp_chain(
                     reader, vc, in_place=False, output=io.BytesIO()
@@ -196,6 +217,7 @@ def build_archiver(settings: Settings, clock: Clock) -> Archiver:
     or (development) the development TSA and CAs answering at ``clock``."""
     from issuer.pki import rotation
     from issuer.pki.development import DevelopmentPKI, is_complete
+    from issuer.pki.ocsp import ocsp_responses_at
     from issuer.signing.timestamping import build_timestamper
 
     trust_roots: list[asn1_x509.Certificate] = []
@@ -220,11 +242,14 @@ def build_archiver(settings: Settings, clock: Clock) -> Archiver:
         return Archiver(timestamper, trust_roots=trust_roots, allow_fetching=True, clock=clock)
     dev = pki
     other = [*dev.chain, dev.tsa_cert, dev.signing_cert, *rotation.history_certificates(dev.directory)]
+    ends = [cert for cert in other if not cert.ca]  # signers and TSAs, current and replaced
     return Archiver(
         timestamper,
         trust_roots=trust_roots,
         other_certs=other,
+        # CRLs of every CA, and OCSP for the signers and TSAs (``issuer.pki.ocsp`` says why).
         crls=lambda now: rotation.crls_at(dev, now),
+        ocsps=lambda now: ocsp_responses_at(dev, ends, now),
         allow_fetching=False,
         clock=clock,
         tsa_expires_at=dev.tsa_cert["tbs_certificate"]["validity"]["not_after"].native,
