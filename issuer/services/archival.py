@@ -4,7 +4,9 @@ the newest timestamp of a PDF says (when its TSA certificate expires, which algo
 ``Archiver.renew`` is pyHanko's ``PdfTimeStamper.update_archival_timestamp_chain``: it
 validates the file's newest timestamp at the archiver's clock, writes the validation data it
 needed (certificates, CRLs) into the DSS and adds a new document timestamp over everything,
-in one incremental update. The clock is injected, so tests can renew at a moment decades
+in one incremental update. The development archiver first adds, in a revision of its own,
+OCSP responses for the signer and TSA certificates still valid (``issuer.pki.ocsp`` says
+why AdES past validation needs them). The clock is injected, so tests can renew at a moment decades
 ahead with CRLs of that moment (the development CAs make them on request,
 ``issuer.pki.rotation.crls_at``); a production archiver fetches revocation data online.
 """
