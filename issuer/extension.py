@@ -12,6 +12,7 @@ from issuer.cli import (
     issue_command,
     pki_group,
     reinstate_command,
+    renew_timestamps_command,
     revoke_command,
     use_copies_group,
 )
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
         correct_command,
         export_command,
         pki_group,
+        renew_timestamps_command,
         use_copies_group,
     ):
         app.cli.add_command(command)

@@ -17,7 +17,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from ecert.clock import utc_now
-from ecert.models import Certificate, CertificateStatus, Decision, UseCopy
+from ecert.models import Certificate, CertificateRevision, CertificateStatus, Decision, UseCopy
 from ecert.vocab import use_copies
 from ecert.vocab.masking import mask_name
 from ecert.vocab.names import name_problem, normalise_name
@@ -31,6 +31,7 @@ __all__ = [
     "PublicProvenance",
     "PublicStatus",
     "PublicUseCopy",
+    "by_earlier_revision",
     "by_number",
     "by_sha256",
     "by_token",
@@ -163,6 +164,22 @@ def by_sha256(session: Session, sha256: str, *, now: datetime | None = None) -> 
     if row is not None:
         return _public(session, row)
     return _use_copy(session, UseCopy.pdf_sha256 == sha256, now)
+
+
+def by_earlier_revision(session: Session, sha256: str) -> tuple[PublicCertificate, int] | None:
+    """The version whose file ``sha256`` was before a document-timestamp renewal replaced it
+    (``ecert renew-timestamps``), and that file's revision number (1: as issued)."""
+    found = session.execute(
+        select(Certificate.token, CertificateRevision.revision)
+        .join(Certificate, CertificateRevision.certificate_id == Certificate.id)
+        .where(CertificateRevision.previous_sha256 == sha256)
+        .order_by(CertificateRevision.revision)
+        .limit(1)
+    ).first()
+    if found is None:
+        return None
+    row = session.execute(_base().where(Certificate.token == found.token)).first()
+    return (_public(session, row), int(found.revision) - 1) if row is not None else None
 
 
 def _use_copy(session: Session, where: Any, now: datetime | None) -> PublicCertificate | None:
