@@ -69,6 +69,16 @@ def init_web(app: Flask, settings: Settings) -> None:
     # Flask-Limiter reads its own keys from app.config; ours come from Settings only.
     app.config["RATELIMIT_STORAGE_URI"] = settings.ratelimit_storage_uri
     app.config["RATELIMIT_ENABLED"] = settings.ratelimits.enabled
+    if not settings.ratelimit_storage_uri.startswith("memory://"):
+        # Shared storage (Redis): counters under our own prefix, so that the Redis may serve
+        # others too. While it is unreachable each process counts in its own memory (the
+        # same limits, per worker) rather than answering 500 or not limiting at all, and
+        # goes back to the shared counters once it answers again. A timeout of a second
+        # keeps a hung Redis from holding every request.
+        app.config["RATELIMIT_KEY_PREFIX"] = "ecert"
+        app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
+        if settings.ratelimit_storage_uri.startswith(("redis://", "rediss://", "redis+unix://")):
+            app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_timeout": 1, "socket_connect_timeout": 1}
     if settings.trusted_proxies:
         # Behind N proxies the client is the Nth address from the right of X-Forwarded-For.
         n = settings.trusted_proxies
