@@ -13,6 +13,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -69,3 +70,11 @@ def server(seconds: float = 20) -> Iterator[str]:
             process.kill()
             process.wait()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def shut_down(url: str) -> None:
+    """Stop the server at ``url`` now (``SHUTDOWN NOSAVE``), as an outage would."""
+    host, port = urllib.parse.urlsplit(url).hostname, urllib.parse.urlsplit(url).port
+    with socket.create_connection((host or "127.0.0.1", port or 6379), timeout=5) as sock:
+        sock.sendall(b"SHUTDOWN NOSAVE\r\n")
+        sock.recv(64)  # the server closes the connection as it exits
