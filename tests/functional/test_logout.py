@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from ecert.models import AuditEvent, LoginSession
-from issuer.services.issuance import Issuance, issue_decision
+from issuer.services.issuance import Issuance
 from tests import factories
 from tests.functional.test_portal import code_in, csrf, outbox, post, register
 from tests.functional.test_staff import create, log_in, now_code, secret_of
@@ -47,8 +47,7 @@ def test_a_copy_of_the_cookie_kept_from_before_the_logout_is_refused(app, client
 
 
 def test_a_holder_logout_ends_the_holder_session_too(app, client, issuance: Issuance) -> None:  # type: ignore[no-untyped-def]
-    decision = factories.decision(name="王小明")
-    issue_decision(issuance, decision)
+    decision = factories.decision(name="王小明")  # no certificate yet: the account alone
     confirm = register(client, issuance, "王小明", decision.id_number, "13800138000")
     assert post(client, confirm, code=code_in(outbox(issuance, "13800138000")[0])).status_code == 302
     assert client.get("/my/").status_code == 200
