@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import http.cookiejar
+import json
 import os
 import re
 import secrets
@@ -190,6 +191,8 @@ def test_a_rate_limit_in_redis_holds_across_both_workers(home: dict[str, str], r
     with served({**home, "ECERT_RATELIMIT_STORAGE_URI": redis_url}, tmp_path) as site:
         statuses = qr_page_answers(site, PAGE_LIMIT + 10)
         assert statuses.count(429) == 10, statuses
+        readiness = json.loads(fetch(urllib.request.build_opener(), f"{site.base}/readyz").body)
+        assert readiness["checks"]["rate_limits"] == {"ok": True, "detail": "shared"}
         # Refused by both workers, whichever takes the request: keep asking until each has.
         deadline = time.monotonic() + 60
         while len({pid for _, path, status, pid in site.lines() if path.startswith("/v/") and status == 429}) < 2:
@@ -235,7 +238,14 @@ def test_while_redis_is_down_each_worker_limits_alone_and_no_request_fails(
         assert set(qr_page_answers(site, 4)) == {404}  # counted in Redis
         redis_server.shut_down(url)
         statuses = qr_page_answers(site, 3 * PAGE_LIMIT)
+        readiness = fetch(urllib.request.build_opener(), f"{site.base}/readyz")
         after = site.lines()
+    # Still ready (the site serves, its limits hold per worker), and saying why to a monitor.
+    assert readiness.status == 200, readiness.body
+    assert json.loads(readiness.body)["checks"]["rate_limits"] == {
+        "ok": True,
+        "detail": "unreachable, counted per worker",
+    }
     assert set(statuses) == {404, 429}, statuses
     # At most the limit from each of the two workers (and any request let through as the
     # outage began, each one logged).
