@@ -65,15 +65,15 @@ lint: $(STAMP)
 test: setup lint
 	$(BIN)/pytest -q
 
-# Not a test: a genuine client's PDF-check latency while another attacks, against a baseline
-# of the same run (scripts/bench_pdfcheck.py); figures in $(ECERT_HOME)/bench.json. Then the
-# cost of issuing a certificate against pyHanko signing alone (scripts/bench_issuance.py);
-# figures in $(ECERT_HOME)/bench-issuance.json. Then a document-timestamp renewal against
-# pyHanko's bare update_archival_timestamp_chain (scripts/bench_renewal.py, bench-renewal.json).
+# Not a test: each benchmark measures against a baseline of the same run, interleaved, and
+# writes its figures to $(ECERT_HOME)/bench-*.json (README, "Performance"):
+# - bench_pdfcheck: a genuine client's PDF-check latency while another attacks (bench.json);
+# - bench_issuance: issuing a certificate against pyHanko signing alone;
+# - bench_renewal: a document-timestamp renewal against pyHanko's bare archival timestamp;
+# - bench_ratelimit: counting the QR page's limit in Redis against memory:// and limits off.
+BENCHES := pdfcheck issuance renewal ratelimit
 bench: setup
-	$(BIN)/python scripts/bench_pdfcheck.py
-	$(BIN)/python scripts/bench_issuance.py
-	$(BIN)/python scripts/bench_renewal.py
+	@for name in $(BENCHES); do echo "== scripts/bench_$$name.py"; $(BIN)/python scripts/bench_$$name.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .cache screenshots

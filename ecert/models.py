@@ -269,6 +269,23 @@ class OneTimeCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class LoginSession(Base):
+    """One login, from the account's last factor to its logout. The signed session cookie
+    names it by a random token (only its SHA-256 is kept here), and every request checks
+    it, so that a logout — or an idle staff session timing out — ends it on every worker
+    and machine at once, and a copy of the cookie kept from before stops working too.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[str | None] = mapped_column(String(16))  # logout | idle
+
+
 # --- use copies (加注件) ---
 class UseCopy(Base):
     """A copy of one certificate version made by its holder for a named recipient and

@@ -9,6 +9,7 @@ packages=(
   softhsm2 opensc  # PKCS#11 signing, tested against SoftHSM2
   libzbar0         # pyzbar QR decoding in the tests
   postgresql-15    # a throwaway cluster for the PostgreSQL test run
+  redis-server     # shared rate-limit storage, started by the tests that run several workers
   tesseract-ocr tesseract-ocr-chi-sim  # OCR hints on paper-certificate evidence (a hint, never a verdict)
   chromium         # headless, driven by Playwright: the public pages as a 360 px phone shows them
 )
