@@ -68,10 +68,12 @@ test: setup lint
 # Not a test: a genuine client's PDF-check latency while another attacks, against a baseline
 # of the same run (scripts/bench_pdfcheck.py); figures in $(ECERT_HOME)/bench.json. Then the
 # cost of issuing a certificate against pyHanko signing alone (scripts/bench_issuance.py);
-# figures in $(ECERT_HOME)/bench-issuance.json.
+# figures in $(ECERT_HOME)/bench-issuance.json. Then the QR page under gunicorn and wrk against a
+# bare WSGI app, with a registry of a million certificates (scripts/bench_verify.py).
 bench: setup
 	$(BIN)/python scripts/bench_pdfcheck.py
 	$(BIN)/python scripts/bench_issuance.py
+	$(BIN)/python scripts/bench_verify.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .cache screenshots
