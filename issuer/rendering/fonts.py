@@ -8,8 +8,8 @@ Noto Serif CJK SC Bold is used for headings only.
 Cost model (see /work/shared/NOTES.md "Rendering Chinese PDFs"): the fonts are opened
 ONCE per process as HarfBuzz faces (``FontSet`` — use :func:`default_font_set` for the
 process-wide instance); per document only the glyphs actually used are cut out with
-``hb.subset`` (~1–4 ms per font) and handed to fpdf2 as a tiny font program, so fpdf2's
-own fontTools pass only touches a few dozen glyphs.
+``hb.subset`` (~1–4 ms per font) and embedded as it is (:mod:`issuer.rendering.embedding`),
+never parsed again nor recompiled by fpdf2's own fontTools pass.
 
 Font locations default to the Debian packages ``fonts-noto-cjk`` and ``fonts-hanazono``;
 override them with constructor arguments or, for :func:`default_font_set`, with the
@@ -19,7 +19,6 @@ environment variables ``ECERT_FONT_SERIF``, ``ECERT_FONT_SERIF_BOLD``,
 
 from __future__ import annotations
 
-import io
 import os
 import threading
 from collections.abc import Iterable, Mapping
@@ -185,9 +184,10 @@ class FontSet:
 
         fpdf2's ``add_font`` would parse the full 20 MB collection with fontTools and
         subset it again on output; instead the HarfBuzz subset (a few KB) is given to
-        fpdf2, whose own output-time subsetting then costs only a few milliseconds.
+        fpdf2 as a :class:`~issuer.rendering.embedding.SubsetFont`, embedded as it is by
+        :class:`~issuer.rendering.embedding.SubsetOutputProducer`.
         """
-        from fpdf.fonts import TTFFont  # local: keep module import light
+        from issuer.rendering.embedding import SubsetFont  # local: keep module import light
 
         for key, cps in used.items():
             cps = set(cps)
@@ -197,13 +197,11 @@ class FontSet:
             cps.add(0x20)
             data = font.subset(sorted(cps))
             try:
-                ttf = TTFFont(pdf, io.BytesIO(data), key, "")  # type: ignore[arg-type]
+                pdf.fonts[key] = SubsetFont(pdf, data, key)
+            except RenderingError:
+                raise
             except Exception as exc:
                 raise RenderingError(f"font subset of {font.spec.path} unusable: {exc}") from exc
-            # The per-glyph bounding boxes are already right; recomputing the
-            # CFF/hhea boxes on save costs ~60% of fpdf2's font output time.
-            ttf.ttfont.recalcBBoxes = False
-            pdf.fonts[key] = ttf
 
 
 def _spec_from_env(env: Mapping[str, str], name: str, default: FontSpec) -> FontSpec:

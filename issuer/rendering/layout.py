@@ -35,10 +35,12 @@ from datetime import date
 from typing import Any
 
 from fpdf import FPDF
+from fpdf.output import OutputProducer
 from PIL import Image, ImageDraw
 
 from ecert.clock import utc_now
 from issuer import RenderingError
+from issuer.rendering.embedding import SubsetOutputProducer
 from issuer.rendering.fitting import (
     LABEL_W,
     LABEL_X,
@@ -242,8 +244,11 @@ def _placeholder_photo() -> bytes:
 class CertificateRenderer:
     """Builds certificate PDFs; make one per process and reuse it (thread-safe)."""
 
-    def __init__(self, fonts: FontSet | None = None) -> None:
+    def __init__(self, fonts: FontSet | None = None, *, producer: type[OutputProducer] = SubsetOutputProducer) -> None:
         self.fonts = fonts if fonts is not None else default_font_set()
+        # fpdf2's stock OutputProducer recompiles every font with fontTools (the tests
+        # compare its pages with ours).
+        self.producer = producer
         self._placeholder = _placeholder_photo()
 
     # -- public ---------------------------------------------------------------------------
@@ -311,7 +316,7 @@ class CertificateRenderer:
             compress=True,
         )
         try:
-            return bytes(pdf.output())
+            return bytes(pdf.output(output_producer_class=self.producer))
         except Exception as exc:
             raise RenderingError(f"PDF output failed: {type(exc).__name__}: {exc}") from exc
 
