@@ -93,8 +93,8 @@ class LoadedFont:
         inp = hb.SubsetInput()
         inp.unicode_set.update(codepoints)
         # The PDF viewer does the hinting; layout tables are not used by PDF.
-        # Desubroutinised CFF spares fpdf2's fontTools pass (closure, unused-subr
-        # removal) most of its work: ~25% faster documents and slightly smaller files.
+        # Desubroutinised CFF is what gets embedded: for a page's ~150 characters HarfBuzz
+        # cuts it twice as fast (~1.7 vs 3.8 ms) and it compresses smaller (23 vs 27 KB).
         inp.flags |= hb.SubsetFlags.NO_HINTING | hb.SubsetFlags.DESUBROUTINIZE
         for tag in ("GSUB", "GPOS", "GDEF", "BASE", "VORG", "vhea", "vmtx", "DSIG"):
             inp.drop_table_tag_set.add(_tag(tag))
