@@ -11,7 +11,8 @@ import segno
 from fpdf import FPDF
 from segno import encoder as segno_encoder
 
-from issuer.rendering.qr import draw_qr, qr_modules, qr_segments
+from issuer import RenderingError
+from issuer.rendering.qr import MAX_VERSION, draw_qr, qr_modules, qr_segments, qr_version
 from issuer.rendering.qr_mask import _patterns, best_masked
 
 BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -55,10 +56,20 @@ def test_the_symbol_is_segnos_own_for_every_mask_and_version() -> None:
     for url in _urls(240):
         expected = _segno(url)
         assert qr_modules(url) == [[bool(v) for v in row] for row in expected.matrix], url
+        assert qr_version(url) == expected.version
         masks.add(expected.mask)
         versions.add(expected.version)
     assert masks == set(range(8))
     assert versions >= set(range(1, 11))
+
+
+@pytest.mark.parametrize("length", [180, 2000, 8000])
+def test_a_url_too_long_for_version_10_is_refused_alike(length: int) -> None:
+    prefix = "https://zhicheng.example.gov.cn/v/"  # lower case: byte mode, 213 characters fit version 10
+    assert qr_version(prefix + "k" * 179) == MAX_VERSION
+    for make in (qr_version, qr_modules):
+        with pytest.raises(RenderingError, match="QR code: URL"):
+            make(prefix + "k" * length)
 
 
 def test_best_masked_wants_a_symbol_made_with_mask_0() -> None:
