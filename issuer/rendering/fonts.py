@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -36,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 NOTO_DIR = Path("/usr/share/fonts/opentype/noto")
 HANAZONO_DIR = Path("/usr/share/fonts/truetype/hanazono")
+_SUBSETS_KEPT = 16  # per face: the last subsets made, a few KB to ~40 KB each
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,9 @@ class LoadedFont:
         self.unicodes: frozenset[int] = frozenset(face.unicodes)
         self._advance: dict[int, float] = {}
         self._lock = threading.Lock()
+        # The same characters make the same subset: the bold face sets only the title, and
+        # most pages need the same few or no rare characters from HanaMin.
+        self._subsets: OrderedDict[frozenset[int], bytes] = OrderedDict()
 
     def has(self, codepoint: int) -> bool:
         return codepoint in self.unicodes
@@ -90,6 +95,20 @@ class LoadedFont:
 
     def subset(self, codepoints: Iterable[int]) -> bytes:
         """A font program holding only these characters (plus .notdef)."""
+        wanted = frozenset(codepoints)
+        with self._lock:
+            done = self._subsets.get(wanted)
+            if done is not None:
+                self._subsets.move_to_end(wanted)
+                return done
+        done = self._subset(wanted)
+        with self._lock:
+            self._subsets[wanted] = done
+            while len(self._subsets) > _SUBSETS_KEPT:
+                self._subsets.popitem(last=False)
+        return done
+
+    def _subset(self, codepoints: frozenset[int]) -> bytes:
         inp = hb.SubsetInput()
         inp.unicode_set.update(codepoints)
         # The PDF viewer does the hinting; layout tables are not used by PDF.
