@@ -13,8 +13,9 @@ with the HarfBuzz program as the font file instead of a recompiled one: a CFF fo
 the same bytes, so they agree with the program.  Other fonts go through fpdf2 unchanged.
 
 fpdf2 is pinned (``fpdf2==2.8.9`` in pyproject.toml); a new version must be checked
-against this copy of its font objects (tests/integration/test_rendering.py compares the
-text layer, the fonts and the raster).
+against this copy of its font objects (tests/integration/test_font_embedding.py compares
+the raster, the text layer and the fonts with fpdf2's stock output).  PDF/A-1, which wants
+a CIDSet, goes through fpdf2's own font output.
 """
 
 from __future__ import annotations
@@ -86,6 +87,9 @@ class SubsetOutputProducer(OutputProducer):
     """
 
     def _add_fonts(self, *args: Any) -> Any:
+        compliance = self.fpdf._compliance
+        if compliance is not None and compliance.profile == "PDFA" and compliance.part == 1:
+            return super()._add_fonts(*args)  # PDF/A-1 wants a CIDSet, which only fpdf2 writes
         fonts = self.fpdf.fonts
         everything = dict(fonts)
         ours = sorted((f for f in everything.values() if isinstance(f, SubsetFont)), key=lambda f: f.i)

@@ -37,7 +37,7 @@ def check_photo(data: bytes) -> None:
     The same full decode and checks, without the resize and re-encode (two thirds of the
     cost), which cannot fail on an image that decoded: for validating a whole file first.
     """
-    _decoded(data, rgb=False)
+    _decoded(data)
 
 
 def normalize_photo(data: bytes) -> bytes:
@@ -69,8 +69,8 @@ def normalize_photo(data: bytes) -> bytes:
     return done
 
 
-def _decoded(data: bytes, *, rgb: bool = True) -> Image.Image:
-    """The photo decoded fully and upright; with ``rgb``, flattened onto white as RGB."""
+def _decoded(data: bytes) -> Image.Image:
+    """The photo decoded fully, upright, flattened onto white, as RGB."""
     if not isinstance(data, (bytes, bytearray)) or not data:
         raise RenderingError("photo: no image data")
     if len(data) > MAX_PHOTO_BYTES:
@@ -89,8 +89,6 @@ def _decoded(data: bytes, *, rgb: bool = True) -> Image.Image:
                     raise RenderingError(f"photo: {w}×{h} pixels is too small")
                 img.load()  # decode everything: truncated or corrupt data fails here
                 ImageOps.exif_transpose(img, in_place=True)  # honour orientation, then drop EXIF
-                if not rgb:
-                    return img
                 if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
                     rgba = img.convert("RGBA")
                     flat = Image.new("RGB", rgba.size, (255, 255, 255))
