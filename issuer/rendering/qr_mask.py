@@ -60,7 +60,10 @@ def _geometry(n: int) -> _Geometry:
     function = np.frombuffer(b"".join(layout), dtype=np.uint8).reshape(n, n)
     data = function > 1  # segno's marker for "not a function module"
     masks = np.stack(_patterns(n)) & data
-    return _Geometry(data, np.where(data, 0, function).astype(np.uint8), masks)
+    geometry = _Geometry(data, np.where(data, 0, function).astype(np.uint8), masks)
+    for shared in (geometry.data, geometry.function, geometry.masks):  # one per process, every thread's
+        shared.flags.writeable = False
+    return geometry
 
 
 @cache  # at most 40 versions x 8 masks, each a small symbol
