@@ -6,8 +6,8 @@ both measured in the same run.
 Sets up a throw-away instance (fresh migrated SQLite ECERT_HOME, development PKI and TSA) and
 calls the issuer's services in-process as ``ecert issue`` does, then alternates, in rounds:
 
-- *subject*: ``--count`` rows of a decisions CSV, each with a 600×800 JPEG photo of its own, through the
-  whole pipeline: row validation (``parse_decisions``, ``check_rows``), number, render, QR,
+- *subject*: ``--count`` rows of a decisions CSV, each with a 600×800 JPEG photo of its own
+  (the renderer remembers photos it has normalised), through the whole pipeline: row validation (``parse_decisions``, ``check_rows``), number, render, QR,
   claim, B-LTA signature, blob store, registry and audit (``issue_decisions``);
 - *baseline*: pyHanko's own ``PdfSigner.sign_pdf`` of a one-page PDF the pipeline rendered
   (unsigned) at B-LTA, ``--count`` times, with a tuned signer: key parsed once
@@ -21,7 +21,9 @@ photo's decode just before the reservation; the product code is not changed. Row
 is the file's parse (with each photo's full decode) and the print/identity checks, per row.
 "database/store" is what the per-certificate service costs besides the photo, render, claim
 and sign (photo and PDF stored by hash, holder, decision, number, reservation, completion,
-audit). Prints the per-stage medians, the ratio full/sign-only, certificates per second per
+audit). Each stage is timed in wall-clock and in this process's CPU time (on a shared machine
+the second is what a stage costs). Prints the per-stage medians, the ratio full/sign-only
+(wall and CPU), certificates per second per
 core (per CPU-second of the one issuing process) and wall-clock, and the size of a
 certificate with photo (with a breakdown by pikepdf), and writes them to
 ``$ECERT_HOME/bench-issuance.json`` (default ``instance/bench-issuance.json``).
