@@ -9,8 +9,8 @@ are encoded once, when the signer is built; per signature only the document's di
 RSA signature and the signature's timestamp token are written around them.
 
 The result has the shape pyHanko's own ``Signer.async_sign`` gives a PAdES signature
-(``SignedData`` v1, the chain and the signer's certificate, SHA-256, no ``signing-time``, the
-token as the unsigned ``signature-time-stamp-token``). Any call outside that shape (a dry run,
+(``SignedData`` v1, the chain without its root and the signer's certificate, SHA-256, no
+``signing-time``, the token as the unsigned ``signature-time-stamp-token``). Any call outside that shape (a dry run,
 other attributes, another digest) is handed to pyHanko unchanged.
 """
 
@@ -25,7 +25,7 @@ from pyhanko.sign.general import simple_cms_attribute
 from pyhanko.sign.signers import pdf_cms
 from pyhanko.sign.timestamps.api import TimeStamper
 
-__all__ = ["TemplateSigner"]
+__all__ = ["TemplateSigner", "der_set", "tlv"]
 
 DIGEST = "sha256"
 
@@ -45,6 +45,12 @@ def tlv(tag: int, *contents: bytes) -> bytes:
 
 _SEQUENCE, _SET, _OCTET_STRING = 0x30, 0x31, 0x04
 _CONTEXT_0, _CONTEXT_1 = 0xA0, 0xA1  # [0] / [1] IMPLICIT (or EXPLICIT), constructed
+
+
+def der_set(*elements: bytes) -> bytes:
+    """A DER ``SET OF``: its elements in the order of their encodings (as asn1crypto, and so
+    pyHanko, writes signed attributes)."""
+    return tlv(_SET, *sorted(elements))
 
 
 class TemplateSigner(pdf_cms.Signer):
@@ -79,11 +85,12 @@ class TemplateSigner(pdf_cms.Signer):
             simple_cms_attribute("content_type", "data").dump(),
             simple_cms_attribute("signing_certificate_v2", general.as_signing_certificate_v2(cert, DIGEST)).dump(),
         )
-        # The chain as pyHanko embeds it: every certificate of the registry (roots too, as
-        # ``embed_roots``) and the signer's own, each once.
+        # The chain without its root (as pyHanko's ``embed_roots=False``) and the signer's own
+        # certificate, each once. A root in the CMS proves nothing (validators trust their own
+        # copy) and costs ~2 KB as hex; the DSS keeps it for the record.
         certificates: dict[bytes, None] = {}
         for c in inner.cert_registry or ():
-            if self.embed_roots or c.self_signed == "no":
+            if c.self_signed == "no":
                 certificates[c.dump()] = None
         certificates[cert.dump()] = None
         self._signed_data_head = (
@@ -103,9 +110,7 @@ class TemplateSigner(pdf_cms.Signer):
     def signed_attributes(self, document_digest: bytes) -> bytes:
         """The DER of the signed attributes as signed (``SET OF``); the CMS carries them as [0]."""
         message_digest = tlv(_SEQUENCE, self._oid_message_digest, tlv(_SET, tlv(_OCTET_STRING, document_digest)))
-        content_type, signing_certificate = self._fixed_attrs
-        # The order pyHanko writes them in.
-        return tlv(_SET, content_type, message_digest, signing_certificate)
+        return der_set(*self._fixed_attrs, message_digest)
 
     def assemble(self, signed_attrs: bytes, signature: bytes, token: bytes | None) -> bytes:
         """The ``ContentInfo`` of a signature from its variable parts (all DER)."""

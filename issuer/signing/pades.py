@@ -85,6 +85,18 @@ class Reserved:
     timestamp: int
 
 
+class _KeptMetadataWriter(IncrementalPdfFileWriter):
+    """Leaves the document's metadata as the signature's revision wrote it. pyHanko would parse
+    the XMP packet and write it again (Producer, dates) in the document timestamp's revision
+    too: ~1.2 KB and time, for nothing a validator reads. The signature's revision still
+    rewrites it once: pyHanko's form of the packet (PDF/A identification as attributes) is
+    then the one every later pyHanko revision (a renewal) writes again unchanged, which the
+    verifier's metadata rule requires."""
+
+    def _update_meta(self) -> None:
+        return None
+
+
 async def _released(coro: Awaitable[T], vc: ValidationContext) -> T:
     """Await, then close what the context opened for fetching (as pyHanko's ``sign_pdf``)."""
     try:
@@ -118,6 +130,7 @@ class DocumentSigner:
         self._seals = SealStyles()
         self._reserved: Reserved | None = None
         self._presign: tuple[ValidationContext, PreSignValidationStatus] | None = None
+        self._event_loop: asyncio.AbstractEventLoop | None = None
         self._reserve_margin = reserve_margin
         self._on_close = on_close
         self._signer_name = signer_name
@@ -206,7 +219,14 @@ class DocumentSigner:
         version = writer.output_version
         if version > (1, 7):
             raise SigningError(f"refusing to sign a PDF {version[0]}.{version[1]} document (PDF/A needs ≤ 1.7)")
-        return asyncio.run(_released(self._sign_async(pdf_signer, writer, vc, reserved), vc))
+        return self._loop().run_until_complete(_released(self._sign_async(pdf_signer, writer, vc, reserved), vc))
+
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        """One event loop for the signer's life: ``asyncio.run`` per signature makes and tears
+        down a loop (and its self-pipe sockets) each time. Used under the lock only."""
+        if self._event_loop is None or self._event_loop.is_closed():
+            self._event_loop = asyncio.new_event_loop()
+        return self._event_loop
 
     async def _sign_async(
         self,
@@ -233,7 +253,7 @@ class DocumentSigner:
         # B-LTA: the document timestamp in a revision of its own. The validation data of its
         # TSA is in the DSS already (the pre-signing validation covers the TSA, as in
         # pyHanko's own TOGETHER_WITH_SIGNATURE flow), so the revision adds nothing else.
-        stamp_writer = IncrementalPdfFileWriter(output, strict=False)
+        stamp_writer = _KeptMetadataWriter(output, strict=False)
         await signers.PdfTimeStamper(self._timestamper).async_timestamp_pdf(
             stamp_writer,
             "sha256",
@@ -307,6 +327,10 @@ class DocumentSigner:
                 raise SigningError(f"archival timestamp renewal failed: {type(exc).__name__}: {exc}") from exc
 
     def close(self) -> None:
+        with self._lock:
+            if self._event_loop is not None:
+                self._event_loop.close()
+                self._event_loop = None
         if self._on_close is not None:
             self._on_close()
             self._on_close = None

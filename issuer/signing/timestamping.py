@@ -25,7 +25,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from issuer import PKIError
-from issuer.signing.cms_template import tlv
+from issuer.signing.cms_template import der_set, tlv
 
 if TYPE_CHECKING:
     from issuer.pki.development import DevelopmentPKI
@@ -102,8 +102,7 @@ class DevelopmentTimeStamper(DummyTimeStamper):
         digest = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))
         digest.update(tst_info)
         signing_time = cms.Time({"utc_time": core.UTCTime(moment)}).dump()
-        return tlv(
-            0x31,
+        return der_set(
             self._attr_content_type,
             tlv(0x30, self._oid_signing_time, tlv(0x31, signing_time)),
             self._attr_signing_cert,
