@@ -24,6 +24,7 @@ import asyncio
 import datetime as dt
 import io
 import logging
+import os
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -131,6 +132,7 @@ class DocumentSigner:
         self._reserved: Reserved | None = None
         self._presign: tuple[ValidationContext, PreSignValidationStatus] | None = None
         self._event_loop: asyncio.AbstractEventLoop | None = None
+        self._loop_pid = os.getpid()
         self._reserve_margin = reserve_margin
         self._on_close = on_close
         self._signer_name = signer_name
@@ -223,9 +225,12 @@ class DocumentSigner:
 
     def _loop(self) -> asyncio.AbstractEventLoop:
         """One event loop for the signer's life: ``asyncio.run`` per signature makes and tears
-        down a loop (and its self-pipe sockets) each time. Used under the lock only."""
-        if self._event_loop is None or self._event_loop.is_closed():
+        down a loop (and its self-pipe sockets) each time. Used under the lock only; a worker
+        process forked from one that signed makes its own (the inherited one's sockets are
+        shared with the parent)."""
+        if self._event_loop is None or self._event_loop.is_closed() or self._loop_pid != os.getpid():
             self._event_loop = asyncio.new_event_loop()
+            self._loop_pid = os.getpid()
         return self._event_loop
 
     async def _sign_async(
@@ -328,7 +333,7 @@ class DocumentSigner:
 
     def close(self) -> None:
         with self._lock:
-            if self._event_loop is not None:
+            if self._event_loop is not None and self._loop_pid == os.getpid():
                 self._event_loop.close()
                 self._event_loop = None
         if self._on_close is not None:

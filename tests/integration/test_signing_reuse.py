@@ -197,3 +197,25 @@ def _use(pdf: bytes) -> dict[str, tuple[int, int]]:
         contents = sig.pkcs7_content
         use[str(sig.sig_object_type)] = (len(cms.ContentInfo.load(contents).dump()), len(contents))
     return use
+
+
+_FORKED: dict[str, Any] = {}
+
+
+def _sign_in_child() -> bytes:
+    return _FORKED["signer"].sign(make_input_pdf(), seal_png=make_seal_png(), box=BOX)
+
+
+def test_a_worker_forked_from_a_process_that_signed_signs_too(pki: DevelopmentPKI, roots: list) -> None:
+    """Batch workers fork from a process whose signer has signed (its event loop and caches
+    made): the child signs with what it inherited, and the parent goes on signing."""
+    import multiprocessing
+
+    signer = DocumentSigner(TemplateSigner(key_signer(pki)), DevelopmentTimeStamper(pki), context_factory(pki))
+    assert validate_signed_pdf(signer.sign(make_input_pdf(), seal_png=make_seal_png(), box=BOX), roots).ok
+    _FORKED["signer"] = signer
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        children = [pool.apply_async(_sign_in_child).get(timeout=60) for _ in range(2)]
+    for data in (*children, signer.sign(make_input_pdf(), seal_png=make_seal_png(), box=BOX)):
+        report = validate_signed_pdf(data, roots)
+        assert report.ok and report.lta_ok, report.problems
