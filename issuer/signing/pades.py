@@ -2,10 +2,13 @@
 
 One :class:`DocumentSigner` is built per process (``issuer.signing.signers.build_document_signer``)
 and reused:
-the private key is parsed once, the seal image is compressed once per distinct PNG, the
-CMS size is estimated once (``bytes_reserved``) and the ``ValidationContext`` is reused
-until it gets close to the revocation data's ``nextUpdate`` (a context older than its CRLs
-would embed stale revocation data that later validates as untrusted).
+the private key is parsed once, the CMS's unchanging parts are encoded once
+(``issuer.signing.cms_template``), the seal image is compressed once per distinct PNG, the
+sizes of the signature and the document timestamp are measured once (``bytes_reserved``,
+measured again after one that did not fit), and the ``ValidationContext`` with the
+pre-signing validation made with it is reused until it gets close to the revocation data's
+``nextUpdate`` (a context older than its CRLs would embed stale revocation data that later
+validates as untrusted).
 
 Every signature is:
 
