@@ -70,11 +70,13 @@ test: setup lint
 # writes its figures to $(ECERT_HOME)/bench-*.json (README, "Performance"):
 # - bench_pdfcheck: a genuine client's PDF-check latency while another attacks (bench.json);
 # - bench_issuance: issuing a certificate against pyHanko signing alone;
+# - bench_signing: our B-LTA signature against pyHanko's tuned sign-only, and the size breakdown;
 # - bench_renewal: a document-timestamp renewal against pyHanko's bare archival timestamp;
 # - bench_ratelimit: counting the QR page's limit in Redis against memory:// and limits off;
 # - bench_verify: the QR page under gunicorn and wrk against a bare WSGI app of the same body,
-#   with a registry of a million certificates on SQLite and on PostgreSQL.
-BENCHES := pdfcheck issuance renewal ratelimit verify
+#   with a registry of a million certificates on SQLite and on PostgreSQL;
+# - bench_backup: backup and restore against cp -a + sync of the same bytes.
+BENCHES := pdfcheck issuance signing renewal ratelimit verify backup
 bench: setup
 	@for name in $(BENCHES); do echo "== scripts/bench_$$name.py"; $(BIN)/python scripts/bench_$$name.py || exit 1; done
 
