@@ -128,6 +128,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
 
 
+@pytest.fixture(autouse=True)
+def _no_known_files() -> Iterator[None]:
+    """Each test starts with a process that has checked no file before (the PDF check keeps
+    the passes of files it has checked in full: ``verifier.pdf.known_files``)."""
+    from verifier.pdf.known_files import known_files
+
+    known_files.clear()
+    yield
+
+
 # --- issuing: one PKI, renderer, seal and signer per test session (they are slow to build) ---
 
 OFFICE = "重庆市大足区职称改革办公室"

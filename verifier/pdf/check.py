@@ -19,6 +19,10 @@ Checks (stable codes, reported in this order, every one listed):
 6. ``registry_status`` the registry's status *now* of that certificate (by hash, or by
                        the number/version of the embedded record once 3–5 hold)
 
+A file the registry knows by its hash that this process has already checked in full, and
+found passing 1 and 3–5, gets those four checks again without the sandbox
+(:mod:`verifier.pdf.known_files`); 6 is always read afresh.
+
 ``passed`` is None when a check was not run because an earlier one failed. The file is
 valid only when 1, 3, 4, 5 and 6 pass. The parent process only looks at the magic bytes
 and the hash; parsing runs in :mod:`ecert.sandbox` (memory and time limits), and any
@@ -55,6 +59,7 @@ from ecert.sandbox import run_sandboxed
 from ecert.settings import SandboxLimits, Settings
 from verifier import lookup
 from verifier.pdf import checks
+from verifier.pdf.known_files import known_files
 from verifier.pdf.report import CHECK_CODES, UNAVAILABLE, Builder, Check, PdfVerdict
 from verifier.pdf.worker import inspect_pdf
 
@@ -122,6 +127,16 @@ def verify_pdf(
     else:
         b.add("issued_by_us", False, "no_match", f"sha256 {sha256}")
 
+    # (1b, 3–5) a file checked in full before, byte for byte: its file checks again
+    known_key = None
+    if by_hash is not None and not require_lta and validation_time is None and not crls:
+        known_key = known_files.key(sha256, trust_roots, names)
+        if (known := known_files.get(known_key)) is not None:
+            for check in known:
+                b.checks[check.code] = check
+            checks.registry(b, by_hash)
+            return finish(by_hash)
+
     # (1b, 3–5) everything that parses runs in the sandbox
     outcome = run_sandboxed(
         inspect_pdf,
@@ -171,6 +186,8 @@ def verify_pdf(
                 b.add("registry_status", False, "not_in_registry", "unknown", number=number, version=version)
     if certificate is not None:
         checks.registry(b, certificate)
+    if known_key is not None:
+        known_files.remember(known_key, b.checks)
     return finish(certificate)
 
 
