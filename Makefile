@@ -75,8 +75,10 @@ test: setup lint
 # - bench_ratelimit: counting the QR page's limit in Redis against memory:// and limits off;
 # - bench_verify: the QR page under gunicorn and wrk against a bare WSGI app of the same body,
 #   with a registry of a million certificates on SQLite and on PostgreSQL;
+# - bench_upload: the PDF check of an issued file (in full, and by its hash once checked)
+#   against pyHanko's bare validation of it;
 # - bench_backup: backup and restore against cp -a + sync of the same bytes.
-BENCHES := pdfcheck issuance signing renewal ratelimit verify backup
+BENCHES := pdfcheck issuance signing renewal ratelimit verify upload backup
 bench: setup
 	@for name in $(BENCHES); do echo "== scripts/bench_$$name.py"; $(BIN)/python scripts/bench_$$name.py || exit 1; done
 
