@@ -46,6 +46,10 @@ class Database:
             session.info["ecert.audit"] = self.audit
             yield session
 
+    @property
+    def _autocommit_reads(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
     def run_read(self, work: Callable[[Connection], T]) -> T:
         """``work`` (read-only) on a Core connection, for the hot path (the QR page, the
         API's lookups): no ORM session, no identity map. The pool does not ping a connection
@@ -55,6 +59,10 @@ class Database:
         for attempt in (1, 2):
             try:
                 with self.engine.connect() as connection:
+                    if self._autocommit_reads:
+                        # One round trip, the query: no BEGIN before it, no ROLLBACK when the
+                        # connection goes back to the pool (psycopg's autocommit is client-side).
+                        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
                     return work(connection)
             except DBAPIError as error:
                 if attempt == 2 or not error.connection_invalidated:
