@@ -68,10 +68,13 @@ test: setup lint
 # Not a test: a genuine client's PDF-check latency while another attacks, against a baseline
 # of the same run (scripts/bench_pdfcheck.py); figures in $(ECERT_HOME)/bench.json. Then the
 # cost of issuing a certificate against pyHanko signing alone (scripts/bench_issuance.py);
-# figures in $(ECERT_HOME)/bench-issuance.json.
+# figures in $(ECERT_HOME)/bench-issuance.json. Then how long `ecert --help` and `ecert verify`
+# take as whole processes against bare Python ones (scripts/bench_startup.py); figures in
+# $(ECERT_HOME)/bench-startup.json.
 bench: setup
 	$(BIN)/python scripts/bench_pdfcheck.py
 	$(BIN)/python scripts/bench_issuance.py
+	$(BIN)/python scripts/bench_startup.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .cache screenshots
