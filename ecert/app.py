@@ -1,7 +1,8 @@
 """Application factory: the composition root that sees every feature package.
 
-Module level imports only Flask and the features' ``extension`` modules (which are light):
-``ecert --help`` reads the commands' table from here without building anything."""
+Module level imports only Flask; :func:`app_commands` imports the features' ``extension``
+modules, which are light: ``ecert --help`` lists the commands from them without building
+the app (each feature's heavy imports sit inside its ``init_app``)."""
 
 from __future__ import annotations
 

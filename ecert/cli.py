@@ -10,6 +10,7 @@ checks that each table says what its command's own help says).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,22 +119,29 @@ class EcertGroup(LazyGroup, FlaskGroup):
     def invoke(self, ctx: click.Context) -> Any:
         # The last word on the kernel's own exceptions and on a database that cannot be
         # reached (a wrong DATABASE_URL, a server down): a sentence, never a traceback.
-        from sqlalchemy.exc import ArgumentError, OperationalError
-
-        from ecert.audit import AuditError
-        from ecert.audit.words import error_text as audit_error_text
-
         try:
             return super().invoke(ctx)
-        except AuditError as error:
-            raise Failure(audit_error_text(error)) from None
         except EcertError as error:
-            raise Failure(str(error)) from None
-        except (OperationalError, ArgumentError) as error:
+            raise _failure(error) from None
+        except Exception as error:
+            # SQLAlchemy is not imported for this: an error of its own means it is loaded
+            # (importing it first would cost ~0.3 s before every command starts its work).
+            sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
+            if sqlalchemy_errors is None or not isinstance(
+                error, (sqlalchemy_errors.OperationalError, sqlalchemy_errors.ArgumentError)
+            ):
+                raise
             # The app (and with it the catalogue) may not exist when the URL itself is unusable,
             # so this one line says it in both languages.
             reason = str(getattr(error, "orig", None) or error).splitlines()[0]
             raise Failure(f"无法使用数据库 (cannot use the database): {reason}") from None
+
+
+def _failure(error: EcertError) -> Failure:
+    from ecert.audit import AuditError
+    from ecert.audit.words import error_text as audit_error_text
+
+    return Failure(audit_error_text(error) if isinstance(error, AuditError) else str(error))
 
 
 @click.group(
