@@ -11,7 +11,9 @@ Alternates, in rounds (the machine is shared and noisy: each pair runs back to b
   the instance's trust roots with its embedded validation data, revocation checking required,
   nothing fetched (target: ``ecert verify`` <= 2x that).
 
-Every run is a whole fresh process (wall clock from ``fork`` to exit). Prints the medians and
+``--ecert CMD`` measures another command in place of ``ecert`` (e.g. ``'python -m ecert'``
+run from a folder holding another checkout, with ``PYTHONPATH`` on it: the figures before a
+change). Every run is a whole fresh process (wall clock from ``fork`` to exit). Prints the medians and
 ratios, and writes them to ``$ECERT_HOME/bench-startup.json`` (default
 ``instance/bench-startup.json``). ``ecert verify`` must answer 0 (valid) and the bare
 validation must find the signature valid and trusted, or the benchmark stops.
