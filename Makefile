@@ -65,16 +65,21 @@ lint: $(STAMP)
 test: setup lint
 	$(BIN)/pytest -q
 
-# Not a test: a genuine client's PDF-check latency while another attacks, against a baseline
-# of the same run (scripts/bench_pdfcheck.py); figures in $(ECERT_HOME)/bench.json. Then the
-# cost of issuing a certificate against pyHanko signing alone (scripts/bench_issuance.py);
-# figures in $(ECERT_HOME)/bench-issuance.json. Then how long `ecert --help` and `ecert verify`
-# take as whole processes against bare Python ones (scripts/bench_startup.py); figures in
-# $(ECERT_HOME)/bench-startup.json.
+
+# Not a test: each benchmark measures against a baseline of the same run, interleaved, and
+# writes its figures to $(ECERT_HOME)/bench-*.json (README, "Performance"):
+# - bench_pdfcheck: a genuine client's PDF-check latency while another attacks (bench.json);
+# - bench_issuance: issuing a certificate against pyHanko signing alone;
+# - bench_signing: our B-LTA signature against pyHanko's tuned sign-only, and the size breakdown;
+# - bench_renewal: a document-timestamp renewal against pyHanko's bare archival timestamp;
+# - bench_ratelimit: counting the QR page's limit in Redis against memory:// and limits off;
+# - bench_verify: the QR page under gunicorn and wrk against a bare WSGI app of the same body,
+#   with a registry of a million certificates on SQLite and on PostgreSQL;
+# - bench_backup: backup and restore against cp -a + sync of the same bytes;
+# - bench_startup: `ecert --help` and `ecert verify` as whole processes against bare Python ones.
+BENCHES := pdfcheck issuance signing renewal ratelimit verify backup startup
 bench: setup
-	$(BIN)/python scripts/bench_pdfcheck.py
-	$(BIN)/python scripts/bench_issuance.py
-	$(BIN)/python scripts/bench_startup.py
+	@for name in $(BENCHES); do echo "== scripts/bench_$$name.py"; $(BIN)/python scripts/bench_$$name.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .cache screenshots

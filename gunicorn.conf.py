@@ -69,3 +69,20 @@ control_socket_disable = not control_socket
 # disk-backed /tmp can stall the heartbeat and get healthy workers killed).
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
+
+
+def when_ready(server):  # type: ignore[no-untyped-def]
+    """Warn at start when workers would each keep their own rate-limit counters.
+
+    Production refuses ``memory://`` outright (``Settings.check``); a development home
+    served by several workers starts, but each worker then lets a client make the limit's
+    number of requests, so the effective limit is that many times higher."""
+    storage = os.environ.get("ECERT_RATELIMIT_STORAGE_URI", "memory://")
+    count = server.cfg.workers  # the command line's -w, if given, wins over the file
+    if count > 1 and storage.startswith("memory://"):
+        server.log.warning(
+            "rate limits are counted in each of the %d workers' own memory (ECERT_RATELIMIT_STORAGE_URI=%s): "
+            "set ECERT_RATELIMIT_STORAGE_URI=redis://... so that they hold across workers and machines",
+            count,
+            storage,
+        )

@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
 
     from accounts.recovery_views import bp as recovery_bp
     from accounts.runtime import build_runtime, code_secret
+    from accounts.sessions import IDLE, end_session
     from accounts.users import load_user
     from accounts.views import SEEN, bp
     from ecert.i18n import _l
@@ -49,6 +50,7 @@ def init_app(app: Flask) -> None:
         now = kernel().clock().timestamp()
         seen = session.get(SEEN)
         if not isinstance(seen, (int, float)) or now - seen > STAFF_IDLE_SECONDS:
+            end_session(k.db, current_user.account_id, current_user.login_token, reason=IDLE, now=kernel().clock())
             logout_user()
             session.clear()
             return redirect(url_for("accounts.login", expired=1))

@@ -29,6 +29,7 @@ from accounts.codes import (
 )
 from accounts.notifier import Notifier
 from accounts.passwords import hash_password, verify_password
+from accounts.sessions import open_session
 from ecert import audit
 from ecert.db import Database
 from ecert.i18n import _
@@ -226,17 +227,20 @@ def check_password(db: Database, login: str, password: str) -> tuple[int, str] |
         return account.id, account.kind
 
 
-def record_login(db: Database, account_id: int, *, now: datetime, method: str) -> None:
-    """The login itself, once every factor is checked: its time and its audit event."""
+def record_login(db: Database, account_id: int, *, now: datetime, method: str) -> str | None:
+    """The login itself, once every factor is checked: its time, its session (``accounts.sessions``)
+    and its audit event. The session's token, or None for no such account."""
     with db.write() as session:
         account = session.get(Account, account_id)
         if account is None:
-            return
+            return None
         account.last_login_at = now
+        token = open_session(session, account.id, now)
         subject = f"account:{account.id}"
         audit.append(
             session, actor=subject, action="account.login", subject=subject, payload={"method": method}, at=now
         )
+        return token
 
 
 def open_code(session: Session, ticket: str, purpose: str, now: datetime) -> OneTimeCode | None:

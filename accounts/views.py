@@ -12,10 +12,10 @@ import hmac
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from accounts import services, staff
+from accounts import services, sessions, staff
 from accounts.forms import CodeForm, LoginForm, RegisterForm
 from accounts.runtime import code_secret, runtime
 from accounts.totp import new_secret, provisioning_uri
@@ -96,7 +96,7 @@ def confirm(ticket: str) -> BaseResponse:
         k = kernel()
         outcome = services.confirm_registration(k.db, code_secret(), ticket, form.code.data, now=k.clock())
         if isinstance(outcome, int):
-            _log_in(outcome)
+            _log_in(outcome, "registration code")
             return redirect(url_for("portal.home"))
         form.code.errors = [_REFUSED[outcome]()]
     return private_page(render_template("accounts/confirm.html", form=form, ticket=ticket), 400 if form.errors else 200)
@@ -112,8 +112,7 @@ def login() -> BaseResponse:
         k = kernel()
         found = services.check_password(k.db, form.login.data, form.password.data)
         if found is not None and found[1] == services.HOLDER:
-            services.record_login(k.db, found[0], now=k.clock(), method="password")
-            _log_in(found[0])
+            _log_in(found[0], "password")
             return redirect(_safe_next(request.args.get("next")) or url_for("portal.home"))
         if found is not None:  # staff: the second factor before any session
             session.clear()
@@ -143,8 +142,7 @@ def totp() -> BaseResponse:
     if form.validate_on_submit():
         secret = None if enrolled else session.get(_ENROL)
         if staff.check_totp(k.db, account_id, form.code.data, now=k.clock(), enrol_secret=secret):
-            services.record_login(k.db, account_id, now=k.clock(), method="password+totp")
-            _log_in(account_id)
+            _log_in(account_id, "password+totp")
             return redirect(url_for("console.home"))
         form.code.errors = [_("动态验证码不正确或已用过，请输入验证器中当前显示的 6 位数字")]
     enrolment = None
@@ -161,13 +159,19 @@ def totp() -> BaseResponse:
 @bp.post("/logout")
 @login_required
 def logout() -> BaseResponse:
+    # Ended in the database first: a copy of this cookie is refused by every worker from now on.
+    k = kernel()
+    sessions.end_session(k.db, current_user.account_id, current_user.login_token, reason=sessions.LOGOUT, now=k.clock())
     logout_user()
     session.clear()
     return redirect(url_for("accounts.login"))
 
 
-def _log_in(account_id: int) -> None:
-    user = user_of(kernel().db, account_id, code_secret())
+def _log_in(account_id: int, method: str) -> None:
+    """Open the login session (audited, ``accounts.sessions``) and put it in a new cookie."""
+    k = kernel()
+    token = services.record_login(k.db, account_id, now=k.clock(), method=method)
+    user = None if token is None else user_of(k.db, account_id, code_secret(), token)
     if user is None:
         abort(403)
     # A new session for the logged-in person: nothing from before login carries over.

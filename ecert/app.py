@@ -122,6 +122,11 @@ def _development_secret(settings: Settings) -> str:
     if not path.exists():
         import secrets
 
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_hex(32))
+        from ecert.files import file_lock, write_atomic
+
+        # Several workers may start on a fresh home at once: one writes the key, whole, and
+        # every worker reads that one (else a session signed by one is refused by another).
+        with file_lock(settings.home / ".development-secret-key.lock"):
+            if not path.exists():
+                write_atomic(path, secrets.token_hex(32).encode(), mode=0o600)
     return path.read_text().strip()

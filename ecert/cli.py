@@ -32,6 +32,14 @@ COMMANDS: LazyCommands = {
         "ecert.audit.commands:audit_group",
         "The audit log: verify it against its anchors and the registry; anchor its head.",
     ),
+    "backup": (
+        "ecert.backup.commands:backup_command",
+        "Back up the database, blobs, PKI and keys, QR keys and audit anchors into DIRECTORY (new or empty).",
+    ),
+    "restore": (
+        "ecert.backup.commands:restore_command",
+        "Restore a backup onto an empty ECERT_HOME and an empty database (never overwrites; checks every file first).",
+    ),
 }
 
 

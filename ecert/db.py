@@ -12,13 +12,16 @@ same service code race-free on both:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,21 @@ class Database:
             session.info["ecert.audit"] = self.audit
             yield session
 
+    def run_read(self, work: Callable[[Connection], T]) -> T:
+        """``work`` (read-only) on a Core connection, for the hot path (the QR page, the
+        API's lookups): no ORM session, no identity map. The pool does not ping a connection
+        before lending it (a round trip on every page); a connection the server dropped
+        (a restart, an idle timeout) fails here once, SQLAlchemy discards the pool, and
+        ``work`` runs again on a fresh connection: the visitor sees no error."""
+        for attempt in (1, 2):
+            try:
+                with self.engine.connect() as connection:
+                    return work(connection)
+            except DBAPIError as error:
+                if attempt == 2 or not error.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -52,7 +70,11 @@ def connect(url: str, *, audit: Any = None, **engine_kwargs: Any) -> Database:
     if is_sqlite:
         engine_kwargs.setdefault("connect_args", {"timeout": 30})
     else:
-        engine_kwargs.setdefault("pool_pre_ping", True)
+        # No pre-ping: it costs a round trip on every checkout, i.e. on every page. A
+        # connection the server dropped fails once; SQLAlchemy then discards the whole pool
+        # (``run_read`` retries the public pages' lookups on a fresh one). Recycling stays
+        # under the usual idle timeouts of servers and proxies in between.
+        engine_kwargs.setdefault("pool_recycle", 300)
     # A database error's text names no bound value: no ID number or name reaches a log line
     # or a page that shows what went wrong.
     engine_kwargs.setdefault("hide_parameters", True)

@@ -116,6 +116,21 @@ def blob_store_probe() -> Check:
     return Check(True)
 
 
+def rate_limit_probe(storage_uri: str, enabled: bool) -> Probe:
+    """Where this process counts its rate limits. Never a failure: a worker whose Redis is
+    down still limits, in its own memory (``ecert.web``), so taking it out of the pool would
+    only turn a weaker limit into an outage; the word tells a monitor to look."""
+
+    def probe() -> Check:
+        if not enabled:
+            return Check(True, "off")
+        if storage_uri.startswith("memory://"):
+            return Check(True, "in-process")
+        return Check(True, "shared") if limiter.storage.check() else Check(True, "unreachable, counted per worker")
+
+    return probe
+
+
 def _safely(probe: Probe) -> Check:
     """The probe's answer; an exception is a failure whose text goes to the log only."""
     try:
@@ -160,3 +175,8 @@ def readyz() -> tuple[Response, int]:
 
 def init_health(app: Flask) -> None:
     app.register_blueprint(health)
+    settings = kernel(app).settings
+    # Redis is asked at most every 5 s, however often the load balancer polls.
+    add_probe(
+        app, "rate_limits", Cached(rate_limit_probe(settings.ratelimit_storage_uri, settings.ratelimits.enabled), 5)
+    )

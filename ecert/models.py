@@ -137,6 +137,32 @@ class Certificate(Base):
     decision: Mapped[Decision] = relationship()
 
 
+class CertificateRevision(Base):
+    """A later revision of one certificate version's PDF: the same signed certificate with a
+    fresh document timestamp and the validation data it needs appended (``ecert
+    renew-timestamps``). Revisions are not versions: the version's row points at the newest
+    file (``Certificate.pdf_sha256``); each revision row keeps the hash of the file it
+    replaced, so an upload of an earlier revision is still recognised by its hash.
+
+    ``timestamp_expires_at`` is when the TSA certificate of this revision's newest document
+    timestamp expires and ``algorithms`` its digest and signature algorithms: what the next
+    renewal is decided on without opening the file.
+    """
+
+    __tablename__ = "certificate_revisions"
+    __table_args__ = (UniqueConstraint("certificate_id", "revision", name="uq_certificate_revisions_revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)  # 2 for the first renewal (1 is the file as issued)
+    pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    pdf_size: Mapped[int] = mapped_column(Integer)
+    previous_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    timestamp_expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    algorithms: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class NumberCounter(Base):
     """Last sequence number handed out per issuing office and year."""
 
@@ -241,6 +267,23 @@ class OneTimeCode(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LoginSession(Base):
+    """One login, from the account's last factor to its logout. The signed session cookie
+    names it by a random token (only its SHA-256 is kept here), and every request checks
+    it, so that a logout — or an idle staff session timing out — ends it on every worker
+    and machine at once, and a copy of the cookie kept from before stops working too.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[str | None] = mapped_column(String(16))  # logout | idle
 
 
 # --- use copies (加注件) ---

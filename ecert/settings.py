@@ -70,6 +70,18 @@ class RateLimits:
 
 
 @dataclass(frozen=True)
+class RenewalPolicy:
+    """When ``ecert renew-timestamps`` renews a certificate's document timestamp."""
+
+    # Renew when the newest timestamp's TSA certificate expires within this many days:
+    # two years leaves room for a TSA that is down, a run that is missed, a key ceremony.
+    horizon_days: int = 730  #: ECERT_RENEWAL_HORIZON_DAYS
+    # Algorithms (digest or signature, lower case) that no longer protect a timestamp:
+    # a timestamp using any of them is renewed whatever its certificate's end.
+    weak_algorithms: tuple[str, ...] = ("md5", "sha1")  #: ECERT_RENEWAL_WEAK_ALGORITHMS, comma-separated
+
+
+@dataclass(frozen=True)
 class SandboxLimits:
     """Limits of the confined child that parses one hostile file (``ecert.sandbox``).
 
@@ -130,6 +142,7 @@ class Settings:
     audit_anchor_dir: Path | None = None
     ratelimits: RateLimits = field(default_factory=RateLimits)
     sandbox: SandboxLimits = field(default_factory=SandboxLimits)
+    renewal: RenewalPolicy = field(default_factory=RenewalPolicy)
     # The largest PDF a verifier checks, and the largest request body the web accepts
     # (a PDF plus its multipart envelope, or a batch).
     max_pdf_bytes: int = 10 * 1024 * 1024  #: ECERT_MAX_PDF_BYTES
@@ -143,6 +156,8 @@ class Settings:
     # months), and staff can still compare a new application with the old scans; scans of
     # archive forms are personal data that should not outlive their use.
     legacy_evidence_retention_days: int = 365  #: ECERT_LEGACY_EVIDENCE_RETENTION_DAYS
+    # pg_dump / pg_restore for ``ecert backup`` and ``ecert restore`` on PostgreSQL.
+    pg_bin_dir: Path = Path("/usr/lib/postgresql/15/bin")  #: ECERT_PG_BIN
 
     @property
     def is_production(self) -> bool:
@@ -261,6 +276,17 @@ class Settings:
                 cpu_seconds=_seconds(env, "ECERT_SANDBOX_CPU_SECONDS", SandboxLimits.cpu_seconds),
                 max_jobs=_count(env, "ECERT_SANDBOX_WORKERS", SandboxLimits.max_jobs),
                 queue=_count(env, "ECERT_SANDBOX_QUEUE", SandboxLimits.queue),
+            ),
+            pg_bin_dir=Path(env.get("ECERT_PG_BIN") or Settings.pg_bin_dir),
+            renewal=RenewalPolicy(
+                horizon_days=_count(env, "ECERT_RENEWAL_HORIZON_DAYS", RenewalPolicy.horizon_days),
+                weak_algorithms=tuple(
+                    part.strip().lower()
+                    for part in env.get("ECERT_RENEWAL_WEAK_ALGORITHMS", ",".join(RenewalPolicy.weak_algorithms)).split(
+                        ","
+                    )
+                    if part.strip()
+                ),
             ),
             max_pdf_bytes=_count(env, "ECERT_MAX_PDF_BYTES", Settings.max_pdf_bytes),
             max_request_bytes=_count(env, "ECERT_MAX_REQUEST_BYTES", Settings.max_request_bytes),

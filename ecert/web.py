@@ -9,9 +9,11 @@ A request that presented a valid API key (``ecert.api_keys``) is counted per key
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask, Response, render_template, request
+from flask.logging import default_handler
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -65,10 +67,32 @@ class DatabaseInt(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+def _log_limiter_warnings() -> None:
+    """Flask-Limiter's own logger has only a NullHandler: "storage unreachable", "recovered"
+    would reach no log. Its warnings go where the app's do (gunicorn's error log)."""
+    logger = logging.getLogger("flask-limiter")
+    if default_handler not in logger.handlers:
+        logger.addHandler(default_handler)
+
+
 def init_web(app: Flask, settings: Settings) -> None:
     # Flask-Limiter reads its own keys from app.config; ours come from Settings only.
     app.config["RATELIMIT_STORAGE_URI"] = settings.ratelimit_storage_uri
     app.config["RATELIMIT_ENABLED"] = settings.ratelimits.enabled
+    if not settings.ratelimit_storage_uri.startswith("memory://"):
+        # Shared storage (Redis): counters under our own prefix, so that the Redis may serve
+        # others too. While it is unreachable each process counts in its own memory (the
+        # same limits, per worker) rather than answering 500 or not limiting at all, and
+        # goes back to the shared counters once it answers again. A request of another
+        # thread that was already talking to Redis when it went is let through, logged,
+        # rather than answered 500 (Flask-Limiter switches once, for the first thread).
+        # A timeout of a second keeps a hung Redis from holding every request.
+        app.config["RATELIMIT_KEY_PREFIX"] = "ecert"
+        app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
+        app.config["RATELIMIT_SWALLOW_ERRORS"] = True
+        _log_limiter_warnings()
+        if settings.ratelimit_storage_uri.startswith(("redis://", "rediss://", "redis+unix://")):
+            app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_timeout": 1, "socket_connect_timeout": 1}
     if settings.trusted_proxies:
         # Behind N proxies the client is the Nth address from the right of X-Forwarded-For.
         n = settings.trusted_proxies

@@ -30,6 +30,10 @@ COMMANDS: LazyCommands = {
         "Write the signed PDF of certificate NUMBER (any version) exactly as it was issued.",
     ),
     "pki": ("issuer.cli.pki:pki_group", "Signing keys and trust roots."),
+    "renew-timestamps": (
+        "issuer.cli.renewal:renew_timestamps_command",
+        "Add a fresh document timestamp to every valid certificate whose newest one is due.",
+    ),
     "use-copies": ("issuer.cli.use_copies:use_copies_group", "Use copies (加注件) made by holders."),
 }
 

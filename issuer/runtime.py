@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from issuer.pki.development import DevelopmentPKI
     from issuer.qr.claims import ClaimSigner
     from issuer.rendering.layout import CertificateRenderer
+    from issuer.services.archival import Archiver
+    from issuer.services.renewal import Renewal
     from issuer.signing.pades import DocumentSigner
 
 
@@ -55,6 +57,20 @@ class IssuerRuntime:
         from issuer.qr.claims import build_claim_signer
 
         return build_claim_signer(self.kernel.settings)
+
+    @cached_property
+    def archiver(self) -> Archiver:
+        from issuer.services.archival import build_archiver
+
+        return build_archiver(self.kernel.settings, self.kernel.clock)
+
+    def renewal(self, actor: str = "system") -> Renewal:
+        from issuer.services.renewal import Renewal
+
+        with self._lock:
+            archiver = self.archiver
+        settings = self.kernel.settings
+        return Renewal(self.kernel.db, self.kernel.store, archiver, settings.renewal, self.kernel.clock, actor)
 
     def issuance(self, actor: str = "system", *, accept_public_url_change: bool = False) -> Issuance:
         with self._lock:

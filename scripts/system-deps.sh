@@ -9,8 +9,10 @@ packages=(
   softhsm2 opensc  # PKCS#11 signing, tested against SoftHSM2
   libzbar0         # pyzbar QR decoding in the tests
   postgresql-15    # a throwaway cluster for the PostgreSQL test run
+  redis-server     # shared rate-limit storage, started by the tests that run several workers
   tesseract-ocr tesseract-ocr-chi-sim  # OCR hints on paper-certificate evidence (a hint, never a verdict)
   chromium         # headless, driven by Playwright: the public pages as a 360 px phone shows them
+  wrk              # make bench: HTTP load on the QR page (scripts/bench_verify.py)
 )
 # axe-core (accessibility checks in the browser tests) comes from npm; any Node.js with npm will do.
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from ecert.settings import RateLimits, Settings
-from tests import postgres
+from tests import postgres, redis_server
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -61,6 +61,18 @@ def postgres_server() -> Iterator[str]:
             pytest.fail("PostgreSQL 15 binaries are missing: scripts/system-deps.sh installs postgresql-15")
         pytest.skip("PostgreSQL 15 binaries not installed")
     with postgres.cluster() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A throwaway Redis (``tests/redis_server.py``): shared rate-limit storage for tests that
+    run several workers."""
+    if not redis_server.available():
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing: scripts/system-deps.sh installs redis-server")
+        pytest.skip("redis-server not installed")
+    with redis_server.server() as url:
         yield url
 
 

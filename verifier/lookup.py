@@ -2,7 +2,10 @@
 
 Every answer is a ``PublicCertificate``: the status *now* and only the minimum of
 personal data (masked name; never the ID number, birth date or photo). Lookups use
-SQLAlchemy Core on the registry tables: no ORM identity map on the hot path.
+SQLAlchemy Core on the registry tables: no ORM identity map on the hot path. The QR page's
+and the API's lookup by token is the busiest query of the service: its statements are built
+once (``_BY_TOKEN``, ``_CURRENT``) with bound parameters, and run on a plain connection
+(``Database.run_read``) as well as on a session (both are ``Executor``s).
 """
 
 from __future__ import annotations
@@ -13,11 +16,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Connection, Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from ecert.clock import utc_now
-from ecert.models import Certificate, CertificateStatus, Decision, UseCopy
+from ecert.models import Certificate, CertificateRevision, CertificateStatus, Decision, UseCopy
 from ecert.vocab import use_copies
 from ecert.vocab.masking import mask_name
 from ecert.vocab.names import name_problem, normalise_name
@@ -31,6 +34,7 @@ __all__ = [
     "PublicProvenance",
     "PublicStatus",
     "PublicUseCopy",
+    "by_earlier_revision",
     "by_number",
     "by_sha256",
     "by_token",
@@ -133,7 +137,28 @@ def _base():  # type: ignore[no-untyped-def]
     )
 
 
-def by_token_text(session: Session, text: str, *, now: datetime | None = None) -> PublicCertificate | None:
+# What a lookup runs on: an ORM session, or a Core connection where no ORM object is wanted.
+Executor = Session | Connection
+
+# The busiest statements, built once: building a select and its cache key costs more than
+# SQLite takes to answer it.
+_BY_TOKEN = _base().where(Certificate.token == bindparam("token"))
+_CURRENT = (
+    select(
+        Certificate.version,
+        Certificate.token,
+        Certificate.status,
+        Certificate.revoked_at,
+        Certificate.revocation_reason,
+        Certificate.revocation_doc_no,
+    )
+    .where(Certificate.number == bindparam("number"), Certificate.status != CertificateStatus.PENDING)
+    .order_by(Certificate.version.desc())
+    .limit(1)
+)
+
+
+def by_token_text(session: Executor, text: str, *, now: datetime | None = None) -> PublicCertificate | None:
     """``by_token`` for untrusted input: malformed text is simply not found."""
     token = normalise_token(text)
     return by_token(session, token, now=now) if token else None
@@ -149,10 +174,10 @@ def issuing_office_name(office_code: str, own_code: str, own_name: str) -> str:
     return own_name if office_code == own_code else f"{office_code}"
 
 
-def by_token(session: Session, token: str, *, now: datetime | None = None) -> PublicCertificate | None:
+def by_token(session: Executor, token: str, *, now: datetime | None = None) -> PublicCertificate | None:
     """The certificate version, or the use copy, whose token is ``token``; a use copy's
     expiry is judged at ``now`` (the caller's clock; default the real one)."""
-    row = session.execute(_base().where(Certificate.token == token)).first()
+    row = session.execute(_BY_TOKEN, {"token": token}).first()
     if row is not None:
         return _public(session, row)
     return _use_copy(session, UseCopy.token == token, now)
@@ -165,7 +190,23 @@ def by_sha256(session: Session, sha256: str, *, now: datetime | None = None) -> 
     return _use_copy(session, UseCopy.pdf_sha256 == sha256, now)
 
 
-def _use_copy(session: Session, where: Any, now: datetime | None) -> PublicCertificate | None:
+def by_earlier_revision(session: Session, sha256: str) -> tuple[PublicCertificate, int] | None:
+    """The version whose file ``sha256`` was before a document-timestamp renewal replaced it
+    (``ecert renew-timestamps``), and that file's revision number (1: as issued)."""
+    found = session.execute(
+        select(Certificate.token, CertificateRevision.revision)
+        .join(Certificate, CertificateRevision.certificate_id == Certificate.id)
+        .where(CertificateRevision.previous_sha256 == sha256)
+        .order_by(CertificateRevision.revision)
+        .limit(1)
+    ).first()
+    if found is None:
+        return None
+    row = session.execute(_BY_TOKEN, {"token": found.token}).first()
+    return (_public(session, row), int(found.revision) - 1) if row is not None else None
+
+
+def _use_copy(session: Executor, where: Any, now: datetime | None) -> PublicCertificate | None:
     copy = session.execute(
         select(
             UseCopy.token,
@@ -180,7 +221,7 @@ def _use_copy(session: Session, where: Any, now: datetime | None) -> PublicCerti
     ).first()
     if copy is None:
         return None
-    row = session.execute(_base().where(Certificate.token == copy.certificate_token)).first()
+    row = session.execute(_BY_TOKEN, {"token": copy.certificate_token}).first()
     if row is None:
         return None
     certificate = _public(session, row)
@@ -226,23 +267,11 @@ def by_number_and_name(session: Session, number: str, full_name: str) -> PublicC
     return _public(session, found) if found and matches else None
 
 
-def _public(session: Session, row: Row) -> PublicCertificate:
+def _public(session: Executor, row: Row) -> PublicCertificate:
     own = CertificateStatus(row.status)
     current = None
     if row.superseded_by_id is not None:
-        current = session.execute(
-            select(
-                Certificate.version,
-                Certificate.token,
-                Certificate.status,
-                Certificate.revoked_at,
-                Certificate.revocation_reason,
-                Certificate.revocation_doc_no,
-            )
-            .where(Certificate.number == row.number, Certificate.status != CertificateStatus.PENDING)
-            .order_by(Certificate.version.desc())
-            .limit(1)
-        ).first()
+        current = session.execute(_CURRENT, {"number": row.number}).first()
     status = statuses.of_version(own, CertificateStatus(current.status) if current is not None else None)
     # A revocation that prevails over this version's own status is the current version's.
     revoked: Row | None = None

@@ -12,7 +12,9 @@ the chain alone cannot see it, this replay can. The lifecycle, by action (subjec
 - ``certificate.reinstated``: valid again (a two-person act undid a mistaken revocation; the
   row's revocation 文号 is cleared, and one still there is named);
 - ``certificate.released``, ``certificate.correction_released``: the pending version failed
-  and its row was deleted (its number may come back with the next reservation).
+  and its row was deleted (its number may come back with the next reservation);
+- ``certificate.timestamps_renewed``: status unchanged, the version's file is now the
+  renewed one (``sha256``; ``ecert renew-timestamps``).
 
 The PDF's SHA-256 (issued, corrected) and the revocation's 文号 (revoked) are compared too:
 an ``UPDATE`` pointing a version at another file, or changing the 文号 the public page
@@ -46,6 +48,7 @@ _STATUS_AFTER = {
     "certificate.reinstated": "valid",
 }
 _RELEASED = ("certificate.released", "certificate.correction_released")
+_RENEWED = "certificate.timestamps_renewed"
 
 
 @dataclass
@@ -62,7 +65,7 @@ def audited_statuses(session: Session) -> dict[tuple[str, int], Audited]:
     statuses: dict[tuple[str, int], Audited] = {}
     rows = session.execute(
         select(AuditEvent.action, AuditEvent.subject, AuditEvent.payload)
-        .where(AuditEvent.action.in_((*_STATUS_AFTER, *_RELEASED)))
+        .where(AuditEvent.action.in_((*_STATUS_AFTER, *_RELEASED, _RENEWED)))
         .order_by(AuditEvent.seq)
     )
     for action, subject, payload in rows:
@@ -73,6 +76,11 @@ def audited_statuses(session: Session) -> dict[tuple[str, int], Audited]:
         payload = payload if isinstance(payload, dict) else {}
         if action in _RELEASED:
             statuses.pop((number, version), None)
+            continue
+        if action == _RENEWED:
+            renewed = statuses.get((number, version))
+            if renewed is not None:
+                renewed.sha256 = payload.get("sha256")
             continue
         said = statuses.setdefault((number, version), Audited(_STATUS_AFTER[action]))
         said.status = _STATUS_AFTER[action]

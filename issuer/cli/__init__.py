@@ -6,6 +6,7 @@ from issuer.cli.export import export_command
 from issuer.cli.issue import issue_command
 from issuer.cli.lifecycle import correct_command, reinstate_command, revoke_command
 from issuer.cli.pki import pki_group
+from issuer.cli.renewal import renew_timestamps_command
 from issuer.cli.use_copies import use_copies_group
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "issue_command",
     "pki_group",
     "reinstate_command",
+    "renew_timestamps_command",
     "revoke_command",
     "use_copies_group",
 ]

@@ -24,7 +24,7 @@ from ecert.vocab.problem import Param, Problem
 from ecert.vocab.titles import check_doc_no, check_grant_route, check_level, check_qualification
 from issuer import RenderingError
 from issuer.decisions.fields import BY_NAME, COLUMNS, FIELDS
-from issuer.rendering.photos import normalize_photo
+from issuer.rendering.photos import check_photo
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 # Titles are granted by the People's Republic's system; earlier dates are typing errors.
@@ -305,7 +305,7 @@ def _check_photo(path: Path, as_given: str, folder: Path) -> Problem | None:
     if not (head.startswith(_JPEG_MAGIC) or head == _PNG_MAGIC):
         return Problem("photo.not_image", {"path": as_given})
     try:
-        normalize_photo(path.read_bytes())  # a full decode: truncated files and bombs fail here
+        check_photo(path.read_bytes())  # a full decode: truncated files and bombs fail here
     except RenderingError as error:
         return Problem("photo.unusable", {"path": as_given, "reason": str(error).removeprefix("photo: ")})
     except OSError as exc:

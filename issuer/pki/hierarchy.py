@@ -184,3 +184,66 @@ def generate(office_name: str, public_url: str, now: dt.datetime) -> dict[str, I
         "signer": Issued(signer_key, signer),
         "tsa": Issued(tsa_key, tsa),
     }
+
+
+# --------------------------------------------------------------------------- rotation
+# New parts under the existing root (``issuer.pki.rotation``). A part never outlives the
+# CA that issues it: past its issuer's end it could not be validated anyway (shell model).
+
+
+def _capped(validity: dt.timedelta, now: dt.datetime, issuer: x509.Certificate) -> dt.timedelta:
+    return min(validity, issuer.not_valid_after_utc - now)
+
+
+def new_issuing_ca(root: Issued, public_url: str, now: dt.datetime) -> Issued:
+    """A new issuing CA under the root (the old one keeps signing CRLs for what it issued)."""
+    key = _new_key()
+    # Its own name: CRLs and paths are matched by issuer name, two CAs must not share one.
+    cn = ISSUING_CN.replace("Issuing CA", f"Issuing CA {now:%Y%m%d%H%M}")
+    cert = _issue(
+        subject=_name(cn, DEV_ORG),
+        public_key=key.public_key(),
+        issuer_name=root.certificate.subject,
+        issuer_key=root.key,
+        validity=ISSUING_VALIDITY,  # may outlive the root: a pinned root is a trust anchor, its dates are not checked
+        now=now,
+        ca_path_length=0,
+        key_usage=_ku(ca=True),
+        crl_dp=crl_url(public_url, "root"),
+    )
+    return Issued(key, cert)
+
+
+def new_signer(office_name: str, public_url: str, issuing: Issued, now: dt.datetime) -> Issued:
+    """A new document-signing key and certificate for the office under ``issuing``."""
+    key = _new_key()
+    cert = _issue(
+        subject=_name(office_name, office_name, DEV_ORG),
+        public_key=key.public_key(),
+        issuer_name=issuing.certificate.subject,
+        issuer_key=issuing.key,
+        validity=_capped(SIGNER_VALIDITY, now, issuing.certificate),
+        now=now,
+        ca_path_length=False,
+        key_usage=_ku(sign=True),
+        crl_dp=crl_url(public_url, "issuing"),
+    )
+    return Issued(key, cert)
+
+
+def new_tsa(public_url: str, issuing: Issued, now: dt.datetime) -> Issued:
+    """A new timestamp authority key and certificate under ``issuing``."""
+    key = _new_key()
+    cert = _issue(
+        subject=_name(TSA_CN, DEV_ORG),
+        public_key=key.public_key(),
+        issuer_name=issuing.certificate.subject,
+        issuer_key=issuing.key,
+        validity=_capped(TSA_VALIDITY, now, issuing.certificate),
+        now=now,
+        ca_path_length=False,
+        key_usage=_ku(sign=True),
+        crl_dp=crl_url(public_url, "issuing"),
+        eku_timestamping=True,
+    )
+    return Issued(key, cert)

@@ -21,8 +21,10 @@ into XMP (custom XMP properties would need a PDF/A extension schema).  Read it b
 ``pikepdf.Pdf.attachments["certificate.json"].get_file().read_bytes()``.
 
 Speed: fonts are parsed once per process (:mod:`issuer.rendering.fonts`), only the glyphs used are
-subset per document with HarfBuzz, the placeholder photo is made once per renderer.
-Measured: ~70 ms per certificate after warm-up (median of 20), ~55 KB.
+subset per document with HarfBuzz and embedded as they are (:mod:`issuer.rendering.embedding`),
+the QR mask is chosen with numpy (:mod:`issuer.rendering.qr_mask`), the photo is normalised once
+(:mod:`issuer.rendering.photos`), the placeholder photo is made once per renderer.  Measured:
+~13–17 ms of CPU per certificate with photo (``scripts/bench_issuance.py``), ~55 KB unsigned.
 """
 
 from __future__ import annotations
@@ -35,10 +37,12 @@ from datetime import date
 from typing import Any
 
 from fpdf import FPDF
+from fpdf.output import OutputProducer
 from PIL import Image, ImageDraw
 
 from ecert.clock import utc_now
 from issuer import RenderingError
+from issuer.rendering.embedding import SubsetOutputProducer
 from issuer.rendering.fitting import (
     LABEL_W,
     LABEL_X,
@@ -242,8 +246,11 @@ def _placeholder_photo() -> bytes:
 class CertificateRenderer:
     """Builds certificate PDFs; make one per process and reuse it (thread-safe)."""
 
-    def __init__(self, fonts: FontSet | None = None) -> None:
+    def __init__(self, fonts: FontSet | None = None, *, producer: type[OutputProducer] = SubsetOutputProducer) -> None:
         self.fonts = fonts if fonts is not None else default_font_set()
+        # fpdf2's stock OutputProducer recompiles every font with fontTools (the tests
+        # compare its pages with ours).
+        self.producer = producer
         self._placeholder = _placeholder_photo()
 
     # -- public ---------------------------------------------------------------------------
@@ -311,7 +318,7 @@ class CertificateRenderer:
             compress=True,
         )
         try:
-            return bytes(pdf.output())
+            return bytes(pdf.output(output_producer_class=self.producer))
         except Exception as exc:
             raise RenderingError(f"PDF output failed: {type(exc).__name__}: {exc}") from exc
 

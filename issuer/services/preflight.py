@@ -31,7 +31,7 @@ from issuer.decisions import Decision, RowError
 from issuer.decisions.fields import BY_NAME
 from issuer.rendering.fitting import MIN_PT
 from issuer.rendering.layout import PAPER_NUMBER_LABEL, PROVENANCE_LABEL, CertificateView
-from issuer.rendering.qr import MAX_VERSION, qr_modules
+from issuer.rendering.qr import MAX_VERSION, qr_version
 from issuer.services.pipeline import Issuance, Renderer, Reservation, certificate_view
 
 PRINTED_COLUMNS = ("name", "employer", "series", "specialty", "qualification", "approving_body", "doc_no")
@@ -114,7 +114,7 @@ class QRTooSmallForURL(RenderingError):
 
 def _qr_fits(url: str) -> bool:
     try:
-        qr_modules(url)
+        qr_version(url)
     except RenderingError:
         return False
     return True

@@ -25,6 +25,7 @@ from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 from ecert.clock import utc_now
 from ecert.x509 import DOCUMENT_SIGNING_USAGE, CertificateFormatError, read_certificates
 from issuer import PKIError
+from issuer.signing.cms_template import TemplateSigner
 from issuer.signing.pades import RESERVE_MARGIN_LOCAL, RESERVE_MARGIN_REMOTE, DocumentSigner, VCFactory
 from issuer.signing.timestamping import build_timestamper
 
@@ -185,6 +186,8 @@ def build_document_signer(settings: Settings) -> DocumentSigner:
         raise PKIError(f"unknown signer {settings.signer!r}")
 
     _check_usage(signer.signing_cert)
+    # Every kind signs through the CMS template (the chain and fixed attributes encoded once).
+    signer = TemplateSigner(signer)
     timestamper = build_timestamper(tsa_url=settings.tsa_url, pki=pki, production=production)
 
     trust_roots: list[asn1_x509.Certificate] = []

@@ -37,7 +37,6 @@ from tests.functional.test_staff import create, log_in, now_code, secret_of
 NOW = datetime(2026, 11, 26, 2, 30, tzinfo=UTC)  # the issuance fixture's clock
 _files = itertools.count(1)
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # no SQL here differs by backend
 
 # --- factories: an applicant's account, an application, its evidence (the holder side's rows) ---
 

@@ -21,8 +21,6 @@ from tests import factories
 from tests.functional.test_corrections import png_bytes
 from tests.functional.test_portal import PASSWORD, code_in, csrf, outbox, post, register
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # no SQL of its own
-
 ID_A = factories.id_number(birth="19650312", male=False)
 ID_B = factories.id_number(birth="19700101")
 LOST_CLAIM = {

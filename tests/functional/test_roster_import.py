@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 
 import openpyxl
-import pytest
 from sqlalchemy import func, select
 
 from ecert.models import AuditEvent, RosterEntry
@@ -18,8 +17,6 @@ from ecert.vocab.idnumber import id_check_character
 from tests.functional.test_console_revoke import staff_client
 from tests.functional.test_issue_cli import invoke
 from tests.functional.test_portal import csrf
-
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 ID = "50011119850101123" + id_check_character("50011119850101123")
 BAD_ID = ID[:-1] + ("0" if ID[-1] != "0" else "1")

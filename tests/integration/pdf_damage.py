@@ -74,9 +74,14 @@ def xref_offset_wrong_in_signed_revision(pdf: bytes) -> bytes:
 
 
 def xref_offset_wrong_in_last_revision(pdf: bytes) -> bytes:
+    """An entry of the last revision's xref points elsewhere: the catalog's when that revision
+    rewrote it, else its first object (a document timestamp's revision need not touch the
+    catalog)."""
     catalog, _ = catalog_and_page(pdf)
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-    return _rewrite_xref_entry(pdf, catalog, revision=reader.xrefs.total_revisions - 1)
+    last = reader.xrefs.total_revisions - 1
+    entries = reader.xrefs.get_xref_data(last).standard_xrefs
+    return _rewrite_xref_entry(pdf, catalog if catalog in entries else min(entries), revision=last)
 
 
 def xref_offset_wrong_in_appended_revision(pdf: bytes) -> bytes:

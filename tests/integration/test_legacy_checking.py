@@ -30,8 +30,6 @@ from legacy_import.finding_words import describe
 from tests.factories import id_number
 from tests.legacy_forms import encoded, report_form
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
 NOW = datetime(2026, 11, 26, 2, 30, tzinfo=UTC)
 TODAY = date(2026, 11, 26)
 CLAIM = {

@@ -288,3 +288,36 @@ def test_seal_png_and_box() -> None:
     x1, y1, x2, y2 = SEAL_BOX
     assert 0 < x1 < x2 < 595.28 and 0 < y1 < y2 < 841.89
     assert 110 <= x2 - x1 <= 130 and x2 - x1 == pytest.approx(y2 - y1, abs=0.05)
+
+
+def _claim_urls_by_mask() -> dict[int, str]:
+    """A verification URL with a signed claim for each of the eight masks (versions 5–10)."""
+    import random
+
+    import segno
+
+    from issuer.rendering.qr import qr_segments
+
+    rng = random.Random(5)
+    found: dict[int, str] = {}
+    while len(found) < 8:
+        claim = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567-.") for _ in range(rng.randrange(20, 140)))
+        url = f"https://zhicheng.dazu.example.gov.cn/v/{TOKEN}?c={claim}"
+        code = segno.make([(part, None) for part in qr_segments(url)], error="m", boost_error=False, micro=False)  # type: ignore[arg-type]
+        found.setdefault(int(code.mask), url)
+    return found
+
+
+@pytest.mark.parametrize(("mask", "url"), sorted(_claim_urls_by_mask().items()))
+def test_qr_decodes_from_the_page_whichever_mask_it_has(
+    renderer: CertificateRenderer, tmp_path: Path, mask: int, url: str
+) -> None:
+    del mask  # the test's id: the eight cases differ in the mask segno (and qr_modules) chose
+    pyzbar = pytest.importorskip("pyzbar.pyzbar")
+    zxingcpp = pytest.importorskip("zxingcpp")
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(renderer.render(_view(verify_url=url)))
+    _run("pdftoppm", "-r", "150", "-png", "-singlefile", str(path), str(tmp_path / "page"))
+    image = Image.open(tmp_path / "page.png").convert("RGB")
+    assert [d.data.decode() for d in pyzbar.decode(image, symbols=[pyzbar.ZBarSymbol.QRCODE])] == [url]
+    assert [b.text for b in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)] == [url]

@@ -3,8 +3,9 @@
 Checks (stable codes, reported in this order, every one listed):
 
 1. ``is_pdf``          a PDF at all: magic bytes, size limit, and it parses (in the sandbox)
-2. ``issued_by_us``    its SHA-256 is the hash of a file we issued (informational: a valid
-                       file renewed later with a document timestamp has a new hash)
+2. ``issued_by_us``    its SHA-256 is the hash of a file we issued, now or before a
+                       document-timestamp renewal (``earlier_revision``: the same version,
+                       an earlier revision of its file); informational
 3. ``signature_intact`` the signed bytes hash to the signature and the signature verifies;
                        so does every document (archive) timestamp added later: its token
                        matches the bytes it covers and the TSA's signature verifies
@@ -108,8 +109,15 @@ def verify_pdf(
     # (2) hash match, needs no parsing
     with db.read() as session:
         by_hash = lookup.by_sha256(session, sha256, now=now)
+        earlier = lookup.by_earlier_revision(session, sha256) if by_hash is None and sha256 else None
     if by_hash is not None:
         b.add("issued_by_us", True, "match", f"sha256 {sha256}", number=by_hash.number, version=by_hash.version)
+    elif earlier is not None:
+        # A file we issued, renewed since with a later document timestamp: the same version.
+        by_hash, revision = earlier
+        detail = f"sha256 {sha256}: revision {revision} of the file, renewed since"
+        number, version = by_hash.number, by_hash.version
+        b.add("issued_by_us", True, "earlier_revision", detail, number=number, version=version, revision=revision)
     else:
         b.add("issued_by_us", False, "no_match", f"sha256 {sha256}")
 

@@ -75,8 +75,8 @@ def _lookup_limit() -> str:
 @limiter.limit(_page_limit)
 def landing(token: str) -> Response:
     """The QR landing page. ``path:`` so that any string, slashes included, answers alike."""
-    with kernel().db.read() as session:
-        certificate = lookup.by_token_text(session, token, now=kernel().clock())
+    now = kernel().clock()
+    certificate = kernel().db.run_read(lambda connection: lookup.by_token_text(connection, token, now=now))
     if certificate is not None:
         runtime().record(certificate.token, "qr")
     claim = _claim_line(normalise_token(token) or token, certificate)
@@ -173,6 +173,8 @@ def _too_many(error: TooManyRequests) -> Response:
 def _claim_line(token: str, certificate: PublicCertificate | None) -> dict[str, Any] | None:
     """What the signed claim ``?c=`` of the QR URL says against the registry's record:
     ``{"ok": bool, "message": str}``, or None when the URL carries none."""
+    if not (request.args.get("c") or "").strip():
+        return None  # most visits: typed or shared links; no key set to stat and read
     try:
         status = claim_status(
             request.args.get("c"), certificate, token=token, keyset=load_published_keyset(current_app)

@@ -135,6 +135,13 @@ def _explained(code: str, reason: str, p: dict[str, Any]) -> str:
         return _("这不是 PDF 文件。请上传证书的 PDF 原件。")
     if reason == "match":
         return _("文件与本机关签发的证书 %(number)s（第 %(version)s 版）逐字节一致。", **p)
+    if reason == "earlier_revision":
+        return _(
+            "文件是本机关签发的证书 %(number)s（第 %(version)s 版）的较早修订本：此后为长期核验加盖了新的存档时间戳，"
+            "证书内容没有变化，修订本不是新版本。",
+            number=p["number"],
+            version=p["version"],
+        )
     if code == "trusted_signer" and reason == "ok":
         return _("签名者是发证机关（%(office)s），其证书由本机关信任的根证书签发，签名时有效。", office=p["office"])
     if reason == "modified":

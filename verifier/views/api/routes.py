@@ -115,8 +115,8 @@ def certificate_by_number(number: str) -> Response:
 @bp.get("/tokens/<path:token>")
 @limiter.limit(_api_limit)
 def certificate_by_token(token: str) -> Response:
-    with kernel().db.read() as session:
-        certificate = lookup.by_token_text(session, token, now=kernel().clock())
+    now = kernel().clock()
+    certificate = kernel().db.run_read(lambda connection: lookup.by_token_text(connection, token, now=now))
     if certificate is None:
         raise not_found()
     runtime().record(certificate.token, "api")
