@@ -77,8 +77,9 @@ test: setup lint
 #   with a registry of a million certificates on SQLite and on PostgreSQL;
 # - bench_upload: the PDF check of an issued file (in full, and by its hash once checked)
 #   against pyHanko's bare validation of it;
-# - bench_backup: backup and restore against cp -a + sync of the same bytes.
-BENCHES := pdfcheck issuance signing renewal ratelimit verify upload backup
+# - bench_backup: backup and restore against cp -a + sync of the same bytes;
+# - bench_startup: `ecert --help` and `ecert verify` as whole processes against bare Python ones.
+BENCHES := pdfcheck issuance signing renewal ratelimit verify upload backup startup
 bench: setup
 	@for name in $(BENCHES); do echo "== scripts/bench_$$name.py"; $(BIN)/python scripts/bench_$$name.py || exit 1; done
 

@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
-from flask import Flask, redirect, session, url_for
-from flask_login import LoginManager, current_user, logout_user
-from werkzeug.wrappers import Response as BaseResponse
+from typing import TYPE_CHECKING
 
-from accounts.cli import users_group
-from accounts.recovery_views import bp as recovery_bp
-from accounts.runtime import build_runtime, code_secret
-from accounts.sessions import IDLE, end_session
-from accounts.users import User, load_user
-from accounts.views import SEEN, bp
-from ecert.i18n import _l
-from ecert.kernel import kernel
+from flask import Flask
+
+from ecert.command import LazyCommands, add_commands
+
+if TYPE_CHECKING:
+    from werkzeug.wrappers import Response as BaseResponse
+
+    from accounts.users import User
 
 STAFF_IDLE_SECONDS = 30 * 60
 
+COMMANDS: LazyCommands = {"users": ("accounts.cli:users_group", "Accounts of holders and staff.")}
+
 
 def init_app(app: Flask) -> None:
+    from flask import redirect, session, url_for
+    from flask_login import LoginManager, current_user, logout_user
+
+    from accounts.recovery_views import bp as recovery_bp
+    from accounts.runtime import build_runtime, code_secret
+    from accounts.sessions import IDLE, end_session
+    from accounts.users import load_user
+    from accounts.views import SEEN, bp
+    from ecert.i18n import _l
+    from ecert.kernel import kernel
+
     k = kernel(app)
     app.extensions["accounts"] = build_runtime(k)
     manager = LoginManager()
@@ -48,4 +59,4 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(recovery_bp)
-    app.cli.add_command(users_group)
+    add_commands(app, COMMANDS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -9,8 +11,14 @@ MIN_LENGTH = 10
 MAX_LENGTH = 128  # argon2 takes any length; a bound keeps hostile requests cheap
 
 _hasher = PasswordHasher()
-# Compared against when the login names no account, so that the answer takes as long.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@cache
+def _dummy_hash() -> str:
+    # Compared against when the login names no account, so that the answer takes as long.
+    # Made on first use, not at import: one argon2 hash (64 MiB, ~0.3 s) is no cost for a
+    # command that never checks a password (``ecert --help``, ``ecert verify``).
+    return _hasher.hash("not a password of anyone")
 
 
 def hash_password(password: str) -> str:
@@ -20,7 +28,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether ``password`` matches; with no hash, the same work and False."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -1,70 +1,161 @@
-"""The ``ecert`` console script: a FlaskGroup, the one entry point for operators."""
+"""The ``ecert`` console script: a FlaskGroup, the one entry point for operators.
+
+Start-up (issue #11): ``ecert --help`` builds no app and imports no feature package; every
+command is named by where it lives (``ecert.command.LazyGroup``) and imported only when it
+runs. The kernel's own commands are in ``COMMANDS`` below; the features' in their
+``extension.COMMANDS`` (they join ``app.cli`` when the app is built, and this listing without
+it). A command is added with one line in one of those tables (``tests/unit/test_lazy_commands.py``
+checks that each table says what its command's own help says).
+"""
 
 from __future__ import annotations
 
-import unicodedata
-from importlib.metadata import version
+import sys
+from dataclasses import dataclass
 from typing import Any
 
 import click
+from flask import Flask
 from flask.cli import FlaskGroup, run_command
-from sqlalchemy.exc import ArgumentError, OperationalError
 
 from ecert import EcertError
-from ecert.app import create_app
-from ecert.audit import AuditError
-from ecert.audit.commands import audit_group
-from ecert.audit.commands import verify_command as audit_verify_command
-from ecert.audit.words import error_text as audit_error_text
-from ecert.backup.commands import backup_command, restore_command
-from ecert.command import Failure
-from ecert.i18n import CLI_META_KEY, _
-from ecert.kernel import kernel
-from ecert.migrate import needs_current_schema
+from ecert.app import app_commands, create_app
+from ecert.command import Failure, LazyCommands, LazyGroup
+
+COMMANDS: LazyCommands = {
+    "db": ("ecert.kernel_commands:db_group", "Database schema and audit log."),
+    "list": (
+        "ecert.kernel_commands:list_certificates",
+        "The most recently issued certificates with their verification pages.",
+    ),
+    "audit": (
+        "ecert.audit.commands:audit_group",
+        "The audit log: verify it against its anchors and the registry; anchor its head.",
+    ),
+    "backup": (
+        "ecert.backup.commands:backup_command",
+        "Back up the database, blobs, PKI and keys, QR keys and audit anchors into DIRECTORY (new or empty).",
+    ),
+    "restore": (
+        "ecert.backup.commands:restore_command",
+        "Restore a backup onto an empty ECERT_HOME and an empty database (never overwrites; checks every file first).",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Lean:
+    """The app a command needs, when it is less than the whole app: the features' commands
+    and runtimes only (``create_app(web=False)``), no pages."""
+
+    features: tuple[str, ...]
+    # The modules of the sandbox jobs it will run: the forkserver starts importing them at
+    # once (pyHanko, ~0.5 s), on the other core, while this process builds the app.
+    sandbox: tuple[str, ...] = ()
+
+
+# Checks an operator (or a script) runs one file at a time, which should start fast
+# (issue #11: ``ecert verify`` <= 2x a bare pyHanko check). Every other command gets the whole app.
+LEAN_APPS: dict[str, Lean] = {
+    "verify": Lean(("verifier",), sandbox=("verifier.pdf.worker",)),
+    "verify-qr": Lean(("verifier",)),
+}
+
+# In the click context's meta: the command being run, and whether only its help is asked for.
+_COMMAND_KEY = "ecert.command"
+_HELP_KEY = "ecert.command_help"
 
 
 def _remember_lang(context: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     # Kept in the context's meta, which every subcommand shares; ecert.i18n reads it.
     if value:
+        from ecert.i18n import CLI_META_KEY
+
         context.meta[CLI_META_KEY] = value
     return value
 
 
-class EcertGroup(FlaskGroup):
+def _create_app() -> Flask:
+    """The app for the command being run: only the features it needs (``LEAN_APPS``)."""
+    context = click.get_current_context(silent=True)
+    meta = context.meta if context is not None else {}
+    lean = LEAN_APPS.get(meta.get(_COMMAND_KEY, ""))
+    if lean is None:
+        return create_app()
+    if lean.sandbox and not meta.get(_HELP_KEY):
+        from ecert import sandbox
+
+        sandbox.preload(*lean.sandbox)
+        sandbox.start()
+    return create_app(features=lean.features, web=False)
+
+
+class EcertGroup(LazyGroup, FlaskGroup):
     """Flask's command group, showing operators our commands and options only.
 
     Flask's ``routes`` and ``shell`` are left out, ``run`` is kept, and Flask's own options
-    (``--app``, ``--env-file``, ``--debug``) still work but are not listed."""
+    (``--app``, ``--env-file``, ``--debug``) still work but are not listed. The app's
+    commands are listed from the features' tables, without building the app."""
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Flask plugins' commands (Flask-Limiter's maintenance group) are not for operators:
+        # not loaded at all (importing them costs start-up time for nothing).
+        self._loaded_plugin_commands = True
         for param in self.params:
             if param.name in {"app", "env_file", "debug"} and isinstance(param, click.Option):
                 param.hidden = True
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(app_commands()))  # without building the app
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        # For _create_app: a FlaskGroup builds the app while it looks the command up.
+        if args:
+            ctx.meta[_COMMAND_KEY] = args[0]
+            ctx.meta[_HELP_KEY] = any(word in ctx.help_option_names for word in args[1:])
+        return super().resolve_command(ctx, args)
+
+    def stand_in(self, name: str) -> click.Command | None:
+        app_command = app_commands().get(name)
+        if app_command is not None:
+            return click.Command(name, help=app_command[1])
+        return super().stand_in(name)
 
     def invoke(self, ctx: click.Context) -> Any:
         # The last word on the kernel's own exceptions and on a database that cannot be
         # reached (a wrong DATABASE_URL, a server down): a sentence, never a traceback.
         try:
             return super().invoke(ctx)
-        except AuditError as error:
-            raise Failure(audit_error_text(error)) from None
         except EcertError as error:
-            raise Failure(str(error)) from None
-        except (OperationalError, ArgumentError) as error:
+            raise _failure(error) from None
+        except Exception as error:
+            # SQLAlchemy is not imported for this: an error of its own means it is loaded
+            # (importing it first would cost ~0.3 s before every command starts its work).
+            sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
+            if sqlalchemy_errors is None or not isinstance(
+                error, (sqlalchemy_errors.OperationalError, sqlalchemy_errors.ArgumentError)
+            ):
+                raise
             # The app (and with it the catalogue) may not exist when the URL itself is unusable,
             # so this one line says it in both languages.
             reason = str(getattr(error, "orig", None) or error).splitlines()[0]
             raise Failure(f"无法使用数据库 (cannot use the database): {reason}") from None
 
-    def _load_plugin_commands(self) -> None:
-        super()._load_plugin_commands()
-        self.commands.pop("limiter", None)  # Flask-Limiter's maintenance group, not for operators
+
+def _failure(error: EcertError) -> Failure:
+    from ecert.audit import AuditError
+    from ecert.audit.words import error_text as audit_error_text
+
+    return Failure(audit_error_text(error) if isinstance(error, AuditError) else str(error))
 
 
 @click.group(
     cls=EcertGroup,
-    create_app=create_app,
+    lazy=COMMANDS,
+    create_app=_create_app,
     add_default_commands=False,
     add_version_option=False,
     load_dotenv=False,
@@ -77,103 +168,10 @@ class EcertGroup(FlaskGroup):
     callback=_remember_lang,
     help="Language of messages: zh (default) or en; LANG=en_US.UTF-8 also selects English.",
 )
-@click.version_option(version("ecert"), "--version", prog_name="ecert", message="%(prog)s %(version)s")
+# The version is looked up when asked for (importlib.metadata costs ~0.1 s to import).
+@click.version_option(None, "--version", package_name="ecert", prog_name="ecert", message="%(prog)s %(version)s")
 def main() -> None:
     """职称电子证书 ecert: issue and verify electronic title certificates."""
 
 
 main.add_command(run_command)
-main.add_command(backup_command)
-main.add_command(restore_command)
-
-
-@main.group("db")
-def db_group() -> None:
-    """Database schema and audit log."""
-
-
-@db_group.command("upgrade")
-def db_upgrade() -> None:
-    """Apply the Alembic migrations up to the latest revision."""
-    from ecert.migrate import upgrade
-
-    upgrade(kernel().settings.database_url)
-    click.echo(_("数据库表结构已是最新版本"))
-
-
-# The command's first name, kept as an alias of ``ecert audit verify``.
-db_group.add_command(audit_verify_command, "verify-audit")
-main.add_command(audit_group)
-
-
-@db_group.command("verify-blobs")
-@needs_current_schema
-def db_verify_blobs() -> None:
-    """Read every certificate's stored PDF (and photo) back; exit 1 if any is missing or altered."""
-    from ecert.stored import verify_stored_files
-
-    app_kernel = kernel()
-    with app_kernel.db.read() as session:
-        report = verify_stored_files(session, app_kernel.store)
-    # The same sentences as the issuer's commands say for one certificate (one catalogue entry each).
-    words = {
-        "blob.missing": _(
-            "证书 %(number)s 第 %(version)s 版的 PDF 文件不在文件库中（SHA-256 %(sha256)s）；请从备份恢复"
-        ),
-        "blob.altered": _(
-            "证书 %(number)s 第 %(version)s 版的 PDF 文件已被改动：内容与登记的 SHA-256 %(sha256)s 不符；请从备份恢复"
-        ),
-        "blob.photo_missing": _(
-            "证书 %(number)s 第 %(version)s 版的照片文件不在文件库中（SHA-256 %(sha256)s）；请从备份恢复"
-        ),
-        "blob.photo_altered": _(
-            "证书 %(number)s 第 %(version)s 版的照片文件已被改动：内容与登记的 SHA-256 %(sha256)s 不符；请从备份恢复"
-        ),
-    }
-    for problem in report.problems:
-        click.echo(words[problem.code] % dict(problem.params), err=True)
-    if report.ok:
-        click.echo(_("已核对 %(versions)s 个证书版本的文件：全部完好", versions=report.versions))
-    else:
-        click.echo(
-            _(
-                "已核对 %(versions)s 个证书版本的文件：%(problems)s 个文件缺失或已被改动",
-                versions=report.versions,
-                problems=len(report.problems),
-            )
-        )
-        raise SystemExit(1)
-
-
-@main.command("list")
-@click.option("--limit", default=20, show_default=True)
-@needs_current_schema
-def list_certificates(limit: int) -> None:
-    """The most recently issued certificates with their verification pages."""
-    from sqlalchemy import select
-
-    from ecert.models import Certificate, CertificateStatus
-
-    app_kernel = kernel()
-    with app_kernel.db.read() as session:
-        rows = session.execute(
-            select(Certificate.number, Certificate.version, Certificate.status, Certificate.token)
-            .where(Certificate.status != CertificateStatus.PENDING)
-            .order_by(Certificate.id.desc())
-            .limit(limit)
-        ).all()
-    words = {
-        CertificateStatus.VALID: _("有效"),
-        CertificateStatus.REVOKED: _("已撤销"),
-        CertificateStatus.SUPERSEDED: _("已更正"),
-    }
-    width = max((_display_width(word) for word in words.values()), default=0)
-    for number, number_version, status, token in rows:
-        word = words[status]
-        shown = word + " " * (width - _display_width(word))
-        click.echo(f"{number}  v{number_version}  {shown}  {app_kernel.settings.verify_url(token)}")
-
-
-def _display_width(text: str) -> int:
-    # A Chinese character takes two columns on a terminal.
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)

@@ -5,6 +5,10 @@ use) with the modules registered by :func:`preload` (and the module of the first
 function) imported, so e.g. pyHanko is already loaded when each job forks from it (~10–20 ms
 instead of ~0.5 s for a fresh interpreter). Features register their workers' modules when
 the app is built; the sandbox itself knows nothing about what runs in it.
+
+A job is named by ``"module:function"`` (or given as a module-level function): by name, the
+caller never imports the worker's module, so its libraries (pyHanko, numpy, …) load only in
+the forkserver and its children, never in the web or command process that asks.
 Every job gets a fresh child, which:
 
 - sets ``RLIMIT_AS`` (address space) and ``RLIMIT_CPU`` before touching the input, so a
@@ -45,6 +49,7 @@ the web process).
 
 from __future__ import annotations
 
+import importlib
 import io
 import multiprocessing
 import os
@@ -60,7 +65,7 @@ from typing import Any
 
 from ecert.settings import SandboxLimits
 
-__all__ = ["SandboxLimits", "SandboxOutcome", "preload", "run_sandboxed"]
+__all__ = ["SandboxLimits", "SandboxOutcome", "preload", "run_sandboxed", "start"]
 
 # Imported in the forkserver once, so each job starts warm. Not "__main__": children are
 # launched without the main module (see _Popen), so a job never re-runs the main script.
@@ -113,12 +118,39 @@ def preload(*modules: str) -> None:
         _preload.extend(module for module in modules if module not in _preload)
 
 
-def _ctx(func: Callable[..., Any]) -> Any:
+Job = Callable[..., Any] | str  # a module-level function, or its "module:function"
+
+
+def _module_of(func: Job) -> str:
+    return func.partition(":")[0] if isinstance(func, str) else func.__module__
+
+
+def _resolve(func: Job) -> Callable[..., Any]:
+    """The function a job names (imported in the child, from the forkserver's modules)."""
+    if not isinstance(func, str):
+        return func
+    module, _, name = func.partition(":")
+    found: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return found
+
+
+def start() -> None:
+    """Start the forkserver now, in the background, with the modules preloaded so far.
+
+    A one-shot process (``ecert verify``) calls it as soon as it knows a job will come, so
+    the forkserver imports pyHanko on the other core while the process itself starts up."""
+    if _context is None:
+        _ctx(None)
+    mp_forkserver.ensure_running()
+
+
+def _ctx(func: Job | None) -> Any:
     global _context
     with _lock:
         if _context is None:
-            if func.__module__ not in _preload and func.__module__ != "__main__":
-                _preload.append(func.__module__)
+            module = _module_of(func) if func is not None else "__main__"
+            if module not in _preload and module != "__main__":
+                _preload.append(module)
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(list(_preload))
             _context = ctx
@@ -166,7 +198,7 @@ def _slot(limit: int) -> threading.BoundedSemaphore:
         return _slots[limit]
 
 
-def _child(conn: Any, target: Callable[..., Any], args: tuple, memory_bytes: int, cpu_seconds: float) -> None:
+def _child(conn: Any, target: Job, args: tuple, memory_bytes: int, cpu_seconds: float) -> None:
     import gc
     import math
     import resource
@@ -188,7 +220,7 @@ def _child(conn: Any, target: Callable[..., Any], args: tuple, memory_bytes: int
         conn.send(("unavailable", f"cannot set resource limits: {exc}", 0.0))
         return
     try:
-        result: tuple[str, Any] = ("ok", target(*args))
+        result: tuple[str, Any] = ("ok", _resolve(target)(*args))
     except MemoryError:
         result = ("memory", "memory limit exceeded")
     except BaseException as exc:
@@ -206,11 +238,13 @@ def _child(conn: Any, target: Callable[..., Any], args: tuple, memory_bytes: int
         conn.close()
 
 
-def run_sandboxed(func: Callable[..., Any], *args: Any, limits: SandboxLimits | None = None) -> SandboxOutcome:
+def run_sandboxed(func: Job, *args: Any, limits: SandboxLimits | None = None) -> SandboxOutcome:
     """Run ``func(*args)`` in a fresh limited child.
 
-    ``func`` is a module-level function (it reaches the child by reference, as its module
-    and name, like ``args`` through pickle); its result must be picklable.
+    ``func`` is ``"module:function"`` (imported in the child; the caller need not import it)
+    or a module-level function (it reaches the child by reference, as its module and name,
+    like ``args`` through pickle); its result must be picklable. A name that cannot be
+    imported is the caller's mistake, reported as ``"error"``.
     """
     limits = limits or SandboxLimits()
     queued = time.monotonic()
@@ -262,7 +296,7 @@ def _cpu_of(pid: int | None) -> float | None:
         return None
 
 
-def _start(ctx: Any, func: Callable[..., Any], args: tuple, limits: SandboxLimits) -> tuple[Any, Any, str]:
+def _start(ctx: Any, func: Job, args: tuple, limits: SandboxLimits) -> tuple[Any, Any, str]:
     """Start a child, retrying briefly: multiprocessing restarts a dead forkserver on the
     next start once the old one is reapable (a killed forkserver refuses connections a
     moment before that). Returns ``(process, receiver, "")`` or ``(None, None, why)``."""
@@ -286,7 +320,7 @@ def _start(ctx: Any, func: Callable[..., Any], args: tuple, limits: SandboxLimit
     return None, None, why
 
 
-def _run(func: Callable[..., Any], args: tuple, limits: SandboxLimits) -> SandboxOutcome:
+def _run(func: Job, args: tuple, limits: SandboxLimits) -> SandboxOutcome:
     try:
         ctx = _ctx(func)
         process, receiver, why = _start(ctx, func, args, limits)

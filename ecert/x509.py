@@ -10,26 +10,46 @@ refuses to trust.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
-from pyhanko.sign.validation.settings import KeyUsageConstraints
 
 from ecert import EcertError
 
-# Either key usage and, when the certificate names extended key usages, one meant for signing
-# documents (anyExtendedKeyUsage passes: pyHanko's rule when no EKU is required).
-DOCUMENT_SIGNING_USAGE = KeyUsageConstraints(
-    key_usage={"digital_signature", "non_repudiation"},
-    match_all_key_usages=False,
-    extd_key_usage={
-        "1.3.6.1.5.5.7.3.36",  # id-kp-documentSigning (RFC 9336)
-        "microsoft_document_signing",
-        "adobe_authentic_documents_trust",
-        "email_protection",  # common on commercial signing certificates
-    },
-    explicit_extd_key_usage_required=False,
-)
+if TYPE_CHECKING:
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
+
+    DOCUMENT_SIGNING_USAGE: KeyUsageConstraints
+
+
+def __getattr__(name: str) -> Any:
+    # DOCUMENT_SIGNING_USAGE is built on first use: importing pyHanko (~0.3 s) only to read a
+    # trust-roots file would slow every process that reads one (``ecert verify`` checks the
+    # file's signature in the sandbox, which imports pyHanko there).
+    if name == "DOCUMENT_SIGNING_USAGE":
+        usage = _document_signing_usage()
+        globals()[name] = usage
+        return usage
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _document_signing_usage() -> KeyUsageConstraints:
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
+
+    # Either key usage and, when the certificate names extended key usages, one meant for signing
+    # documents (anyExtendedKeyUsage passes: pyHanko's rule when no EKU is required).
+    return KeyUsageConstraints(
+        key_usage={"digital_signature", "non_repudiation"},
+        match_all_key_usages=False,
+        extd_key_usage={
+            "1.3.6.1.5.5.7.3.36",  # id-kp-documentSigning (RFC 9336)
+            "microsoft_document_signing",
+            "adobe_authentic_documents_trust",
+            "email_protection",  # common on commercial signing certificates
+        },
+        explicit_extd_key_usage_required=False,
+    )
 
 
 class CertificateFormatError(EcertError, ValueError):

@@ -31,7 +31,6 @@ from legacy_import.evidence_rules import (
     CleanEvidence,
     RefusedEvidence,
 )
-from legacy_import.evidence_worker import clean_in_child
 
 __all__ = ["EXTENSIONS", "MAX_BYTES", "MAX_PAGES", "MAX_PIXELS", "CleanEvidence", "RefusedEvidence", "clean_evidence"]
 
@@ -53,7 +52,10 @@ def clean_evidence(data: bytes, *, limits: SandboxLimits | None = None) -> Clean
     if len(data) > MAX_BYTES:
         return RefusedEvidence("too_large", {"limit_mb": MAX_BYTES // _MIB, "size_mb": round(len(data) / _MIB, 1)})
     limits = limits or _app_limits()
-    outcome = run_sandboxed(clean_in_child, data, limits.cpu_seconds, limits.timeout, limits=limits)
+    # By name: Pillow, pikepdf, numpy and imagehash load in the sandbox's processes only.
+    outcome = run_sandboxed(
+        "legacy_import.evidence_worker:clean_in_child", data, limits.cpu_seconds, limits.timeout, limits=limits
+    )
     if outcome.unavailable:
         log.warning("evidence check unavailable: %s: %s", outcome.failure, outcome.message)
         return RefusedEvidence("unavailable", {"cause": outcome.failure}, outcome.cpu)

@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from flask_login import current_user
-
-from ecert.kernel import kernel
-from portal import history_views, notice_views  # noqa: F401  (their routes join the blueprint)
-from portal.correction_views import bp as corrections_bp
-from portal.notices import unread_count
-from portal.views import bp
 
 
 def init_app(app: Flask) -> None:
-    import portal.use_copy_views  # noqa: F401 - its routes join the blueprint before it is registered
+    from flask_login import current_user
+
+    from ecert.kernel import kernel
+
+    # Their routes join the blueprint before it is registered.
+    from portal import history_views, notice_views, use_copy_views  # noqa: F401
+    from portal.correction_views import bp as corrections_bp
+    from portal.notices import unread_count
+    from portal.views import bp
 
     app.register_blueprint(bp)
     app.register_blueprint(corrections_bp)

@@ -8,25 +8,50 @@ verifier-only deployment can run with read-only database credentials, but for on
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Flask
 
-from ecert import sandbox
-from ecert.kernel import kernel
-from verifier import lookup
-from verifier.cli.pdf import verify_command
-from verifier.cli.qr import verify_qr_command
-from verifier.lookup import PublicCertificate
-from verifier.pdf import worker
-from verifier.runtime import VerifierRuntime
-from verifier.views import api, pages, qr_keys, upload
-from verifier.words import paper as paper_words
-from verifier.words import verdict as verdict_words
+from ecert.command import LazyCommands, add_commands
+
+if TYPE_CHECKING:
+    from verifier.lookup import PublicCertificate
+
+COMMANDS: LazyCommands = {
+    "verify": (
+        "verifier.cli.pdf:verify_command",
+        "Verify a certificate PDF: signature, signer, coverage and registry status.",
+    ),
+    "verify-qr": (
+        "verifier.cli.qr:verify_qr_command",
+        "Check the signed claim of a QR code (URL text or image file) and, for this instance's "
+        "own codes, the registry's status now.",
+    ),
+}
+
+
+def init_commands(app: Flask) -> None:
+    """What the verifier's commands need, without its pages: its runtime and the sandbox's worker
+    (``ecert verify`` builds an app of this alone; see ``ecert.cli.LEAN_APPS``)."""
+    from ecert import sandbox
+    from ecert.kernel import kernel
+    from verifier.runtime import VerifierRuntime
+
+    app.extensions["verifier"] = VerifierRuntime(kernel(app))
+    # Uploaded PDFs are parsed by the worker in the sandbox: load pyHanko there once (and
+    # only there: the check names its job, so this process never imports the worker).
+    sandbox.preload("verifier.pdf.worker")
+    add_commands(app, COMMANDS)
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["verifier"] = VerifierRuntime(kernel(app))
-    # Uploaded PDFs are parsed by the worker in the sandbox: load pyHanko there once.
-    sandbox.preload(worker.__name__)
+    from ecert.kernel import kernel
+    from verifier import lookup
+    from verifier.views import api, pages, qr_keys, upload
+    from verifier.words import paper as paper_words
+    from verifier.words import verdict as verdict_words
+
+    init_commands(app)
     for blueprint in (pages.bp, upload.bp, api.bp, qr_keys.bp):
         app.register_blueprint(blueprint)
     settings = kernel(app).settings
@@ -44,6 +69,3 @@ def init_app(app: Flask) -> None:
         """由纸质证书转换, and 档案材料经 … 于 … 核验 (a converted certificate only)."""
         provenance = certificate.provenance
         return [] if provenance is None else [paper_words.converted_line(), paper_words.verified_line(provenance)]
-
-    app.cli.add_command(verify_command)
-    app.cli.add_command(verify_qr_command)

@@ -11,15 +11,21 @@ from __future__ import annotations
 import logging
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
 from ecert.kernel import Kernel
-from ecert.verifications import Recorder
 from ecert.x509 import read_certificates
-from verifier.admission import Admission, CpuBudget
 from verifier.pdf.check import verify_pdf
 from verifier.pdf.report import PdfVerdict
+
+if TYPE_CHECKING:
+    from ecert.verifications import Recorder
+    from verifier.admission import Admission, CpuBudget
+
+# Recorder and the admission control (Flask-Limiter's storage) are imported where first
+# used: the pages and the API need them, ``ecert verify`` (an app without pages) does not.
 
 log = logging.getLogger(__name__)
 
@@ -42,17 +48,23 @@ class VerifierRuntime:
     def admission(self) -> Admission:
         """PDF checks in flight in this process (``verifier.admission``)."""
         sandbox, limits = self.kernel.settings.sandbox, self.kernel.settings.ratelimits
+        from verifier.admission import Admission
+
         return Admission(capacity=sandbox.max_jobs + sandbox.queue, per_client=limits.pdf_concurrent)
 
     @cached_property
     def cpu_budget(self) -> CpuBudget | None:
         """Each client's CPU seconds of PDF checking (None when rate limits are off)."""
         limits = self.kernel.settings.ratelimits
+        from verifier.admission import CpuBudget
+
         return CpuBudget(limits.pdf_cpu) if limits.enabled else None
 
     @cached_property
     def history(self) -> Recorder | None:
         """This process's verification-history writer (None when the settings turn it off)."""
+        from ecert.verifications import Recorder
+
         return Recorder(self.kernel.db) if self.kernel.settings.verification_history else None
 
     def record(self, token: str, channel: str) -> None:

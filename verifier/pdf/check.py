@@ -61,7 +61,6 @@ from verifier import lookup
 from verifier.pdf import checks
 from verifier.pdf.known_files import known_files
 from verifier.pdf.report import CHECK_CODES, UNAVAILABLE, Builder, Check, PdfVerdict
-from verifier.pdf.worker import inspect_pdf
 
 __all__ = ["CHECK_CODES", "Check", "PdfVerdict", "verify_pdf"]
 
@@ -139,7 +138,8 @@ def verify_pdf(
 
     # (1b, 3–5) everything that parses runs in the sandbox
     outcome = run_sandboxed(
-        inspect_pdf,
+        # By name: pyHanko loads in the sandbox's processes only, never in the one asking.
+        "verifier.pdf.worker:inspect_pdf",
         str(data) if isinstance(data, Path) else data,
         [root.dump() for root in trust_roots],
         names,
