@@ -68,10 +68,12 @@ test: setup lint
 # Not a test: a genuine client's PDF-check latency while another attacks, against a baseline
 # of the same run (scripts/bench_pdfcheck.py); figures in $(ECERT_HOME)/bench.json. Then the
 # cost of issuing a certificate against pyHanko signing alone (scripts/bench_issuance.py);
-# figures in $(ECERT_HOME)/bench-issuance.json.
+# figures in $(ECERT_HOME)/bench-issuance.json. Then one decisions file issued with 1 and 2
+# worker processes (scripts/bench_batch.py); figures in $(ECERT_HOME)/bench-batch.json.
 bench: setup
 	$(BIN)/python scripts/bench_pdfcheck.py
 	$(BIN)/python scripts/bench_issuance.py
+	$(BIN)/python scripts/bench_batch.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .cache screenshots

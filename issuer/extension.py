@@ -7,6 +7,7 @@ from flask import Flask
 from ecert.health import add_probe
 from ecert.kernel import kernel
 from issuer.cli import (
+    batches_command,
     correct_command,
     export_command,
     issue_command,
@@ -14,6 +15,7 @@ from issuer.cli import (
     reinstate_command,
     revoke_command,
     use_copies_group,
+    worker_command,
 )
 from issuer.runtime import IssuerRuntime, anchor_stamper, signer_probe, tsa_probe
 
@@ -35,5 +37,7 @@ def init_app(app: Flask) -> None:
         export_command,
         pki_group,
         use_copies_group,
+        batches_command,
+        worker_command,
     ):
         app.cli.add_command(command)
