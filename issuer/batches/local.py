@@ -93,6 +93,13 @@ class LocalWorkers:
                     self._spawn()
         return bool(self._running)
 
+    def keep_one(self) -> None:
+        """Start a worker if none is left while rows are pending (a queue's job given back
+        after its worker died, with every worker already gone)."""
+        if not self._running and self._work_left() and self.restarts < 2 * self.count + 2:
+            self.restarts += 1
+            self._spawn()
+
     def _work_left(self) -> bool:
         with self.db.read() as session:
             left = store.counts(session, [self.batch_id])[self.batch_id]
@@ -121,9 +128,14 @@ def _worker_main(settings: Settings, batch_id: int, nonce: str, parent: int) -> 
         settings=settings, db=connect(settings.database_url, audit=trail), store=FileBlobStore(settings.blob_dir)
     )
     name = f"{socket.gethostname()[:80]}/{os.getpid()}/{nonce}"
-    # The command anchors the audit log once at the batch's end, not each worker.
-    worker = Worker(IssuerRuntime(kernel).issuance(), name=name, batch_id=batch_id, anchors=False)
-    worker.run(until_idle=True)
+    issuance = IssuerRuntime(kernel).issuance()
+    if settings.queue == "procrastinate":
+        from issuer.batches import procrastinate_engine
+
+        procrastinate_engine.run_worker(issuance, name=name, until_idle=True)
+    else:
+        # The command anchors the audit log once at the batch's end, not each worker.
+        Worker(issuance, name=name, batch_id=batch_id, anchors=False).run(until_idle=True)
     kernel.db.dispose()
 
 

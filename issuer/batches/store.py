@@ -23,7 +23,7 @@ import hashlib
 import os
 import socket
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -77,9 +77,11 @@ def create_batch(
     skip_invalid: bool,
     accept_public_url_change: bool,
     at: datetime,
+    on_queued: Callable[[Session, list[int]], None] | None = None,
 ) -> Enqueued:
     """Record a batch and its rows, superseding the unfinished batches of the same file:
-    its rows are now this batch's to do."""
+    its rows are now this batch's to do. ``on_queued`` gets the ids of the rows to issue in
+    the same transaction (a queue's jobs are deferred there)."""
     sha256 = hashlib.sha256(data).hexdigest()
     with db.write() as session:
         earlier = list(
@@ -104,6 +106,9 @@ def create_batch(
         session.flush()
         if items:
             session.execute(insert(BatchItem), [_item_values(batch.id, item, at) for item in items])
+        if on_queued is not None:
+            pending = select(BatchItem.id).where(BatchItem.batch_id == batch.id, BatchItem.state == PENDING)
+            on_queued(session, list(session.scalars(pending.order_by(BatchItem.row))))
         _finish_if_done(session, batch.id, at)
         return Enqueued(batch_id=batch.id, superseded=tuple(earlier))
 
@@ -159,21 +164,40 @@ def claim(db: Database, worker: str, *, at: datetime, batch_id: int | None = Non
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True, of=BatchItem)
         item = session.scalars(query).first()
-        if item is None:
-            return None
-        item.state, item.worker, item.claimed_at, item.attempts = RUNNING, worker, at, item.attempts + 1
-        batch = session.get(Batch, item.batch_id)
-        assert batch is not None and item.decision is not None
-        return Claim(
-            item_id=item.id,
-            batch_id=item.batch_id,
-            row=item.row,
-            decision=item.decision,
-            photo_sha256=item.photo_sha256,
-            actor=batch.actor,
-            skip_invalid=batch.skip_invalid,
-            accept_public_url_change=batch.accept_public_url_change,
+        return None if item is None else _take(session, item, worker, at)
+
+
+def _take(session: Session, item: BatchItem, worker: str, at: datetime) -> Claim:
+    item.state, item.worker, item.claimed_at, item.attempts = RUNNING, worker, at, item.attempts + 1
+    batch = session.get(Batch, item.batch_id)
+    assert batch is not None and item.decision is not None
+    return Claim(
+        item_id=item.id,
+        batch_id=item.batch_id,
+        row=item.row,
+        decision=item.decision,
+        photo_sha256=item.photo_sha256,
+        actor=batch.actor,
+        skip_invalid=batch.skip_invalid,
+        accept_public_url_change=batch.accept_public_url_change,
+    )
+
+
+def claim_item(db: Database, item_id: int, worker: str, *, at: datetime, take_over: bool = False) -> Claim | None:
+    """Row ``item_id`` (a queue's job names it), now ``running`` for ``worker``: if it is
+    pending, or (``take_over``) running for a worker the queue declared dead. None when it
+    is done, failed or its batch no longer open."""
+    with db.write() as session:
+        states = (PENDING, RUNNING) if take_over else (PENDING,)
+        query = (
+            select(BatchItem)
+            .join(Batch, Batch.id == BatchItem.batch_id)
+            .where(BatchItem.id == item_id, Batch.status == OPEN, BatchItem.state.in_(states))
         )
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(of=BatchItem)
+        item = session.scalars(query).first()
+        return None if item is None else _take(session, item, worker, at)
 
 
 def mark_done(session: Session, item_id: int, outcome: IssueOutcome, *, at: datetime) -> None:

@@ -109,14 +109,21 @@ def worker_command(batch_id: int | None, until_idle: bool) -> None:
     def stop(signum: int, _frame: FrameType | None) -> None:
         stopping.append(signum)  # finish the row in hand, then stop
 
-    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
-    try:
+    click.echo(_("工作进程 %(name)s 开始签发排队的行", name=worker.name), err=True)
+    if issuance.settings.queue == "procrastinate":
+        from issuer.batches import procrastinate_engine
+
+        # Procrastinate's worker stops on SIGTERM/SIGINT itself, after the job in hand.
+        procrastinate_engine.run_worker(issuance, name=worker.name, until_idle=until_idle)
+        tally = procrastinate_engine.tally(issuance.db, worker.name)
+    else:
         store.requeue(issuance.db, at=issuance.clock())
-        click.echo(_("工作进程 %(name)s 开始签发排队的行", name=worker.name), err=True)
-        tally = worker.run(until_idle=until_idle, should_stop=lambda: bool(stopping))
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            tally = worker.run(until_idle=until_idle, should_stop=lambda: bool(stopping))
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
     click.echo(
         _(
             "工作进程 %(name)s 结束：完成 %(done)s 行，失败 %(failed)s 行",
