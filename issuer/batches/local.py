@@ -94,9 +94,9 @@ class LocalWorkers:
         return bool(self._running)
 
     def keep_one(self) -> None:
-        """Start a worker if none is left while rows are pending (a queue's job given back
-        after its worker died, with every worker already gone)."""
-        if not self._running and self._work_left() and self.restarts < 2 * self.count + 2:
+        """Start a worker if none is left (a queue's job was given back after its worker
+        died, and the other workers, finding the queue empty meanwhile, stopped)."""
+        if not self._running and self.restarts < 2 * self.count + 2:
             self.restarts += 1
             self._spawn()
 

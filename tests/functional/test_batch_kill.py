@@ -60,10 +60,10 @@ def _certificates(database_url: str) -> list[tuple[str, str, str]]:
     return [(number, token, str(getattr(status, "value", status))) for number, token, status in rows]
 
 
-def _in_flight(database_url: str, process: subprocess.Popen[str]) -> tuple[str, str]:
+def _in_flight(database_url: str, process: subprocess.Popen[str], rows: int = ROWS) -> tuple[str, str]:
     """Wait until a reservation is pending after at least one row was issued (a random
     number of rows into the batch): the number and token a worker holds right now."""
-    wanted = random.randint(1, ROWS // 2)
+    wanted = random.randint(1, max(1, rows // 2))
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         assert process.poll() is None, process.communicate()

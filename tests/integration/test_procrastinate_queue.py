@@ -115,3 +115,27 @@ def test_a_batch_that_does_not_commit_leaves_no_job(
     assert _query(pg_url, "SELECT count(*) FROM procrastinate_jobs") == [(0,)]
     assert _query(pg_url, "SELECT count(*) FROM batches") == [(0,)]
     issuance.db.dispose()
+
+
+def test_a_queue_worker_killed_mid_row_has_its_job_given_back(pg_url: str, tmp_path: Path, pki_home: Path) -> None:
+    """Procrastinate declares the killed worker's job stalled (no heartbeat for 30 s); the
+    waiting command gives it back and a worker completes the reservation it held."""
+    from tests.functional.test_batch_kill import _certificates, _holder_of_reservation, _in_flight, _workers_of
+
+    env, path = _setup(tmp_path, pki_home, pg_url)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ecert", "issue", str(path), "--workers", "2", "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    held = _in_flight(pg_url, process, rows=ROWS)
+    os.kill(_holder_of_reservation(pg_url, _workers_of(process.pid)), 9)
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr
+    assert json.loads(stdout.splitlines()[-1])["summary"]["issued"] == ROWS
+    rows = _certificates(pg_url)
+    assert len(rows) == ROWS and {status for *_, status in rows} == {"valid"}
+    assert held in {(number, token) for number, token, _ in rows}  # the same number and token
+    assert _run(env, "audit", "verify").returncode == 0
