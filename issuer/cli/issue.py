@@ -69,6 +69,8 @@ def issue_command(
     accept_public_url_change: bool,
 ) -> None:
     """Issue certificates for the approved decisions in DECISIONS_CSV (see docs/decisions-csv.md)."""
+    if no_wait and out_dir:
+        raise Failure(_("--out 不能与 --no-wait 同用：排队的行由 ecert worker 签发，之后用 ecert export 导出 PDF"))
     data = read_input(decisions_csv)
     try:
         parsed = parse_decisions(data, base_dir=decisions_csv.parent.resolve(), today=office_date(kernel().clock()))

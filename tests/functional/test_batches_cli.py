@@ -61,3 +61,10 @@ def test_an_unknown_batch_is_named(app) -> None:  # type: ignore[no-untyped-def]
     assert result.stderr.strip() == "there is no batch 999; ecert batches lists the batches there are"
     empty = invoke(app, "batches")
     assert empty.exit_code == 0 and "no batches yet" in empty.stdout
+
+
+def test_no_wait_with_out_is_refused_before_queueing(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = invoke(app, "issue", str(EXAMPLES / "decisions.csv"), "--no-wait", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert "--out cannot be used with --no-wait" in result.stderr
+    assert _listed(app) == []
