@@ -30,6 +30,7 @@ import json
 import os
 import platform
 import random
+import resource
 import shutil
 import signal
 import sqlite3
@@ -109,10 +110,13 @@ def batch_times(home: Path) -> tuple[float, float]:
 def measure(folder: Path, template: Path, path: Path, workers: int, count: int, run: int) -> dict[str, float]:
     home = fresh_home(folder, template, f"run-{run}")
     try:
-        started = time.time()
+        started, load = time.time(), os.getloadavg()[0]
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         process = issue(home, path, workers)
         stdout, stderr = process.communicate()
         ended = time.time()
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the command and its workers, all waited for
+        cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
         if process.returncode != 0:
             raise SystemExit(f"ecert issue --workers {workers} failed ({process.returncode}):\n{stderr[-2000:]}")
         summary = json.loads(stdout.splitlines()[-1])["summary"]
@@ -123,10 +127,13 @@ def measure(folder: Path, template: Path, path: Path, workers: int, count: int, 
             "wall_s": ended - started,
             "prepare_s": created - started,
             "issue_s": finished - created,
+            "cpu_s": cpu,
+            "load_average_at_start": load,
         }
         print(
             f"  {workers} worker(s): {figures['wall_s']:7.1f} s in all, prepare {figures['prepare_s']:6.1f} s,"
-            f" issue {figures['issue_s']:7.1f} s ({count / figures['issue_s']:.2f} certificates/s)",
+            f" issue {figures['issue_s']:7.1f} s ({count / figures['issue_s']:.2f} certificates/s),"
+            f" CPU {cpu / count * 1000:.0f} ms per certificate, load average {load:.1f}",
             flush=True,
         )
         return figures
@@ -241,9 +248,14 @@ def main() -> int:
         "issue_certificates_per_s": {str(w): round(r, 3) for w, r in rate.items()},
         "whole_command_certificates_per_s": {str(w): round(r, 3) for w, r in overall.items()},
         "scaling_1_to_2_issue": round(rate[2] / rate[1], 3),
+        # CPU seconds per certificate, the command and its workers together: what a machine
+        # with free cores divides by its cores, whatever else ran beside this benchmark.
+        "cpu_ms_per_certificate": {str(w): round(m["cpu_s"] / count * 1000, 1) for w, m in medians.items()},
         "scaling_1_to_2_whole_command": round(overall[2] / overall[1], 3),
         "extrapolated_100k_s": round(extrapolated),
         "target_100k_s": TARGET_SECONDS_100K,
+        # Were the machine's 2 cores free and all of it spread over them: the CPU it takes / 2.
+        "cpu_floor_100k_s": round(100_000 * medians[2]["cpu_s"] / count / 2),
         "runs": {str(workers): measured for workers, measured in runs.items()},
         "kill": kill,
     }
@@ -259,9 +271,18 @@ def main() -> int:
         f"  scaling 1 -> 2 workers: {figures['scaling_1_to_2_issue']:.2f}x (issue phase),"
         f" {figures['scaling_1_to_2_whole_command']:.2f}x (whole command)"
     )
+    cpu = figures["cpu_ms_per_certificate"]
+    loads = ", ".join(f"{run['load_average_at_start']:.1f}" for measured in runs.values() for run in measured)
+    print(
+        f"  CPU per certificate (command and workers): {cpu['1']:.0f} ms with 1 worker, {cpu['2']:.0f} ms with 2"
+        f" ({cpu['2'] / cpu['1']:.2f}x: the cost of spreading); load average at each run's start: {loads}"
+    )
     print(
         f"  100,000 certificates with 2 workers, extrapolated: {extrapolated / 60:.0f} min"
         f" (target <= {TARGET_SECONDS_100K // 60} min: {extrapolated / TARGET_SECONDS_100K:.1f}x the target)"
+    )
+    print(
+        f"  CPU floor for 100,000 on 2 free cores (all CPU spread over both): {figures['cpu_floor_100k_s'] / 60:.0f} min"
     )
     if kill is not None:
         print(f"  kill -9 mid-batch, re-run: {'complete, no duplicate, audit intact' if kill['ok'] else 'FAILED'}")

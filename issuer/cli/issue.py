@@ -20,6 +20,7 @@ from ecert.kernel import kernel
 from ecert.migrate import needs_current_schema
 from ecert.stored import StoredFileProblem, read_stored
 from issuer import IssuerError
+from issuer.batches.checks import check_rows_in_parallel, worth_spreading
 from issuer.batches.enqueue import enqueue
 from issuer.batches.follow import Finished
 from issuer.batches.items import ItemFailure
@@ -79,8 +80,12 @@ def issue_command(
             _("%(path)s：%(problem)s", path=decisions_csv, problem=describe_problems(error.problems))
         ) from None
     issuance = runtime(current_app).issuance(actor=actor(), accept_public_url_change=accept_public_url_change)
+    spread = workers_for(len(parsed.decisions), workers)
     try:
-        decisions, errors = check_rows(issuance, parsed)
+        if worth_spreading(len(parsed.decisions), spread):
+            decisions, errors = check_rows_in_parallel(issuance, parsed, workers=spread)
+        else:
+            decisions, errors = check_rows(issuance, parsed)
     except IssuerError as error:  # not a row's fault (the public URL): nothing can be issued
         raise Failure(_("签发失败：%(reason)s", reason=issuer_error_text(error))) from None
     for row_error in errors:
