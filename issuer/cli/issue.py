@@ -101,7 +101,7 @@ def issue_command(
         )
         sys.exit(EXIT_INVALID)
 
-    if out_dir and not no_wait:
+    if out_dir:
         ensure_writable(out_dir)
     queued = enqueue(
         issuance,
