@@ -78,8 +78,9 @@ test: setup lint
 # - bench_upload: the PDF check of an issued file (in full, and by its hash once checked)
 #   against pyHanko's bare validation of it;
 # - bench_backup: backup and restore against cp -a + sync of the same bytes;
-# - bench_startup: `ecert --help` and `ecert verify` as whole processes against bare Python ones.
-BENCHES := pdfcheck issuance signing renewal ratelimit verify upload backup startup
+# - bench_startup: `ecert --help` and `ecert verify` as whole processes against bare Python ones;
+# - bench_batch: one decisions file issued with 1 and 2 worker processes (the scaling).
+BENCHES := pdfcheck issuance signing renewal ratelimit verify upload backup startup batch
 bench: setup
 	@for name in $(BENCHES); do echo "== scripts/bench_$$name.py"; $(BIN)/python scripts/bench_$$name.py || exit 1; done
 

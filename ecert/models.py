@@ -18,6 +18,7 @@ from sqlalchemy import (
     Dialect,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -457,6 +458,65 @@ class IssueBatch(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# --- batches: a decisions CSV as queued work (``issuer.batches``) ---
+
+
+class Batch(Base):
+    """One run of ``ecert issue FILE.csv``: which file (by SHA-256), who, with which
+    options; its rows are ``BatchItem``s, counted by state (no counters kept here that could
+    drift from the items).
+
+    ``status``: ``open`` while its items are worked on; ``finished`` when none is pending or
+    running; ``stopped`` when a row failed without ``skip_invalid`` (the pending rows are
+    not taken; a re-run of the file issues them); ``failed`` for what is no row's fault
+    (``problem``); ``superseded`` when a later run of the same file took over its rows.
+    """
+
+    __tablename__ = "batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(256))
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    skip_invalid: Mapped[bool] = mapped_column(default=False)
+    accept_public_url_change: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    rows_total: Mapped[int] = mapped_column(Integer)
+    problem: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class BatchItem(Base):
+    """One row of a batch: ``pending`` (to be taken), ``running`` (taken by ``worker`` at
+    ``claimed_at``), ``done`` (``outcome`` issued or already issued, as ``number`` version
+    ``version``) or ``failed`` (``reason``: the row error or what failed, and what became of
+    the number). ``decision`` is the validated row, as a worker on any machine needs it
+    (its photo in the blob store by ``photo_sha256``); it is dropped once the row is done.
+    """
+
+    __tablename__ = "batch_items"
+    __table_args__ = (UniqueConstraint("batch_id", "row", name="uq_batch_items_batch_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
+    row: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    decision: Mapped[dict | None] = mapped_column(JSON)
+    photo_sha256: Mapped[str | None] = mapped_column(String(64))
+    worker: Mapped[str | None] = mapped_column(String(128))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    number: Mapped[str | None] = mapped_column(String(32))
+    version: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[dict | None] = mapped_column(JSON)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+Index("ix_batch_items_batch_state_row", BatchItem.batch_id, BatchItem.state, BatchItem.row)
 
 
 # --- two-person acts (batch revocation, reinstatement) ---

@@ -158,6 +158,10 @@ class Settings:
     legacy_evidence_retention_days: int = 365  #: ECERT_LEGACY_EVIDENCE_RETENTION_DAYS
     # pg_dump / pg_restore for ``ecert backup`` and ``ecert restore`` on PostgreSQL.
     pg_bin_dir: Path = Path("/usr/lib/postgresql/15/bin")  #: ECERT_PG_BIN
+    # What hands batch rows to workers (``issuer.batches``): "local" (the workers take rows
+    # from the database's batch tables: SQLite or PostgreSQL, no queue server) or
+    # "procrastinate" (jobs of Procrastinate on the same PostgreSQL).
+    queue: Literal["local", "procrastinate"] = "local"  #: ECERT_QUEUE
 
     @property
     def is_production(self) -> bool:
@@ -288,6 +292,7 @@ class Settings:
                     if part.strip()
                 ),
             ),
+            queue=_choice(env, "ECERT_QUEUE", ("local", "procrastinate"), "local"),  # type: ignore[arg-type]
             max_pdf_bytes=_count(env, "ECERT_MAX_PDF_BYTES", Settings.max_pdf_bytes),
             max_request_bytes=_count(env, "ECERT_MAX_REQUEST_BYTES", Settings.max_request_bytes),
         )
@@ -306,6 +311,8 @@ class Settings:
             raise ConfigurationError("ECERT_SANDBOX_MEMORY_MB must be at least 64 and ECERT_SANDBOX_WORKERS at least 1")
         if self.ratelimits.pdf_concurrent < 1:
             raise ConfigurationError("ECERT_RATELIMIT_PDF_CONCURRENT must be at least 1")
+        if self.queue == "procrastinate" and not self.database_url.startswith("postgresql"):
+            raise ConfigurationError("ECERT_QUEUE=procrastinate needs a PostgreSQL DATABASE_URL (SQLite: local)")
         if not 0 < self.sandbox.cpu_seconds <= self.sandbox.timeout:
             # Otherwise a file that spends its whole budget would meet the wall clock first and
             # be taken for a starved check.

@@ -35,6 +35,15 @@ COMMANDS: LazyCommands = {
         "Add a fresh document timestamp to every valid certificate whose newest one is due.",
     ),
     "use-copies": ("issuer.cli.use_copies:use_copies_group", "Use copies (加注件) made by holders."),
+    "batches": (
+        "issuer.cli.batches:batches_command",
+        "List the batches of `ecert issue` (newest first) with their rows by state and the failed rows' reasons;\n"
+        "with BATCH_ID, that batch and every failed row.",
+    ),
+    "worker": (
+        "issuer.cli.batches:worker_command",
+        "Issue the pending rows of queued batches (`ecert issue --no-wait`), on this machine or any other sharing the database.",
+    ),
 }
 
 

@@ -1,7 +1,8 @@
-"""Operator commands of the issuer: ``ecert issue``, ``revoke``, ``reinstate``, ``correct``, ``export``, ``pki …`` and ``use-copies expire``.
+"""Operator commands of the issuer: ``ecert issue``, ``batches``, ``worker``, ``revoke``, ``reinstate``, ``correct``, ``export``, ``pki …`` and ``use-copies expire``.
 
 Thin: parse, call a service, say the outcome in the operator's language (``words``)."""
 
+from issuer.cli.batches import batches_command, worker_command
 from issuer.cli.export import export_command
 from issuer.cli.issue import issue_command
 from issuer.cli.lifecycle import correct_command, reinstate_command, revoke_command
@@ -10,6 +11,7 @@ from issuer.cli.renewal import renew_timestamps_command
 from issuer.cli.use_copies import use_copies_group
 
 __all__ = [
+    "batches_command",
     "correct_command",
     "export_command",
     "issue_command",
@@ -18,4 +20,5 @@ __all__ = [
     "renew_timestamps_command",
     "revoke_command",
     "use_copies_group",
+    "worker_command",
 ]

@@ -1,10 +1,14 @@
-"""``ecert issue DECISIONS.csv``: validate every row, then issue; thin: parse, call the service, print."""
+"""``ecert issue DECISIONS.csv``: validate every row, queue them as a batch, issue them with
+worker processes and print each row's outcome in row order; thin: parse, call the services,
+print."""
 
 from __future__ import annotations
 
 import json
 import sys
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -16,12 +20,26 @@ from ecert.kernel import kernel
 from ecert.migrate import needs_current_schema
 from ecert.stored import StoredFileProblem, read_stored
 from issuer import IssuerError
+from issuer.batches.checks import check_rows_in_parallel, worth_spreading
+from issuer.batches.enqueue import enqueue
+from issuer.batches.follow import Finished
+from issuer.batches.items import ItemFailure
+from issuer.batches.local import workers_for
+from issuer.batches.run import run_batch
+from issuer.batches.store import BROKEN, STOPPED, SUPERSEDED
 from issuer.cli.common import EXIT_INVALID, EXIT_PARTIAL, Failure, actor, ensure_writable, read_input, write_pdf
-from issuer.cli.words import describe_problems, issuer_error_text, row_error_text, stored_file_text
+from issuer.cli.words import (
+    PROBLEM_WORDS,
+    describe,
+    describe_problems,
+    issuer_error_text,
+    row_error_text,
+    stored_file_text,
+)
 from issuer.decisions import DecisionFileProblem, parse_decisions
 from issuer.runtime import runtime
 from issuer.services.checking import check_rows
-from issuer.services.issuance import IssuanceFailed, IssueOutcome, IssueStatus, issue_decisions, stale_reservations
+from issuer.services.issuance import IssueOutcome, IssueStatus, stale_reservations
 
 
 @click.command("issue")
@@ -30,6 +48,12 @@ from issuer.services.issuance import IssuanceFailed, IssueOutcome, IssueStatus, 
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per certificate, then a summary.")
 @click.option("--skip-invalid", is_flag=True, help="Issue the valid rows and report the invalid ones.")
 @click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Worker processes (default: one per core, fewer for a small file).",
+)
+@click.option("--no-wait", is_flag=True, help="Queue the rows and print the batch id; `ecert worker` issues them.")
+@click.option(
     "--accept-public-url-change",
     is_flag=True,
     help="Record this machine's ECERT_PUBLIC_URL over the one recorded in the database (QR codes are forever).",
@@ -37,9 +61,17 @@ from issuer.services.issuance import IssuanceFailed, IssueOutcome, IssueStatus, 
 @with_appcontext
 @needs_current_schema
 def issue_command(
-    decisions_csv: Path, out_dir: Path | None, as_json: bool, skip_invalid: bool, accept_public_url_change: bool
+    decisions_csv: Path,
+    out_dir: Path | None,
+    as_json: bool,
+    skip_invalid: bool,
+    workers: int | None,
+    no_wait: bool,
+    accept_public_url_change: bool,
 ) -> None:
     """Issue certificates for the approved decisions in DECISIONS_CSV (see docs/decisions-csv.md)."""
+    if no_wait and out_dir:
+        raise Failure(_("--out 不能与 --no-wait 同用：排队的行由 ecert worker 签发，之后用 ecert export 导出 PDF"))
     data = read_input(decisions_csv)
     try:
         parsed = parse_decisions(data, base_dir=decisions_csv.parent.resolve(), today=office_date(kernel().clock()))
@@ -48,8 +80,12 @@ def issue_command(
             _("%(path)s：%(problem)s", path=decisions_csv, problem=describe_problems(error.problems))
         ) from None
     issuance = runtime(current_app).issuance(actor=actor(), accept_public_url_change=accept_public_url_change)
+    spread = workers_for(len(parsed.decisions), workers)
     try:
-        decisions, errors = check_rows(issuance, parsed)
+        if worth_spreading(len(parsed.decisions), spread):
+            decisions, errors = check_rows_in_parallel(issuance, parsed, workers=spread)
+        else:
+            decisions, errors = check_rows(issuance, parsed)
     except IssuerError as error:  # not a row's fault (the public URL): nothing can be issued
         raise Failure(_("签发失败：%(reason)s", reason=issuer_error_text(error))) from None
     for row_error in errors:
@@ -67,6 +103,27 @@ def issue_command(
 
     if out_dir:
         ensure_writable(out_dir)
+    queued = enqueue(
+        issuance,
+        source=str(decisions_csv),
+        data=data,
+        decisions=decisions,
+        errors=errors,
+        skip_invalid=skip_invalid,
+        at=kernel().clock(),
+    )
+    if no_wait:
+        if as_json:
+            click.echo(json.dumps({"batch": queued.batch_id, "rows": len(decisions)}))
+        else:
+            click.echo(
+                _(
+                    "批次 %(batch)s 已排队（%(rows)s 行待签发）；由 ecert worker 签发，用 ecert batches %(batch)s 查看进度",
+                    batch=queued.batch_id,
+                    rows=len(decisions),
+                )
+            )
+        return
 
     not_copied: list[str] = []
 
@@ -89,9 +146,9 @@ def issue_command(
                 record["problem"] = problem
             click.echo(json.dumps(record, ensure_ascii=False))
 
-    failed: list[IssuanceFailed] = []
+    failed: list[ItemFailure] = []
 
-    def report(failure: IssuanceFailed) -> None:
+    def report(failure: ItemFailure) -> None:
         failed.append(failure)
         text = failure_text(failure)
         click.echo(text, err=True)
@@ -99,30 +156,52 @@ def issue_command(
             record = {"row": failure.row, "status": "failed", "number": failure.number, "released": failure.released}
             click.echo(json.dumps({**record, "problem": text}, ensure_ascii=False))
 
-    on_failed = report if skip_invalid else None
-    try:
-        if as_json or not sys.stdout.isatty():
-            outcomes = issue_decisions(issuance, decisions, on_done=emit, on_failed=on_failed)
-        else:
-            with click.progressbar(length=len(decisions), label=_("签发证书")) as bar:
+    outcomes: list[IssueOutcome] = []
 
-                def emit_and_advance(outcome: IssueOutcome) -> None:
-                    emit(outcome)
+    def take(row: Finished) -> None:
+        if row.failure is not None:
+            if not row.failure.invalid:  # the invalid rows were named above
+                report(row.failure)
+        elif row.outcome is not None:
+            outcomes.append(row.outcome)
+            emit(row.outcome)
+
+    count = workers_for(len(decisions), workers)
+    with ExitStack() as stack:
+        if not as_json and sys.stdout.isatty():
+            bar = stack.enter_context(click.progressbar(length=len(decisions), label=_("签发证书")))
+            shown = take
+
+            def take(row: Finished) -> None:
+                shown(row)
+                if not (row.failure and row.failure.invalid):
                     bar.update(1)
 
-                outcomes = issue_decisions(issuance, decisions, on_done=emit_and_advance, on_failed=on_failed)
-    except IssuanceFailed as failure:
+        ended = run_batch(issuance, queued.batch_id, workers=count, on_row=take)
+
+    if ended.status == BROKEN:
+        raise Failure(_("签发失败：%(reason)s", reason=cause_text(ended.problem or {}))) from None
+    if ended.status == SUPERSEDED:
+        raise Failure(_("批次 %(batch)s 已由同一文件的另一次运行接手，本次不再等待", batch=queued.batch_id))
+    if ended.status == STOPPED:
         # Without --skip-invalid the batch stops at the row; the rows before it stay issued.
-        report(failure)
+        stop = next(f for f in failed if not f.invalid) if failed else None
+        row = stop.row if stop else 0
+        if any(o.row > row and o.status is IssueStatus.ISSUED for o in outcomes):
+            raise Failure(
+                _(
+                    "第 %(row)s 行未能签发，批次已停止；其他工作进程已在签发的行已签发，其余的行未处理。"
+                    "排除故障后重新运行（已签发的行不会重复签发），或加 --skip-invalid 跳过出错的行继续",
+                    row=row,
+                )
+            )
         raise Failure(
             _(
                 "第 %(row)s 行未能签发，其后的行未处理；之前的行已签发。排除故障后重新运行（已签发的行不会重复签发），"
                 "或加 --skip-invalid 跳过出错的行继续",
-                row=failure.row,
+                row=row,
             )
-        ) from None
-    except IssuerError as error:
-        raise Failure(_("签发失败：%(reason)s", reason=issuer_error_text(error))) from None
+        )
 
     issued = sum(1 for o in outcomes if o.status is IssueStatus.ISSUED)
     already = len(outcomes) - issued
@@ -180,17 +259,13 @@ def issue_command(
         sys.exit(EXIT_PARTIAL)
 
 
-def failure_text(failure: IssuanceFailed) -> str:
+def failure_text(failure: ItemFailure) -> str:
     """Which row failed, why, and what became of the number it had reserved."""
     if failure.problem is not None:
         return row_error_text(failure.problem)
-    cause = failure.cause
-    if isinstance(cause, IssuerError):
-        reason = issuer_error_text(cause)
-    elif isinstance(cause, OSError):
-        reason = f"{cause.strerror or cause}" + (f" ({cause.filename})" if cause.filename else "")
-    else:
-        reason = f"{type(cause).__name__}: {cause}"
+    reason = cause_text(
+        {"cause_code": failure.cause_code, "cause_params": failure.cause_params, "cause_text": failure.cause_text}
+    )
     if failure.number is None:
         return _("第 %(row)s 行：签发失败：%(reason)s（未占用证书编号）", row=failure.row, reason=reason)
     if failure.released:
@@ -206,3 +281,12 @@ def failure_text(failure: IssuanceFailed) -> str:
         reason=reason,
         number=failure.number,
     )
+
+
+def cause_text(cause: dict[str, Any]) -> str:
+    """What failed (``issuer.batches.items.cause_of``) in the reader's language where it
+    carries a code; otherwise its own (English, technical) sentence."""
+    code = cause.get("cause_code")
+    if isinstance(code, str) and code in PROBLEM_WORDS:
+        return describe(code, cause.get("cause_params") or {})
+    return str(cause.get("cause_text") or "")

@@ -33,6 +33,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ecert import audit
 from ecert.clock import office_date
@@ -44,7 +45,7 @@ from issuer.decisions import Decision, RowError
 from issuer.decisions.fields import snapshot_values
 from issuer.rendering.photos import normalize_photo
 from issuer.services.identity import check_name_bound
-from issuer.services.pipeline import Issuance, Reservation, produce, release_reservation, reserve_certificate
+from issuer.services.pipeline import Issuance, Produced, Reservation, produce, release_reservation, reserve_certificate
 from issuer.services.public_url import check_public_url
 
 
@@ -111,17 +112,33 @@ def issue_decisions(
     return outcomes
 
 
-def issue_decision(issuance: Issuance, decision: Decision) -> IssueOutcome:
-    photo = _read_photo(decision)
+# Called inside the transaction that completes a row (or, for a row already issued, in one
+# of its own) with that transaction's session: a batch marks its row done there, so a crash
+# can never leave a certificate issued and its row still to do (``issuer.batches``).
+OnCompleted = Callable[[Session, IssueOutcome], None]
+
+
+def issue_decision(issuance: Issuance, decision: Decision, *, on_completed: OnCompleted | None = None) -> IssueOutcome:
+    return issue_with_photo(issuance, decision, read_photo(decision), on_completed=on_completed)
+
+
+def issue_with_photo(
+    issuance: Issuance, decision: Decision, photo: bytes | None, *, on_completed: OnCompleted | None = None
+) -> IssueOutcome:
+    """Issue ``decision`` with the photo bytes already read and checked (``check_photo``)."""
     try:
         photo_sha256 = issuance.store.put(photo) if photo else None
     except OSError as error:
         raise IssuanceFailed(decision.row, cause=error) from error
     reservation = _reserve(issuance, decision, photo_sha256)
     if reservation.status is not CertificateStatus.PENDING:
-        return _outcome(decision, reservation, IssueStatus.ALREADY_ISSUED)
+        outcome = _outcome(decision, reservation, IssueStatus.ALREADY_ISSUED)
+        if on_completed is not None:
+            with issuance.db.write() as session:
+                on_completed(session, outcome)
+        return outcome
     try:
-        return _sign_and_complete(issuance, decision, reservation, photo)
+        return _sign_and_complete(issuance, decision, reservation, photo, on_completed)
     except Exception as error:  # whatever failed, the reservation must not be stranded
         raise IssuanceFailed(
             decision.row,
@@ -149,18 +166,26 @@ def stale_reservations(issuance: Issuance) -> list[str]:
         )
 
 
-def _read_photo(decision: Decision) -> bytes | None:
+def read_photo(decision: Decision) -> bytes | None:
     """The photo's bytes, read once and decoded fully: what was checked is what is printed."""
     if decision.photo is None:
         return None
-    shown = decision.photo.name
     try:
         data = decision.photo.read_bytes()
     except OSError as error:
         problem = RowError(
-            decision.row, "photo", "photo.unreadable", {"path": shown, "reason": error.strerror or str(error)}
+            decision.row,
+            "photo",
+            "photo.unreadable",
+            {"path": decision.photo.name, "reason": error.strerror or str(error)},
         )
         raise IssuanceFailed(decision.row, problem=problem) from error
+    return check_photo(decision, data)
+
+
+def check_photo(decision: Decision, data: bytes) -> bytes:
+    """``data`` if it decodes fully as the row's photo; else the row's ``IssuanceFailed``."""
+    shown = decision.photo.name if decision.photo else ""
     try:
         normalize_photo(data)
     except RenderingError as error:
@@ -215,25 +240,36 @@ def _reserve(issuance: Issuance, decision: Decision, photo_sha256: str | None) -
 
 
 def _sign_and_complete(
-    issuance: Issuance, decision: Decision, reservation: Reservation, photo: bytes | None
+    issuance: Issuance,
+    decision: Decision,
+    reservation: Reservation,
+    photo: bytes | None,
+    on_completed: OnCompleted | None,
 ) -> IssueOutcome:
     with produce(issuance, decision, reservation, photo=photo) as produced:
-        if produced.completed:
-            done = produced.reservation
-            audit.append(
-                produced.session,
-                actor=issuance.actor,
-                action="certificate.issued",
-                subject=f"certificate:{done.number}/v{done.version}",
-                payload={"number": done.number, "version": done.version, "sha256": done.sha256},
-                at=produced.at,
-            )
-            return _outcome(decision, done, IssueStatus.ISSUED)
-        # Another worker completed the same reservation first; its PDF is the one of record.
-        winner = produced.session.get(Certificate, reservation.certificate_id)
-        if winner is None:  # ... or released it after failing: this row is issued by a re-run
-            raise IssuerError(f"reservation of {reservation.number} was released by another worker")
-        return _outcome(decision, Reservation.of(winner), IssueStatus.ALREADY_ISSUED)
+        outcome = _completion(issuance, decision, reservation, produced)
+        if on_completed is not None:
+            on_completed(produced.session, outcome)
+        return outcome
+
+
+def _completion(issuance: Issuance, decision: Decision, reservation: Reservation, produced: Produced) -> IssueOutcome:
+    if produced.completed:
+        done = produced.reservation
+        audit.append(
+            produced.session,
+            actor=issuance.actor,
+            action="certificate.issued",
+            subject=f"certificate:{done.number}/v{done.version}",
+            payload={"number": done.number, "version": done.version, "sha256": done.sha256},
+            at=produced.at,
+        )
+        return _outcome(decision, done, IssueStatus.ISSUED)
+    # Another worker completed the same reservation first; its PDF is the one of record.
+    winner = produced.session.get(Certificate, reservation.certificate_id)
+    if winner is None:  # ... or released it after failing: this row is issued by a re-run
+        raise IssuerError(f"reservation of {reservation.number} was released by another worker")
+    return _outcome(decision, Reservation.of(winner), IssueStatus.ALREADY_ISSUED)
 
 
 def _decision_values(decision: Decision, holder_id: int, photo_sha256: str | None, now: Any) -> dict[str, Any]:
