@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from gettext import gettext
+from gettext import gettext as click_words  # click's own catalogue (stdlib gettext), not ours
 from typing import IO, TYPE_CHECKING, Any
 
 import click
@@ -58,7 +58,7 @@ class LazyGroup(click.Group):
         shown = [(name, command) for name, command in listed.items() if command is not None and not command.hidden]
         if shown:
             limit = formatter.width - 6 - max(len(name) for name, _ in shown)
-            with formatter.section(gettext("Commands")):  # as click says it
+            with formatter.section(click_words("Commands")):  # as click says it
                 formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in shown])
 
     def stand_in(self, name: str) -> click.Command | None:
