@@ -48,6 +48,8 @@ REVIEWERS_AND_APPROVERS = {
 # Importing archive rosters (accounts.roles, "import_rosters"): reviewers and admins.
 ROSTER_IMPORTERS = {"anonymous": 302, "holder_a": 404, "holder_b": 404, "reviewer": 200, "approver": 403, "admin": 200}
 
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # access does not depend on it
+
 
 def _expected(world: dict[str, Any]) -> dict[tuple[str, str], tuple[str, dict[str, int]]]:
     """(rule, method) → (the URL tried, status per person)."""

@@ -7,6 +7,7 @@ wrong codes are audited and five in 15 minutes lock that account's codes here.""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select, update
 
 from ecert.models import Account, AuditEvent, TwoPersonAct
@@ -19,6 +20,7 @@ from tests.functional.test_batch_revoke import GRANTED, verdict
 from tests.functional.test_staff import create, now_code, secret_of
 
 # The rules tested here are the same on both databases; PostgreSQL runs where SQL differs.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def ecert(app, *args: str, code: str = ""):  # type: ignore[no-untyped-def]

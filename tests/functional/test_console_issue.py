@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from console.issue_batches import open_batch
@@ -31,6 +32,7 @@ from tests.integration.test_released_reservations import tsa as tsa  # the fixtu
 from tests.unit.csv_rows import TODAY, csv_file, row
 
 # The rules tested here are the same on both databases; PostgreSQL runs where SQL differs.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def person(n: int, **changes: str) -> dict[str, str]:

@@ -21,6 +21,7 @@ from tests.functional.test_portal import activation_code, cid, code_in, csrf, ou
 from tests.functional.test_staff import create, log_in, now_code, secret_of
 
 # The rules tested here are the same on both databases; PostgreSQL runs where SQL differs.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 TEXT = "工作单位应为重庆市大足区中医院"
 

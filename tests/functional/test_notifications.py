@@ -8,6 +8,7 @@ import re
 from dataclasses import asdict
 from datetime import datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from accounts.notifier import OutboxNotifier
@@ -23,6 +24,7 @@ from tests.functional.test_portal import cid, csrf, outbox
 from verifier.runtime import runtime
 
 # The rules tested here are the same on both databases; PostgreSQL runs where SQL differs.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def notices(issuance: Issuance) -> list[Notification]:

@@ -6,12 +6,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from accounts.notifier import OutboxNotifier
 from ecert.settings import RateLimits
 from issuer.services.issuance import Issuance
 from tests.functional.test_staff import create, log_in, now_code, secret_of
 
 # The rules tested here are the same on both databases; PostgreSQL runs where SQL differs.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def admin(app):  # type: ignore[no-untyped-def]

@@ -21,6 +21,7 @@ from tests.functional.test_portal import PASSWORD, code_in, csrf, outbox, post, 
 from tests.functional.test_staff import create, log_in, now_code, secret_of
 
 # The rules tested here are the same on both databases; PostgreSQL runs where SQL differs.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 NEW_PASSWORD = "a brand new password"
 MOBILE = "13800138000"

@@ -6,6 +6,7 @@ holder is told, once, when it is valid again."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import update
 
 from ecert.models import Certificate
@@ -18,6 +19,7 @@ from tests.functional.test_notifications import notices
 from tests.functional.test_portal import outbox
 
 # The rules tested here are the same on both databases; PostgreSQL runs where SQL differs.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def test_a_reinstatement_needs_two_people_and_stays_in_the_history(app, client, issuance: Issuance) -> None:  # type: ignore[no-untyped-def]

@@ -36,6 +36,7 @@ from tests.functional.test_use_copies import (
 from verifier.runtime import runtime as verifier_runtime
 
 # The rules tested here are the same on both databases; PostgreSQL runs where SQL differs.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 MOBILE = "13800138000"
 

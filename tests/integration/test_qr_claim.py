@@ -28,6 +28,7 @@ from tests import factories
 zxingcpp = pytest.importorskip("zxingcpp")
 pyzbar = pytest.importorskip("pyzbar.pyzbar")
 
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 WORST_NAME = "𠇔𡒄𪚥𠀀𠀁𠀂"
 WORST_QUALIFICATION = "教授级高级工程师"
