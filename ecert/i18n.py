@@ -26,6 +26,7 @@ from typing import Any, Final
 
 import click
 import flask_babel
+from babel import Locale
 from babel import dates as babel_dates
 from flask import Flask, Response, has_request_context, request, url_for
 from flask_babel import Babel, force_locale, gettext, lazy_gettext, ngettext
@@ -125,20 +126,21 @@ def format_date(day: date | datetime) -> str:
     """2026年12月2日 on Chinese pages, December 2, 2026 on English ones; a moment is shown as the office's day."""
     if isinstance(day, datetime):
         day = _office_time(day).date()
-    return _long_date(day, str(flask_babel.get_locale()))
+    return _long_date(day, flask_babel.get_locale())
 
 
 def format_datetime(moment: datetime) -> str:
     """A moment in the office's time zone, e.g. 2026年12月2日 18:03 / December 2, 2026 18:03."""
     local = _office_time(moment)
-    return f"{_long_date(local.date(), str(flask_babel.get_locale()))} {local:%H:%M}"
+    return f"{_long_date(local.date(), flask_babel.get_locale())} {local:%H:%M}"
 
 
 @functools.lru_cache(maxsize=4096)
-def _long_date(day: date, locale: str) -> str:
+def _long_date(day: date, locale: Locale | None) -> str:
     # Babel's formatting costs a tenth of a millisecond a date, and every page shows two or
-    # three; a few thousand days in two languages cover what pages show.
-    return babel_dates.format_date(day, format="long", locale=locale)
+    # three; a few thousand days in two languages cover what pages show. No locale (no app
+    # context): Babel's default, as Flask-Babel's own formatter does then.
+    return babel_dates.format_date(day, format="long", locale=locale or babel_dates.LC_TIME)
 
 
 def _office_time(moment: datetime) -> datetime:
