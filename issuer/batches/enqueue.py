@@ -77,7 +77,7 @@ def _first_errors(errors: list[RowError]) -> list[tuple[int, RowError]]:
 
 def _photo_bytes(decision: Decision) -> bytes | None:
     """The photo file's bytes as they are now, stored as they are: the worker decodes them
-    fully before printing (``issuance.check_photo``), so a file that changed since its check
+    fully before printing (``issuance.printable_photo``), so a file that changed since its check
     fails its row there. Not decoded here: that is ~0.1 s a row, and here it is serial."""
     if decision.photo is None:
         return None

@@ -13,7 +13,7 @@ from issuer import IssuerError
 from issuer.batches import store
 from issuer.batches.items import ItemFailure, cause_of, decision_from_json
 from issuer.decisions import RowError
-from issuer.services.issuance import IssuanceFailed, IssueOutcome, check_photo, issue_with_photo
+from issuer.services.issuance import IssuanceFailed, IssueOutcome, issue_with_photo, printable_photo
 from issuer.services.pipeline import Issuance
 
 
@@ -38,7 +38,7 @@ def issue_row(issuance: Issuance, claimed: store.Claim, *, worker: str) -> Resul
         photo = None
         if claimed.photo_sha256:
             try:
-                photo = check_photo(decision, issuance.store.get(claimed.photo_sha256))
+                photo = printable_photo(decision, issuance.store.get(claimed.photo_sha256))
             except BlobNotFound as missing:
                 shown = decision.photo.name if decision.photo else ""
                 problem = RowError(decision.row, "photo", "photo.unreadable", {"path": shown, "reason": str(missing)})

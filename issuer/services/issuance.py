@@ -125,7 +125,7 @@ def issue_decision(issuance: Issuance, decision: Decision, *, on_completed: OnCo
 def issue_with_photo(
     issuance: Issuance, decision: Decision, photo: bytes | None, *, on_completed: OnCompleted | None = None
 ) -> IssueOutcome:
-    """Issue ``decision`` with the photo bytes already read and checked (``check_photo``)."""
+    """Issue ``decision`` with the photo bytes already read and checked (``printable_photo``)."""
     try:
         photo_sha256 = issuance.store.put(photo) if photo else None
     except OSError as error:
@@ -180,10 +180,10 @@ def read_photo(decision: Decision) -> bytes | None:
             {"path": decision.photo.name, "reason": error.strerror or str(error)},
         )
         raise IssuanceFailed(decision.row, problem=problem) from error
-    return check_photo(decision, data)
+    return printable_photo(decision, data)
 
 
-def check_photo(decision: Decision, data: bytes) -> bytes:
+def printable_photo(decision: Decision, data: bytes) -> bytes:
     """``data`` if it decodes fully as the row's photo; else the row's ``IssuanceFailed``."""
     shown = decision.photo.name if decision.photo else ""
     try:
