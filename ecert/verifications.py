@@ -52,6 +52,7 @@ DETAILED_PER_DAY = 20
 QUEUE_LIMIT = 10_000
 BATCH_LIMIT = 500
 FLUSH_SECONDS = 1.0  # at most this late, a check reaches the history
+_IN_SLICE = 500  # tokens per IN (...) when counting a batch's detailed rows: well under SQLite's 32,766 parameters
 
 
 @dataclass(frozen=True)
@@ -131,9 +132,6 @@ def _detailed_counts(
             ):
                 kept[(token, day)] = int(n)
     return kept
-
-
-_IN_SLICE = 500  # tokens per IN (...): well under SQLite's 32,766 bound parameters
 
 
 class Recorder:
